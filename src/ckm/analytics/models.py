@@ -1,0 +1,1 @@
+"""analytics models (see the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""campaigns models (see the issue that builds this app)."""

@@ -1,0 +1,98 @@
+"""The audit log: every write and every profile view is recorded here by the service doing it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import models
+
+from ckm.core.middleware import audit_context
+from ckm.core.models import AuditEntry
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (dt.date, dt.datetime, dt.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """The concrete field values of a model instance, JSON-ready, for before/after records."""
+    names = (
+        list(fields)
+        if fields is not None
+        else [f.attname for f in instance._meta.concrete_fields if f.name not in {"id"}]
+    )
+    return {name: _jsonable(getattr(instance, name)) for name in names}
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Fields whose values differ, as {field: [before, after]}."""
+    keys = before.keys() | after.keys()
+    return {k: [before.get(k), after.get(k)] for k in sorted(keys) if before.get(k) != after.get(k)}
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    object_repr: str = "",
+    customer_id: int | None = None,
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Write one audit entry. Pass `obj` or object_type/object_id; before/after become a diff."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or obj.pk or ""
+        object_repr = object_repr or str(obj)[:200]
+    if changes is None:
+        if before is not None and after is not None:
+            changes = diff(before, after)
+        elif after is not None:
+            changes = {"after": after}
+        elif before is not None:
+            changes = {"before": before}
+        else:
+            changes = {}
+    context = audit_context.get()
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    return AuditEntry.objects.create(
+        actor=actor if authenticated else None,
+        actor_label=(actor.get_username() if authenticated else "system")[:150],
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        object_repr=object_repr[:200],
+        customer_ref=customer_id,
+        summary=summary[:300],
+        changes=_jsonable(changes),
+        ip_address=context.ip_address if context else None,
+        request_id=context.request_id if context else "",
+    )
+
+
+def audit_bulk(entries: list[AuditEntry]) -> None:
+    """Write many prepared entries at once (imports, bulk reassignments)."""
+    context = audit_context.get()
+    for entry in entries:
+        if context and not entry.request_id:
+            entry.ip_address = context.ip_address
+            entry.request_id = context.request_id
+    AuditEntry.objects.bulk_create(entries, batch_size=2000)

@@ -1,0 +1,62 @@
+"""Authentication backends: role permissions for the pages and API, tokens for the API."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.db.models import Model
+from django.http import HttpRequest
+from django.utils import timezone
+
+from ckm.core.models import ApiToken, Role, User
+from ckm.core.roles import role_permissions
+
+
+class RoleBackend(ModelBackend):
+    """ModelBackend plus the permissions of the user's role; admins hold every permission."""
+
+    def get_all_permissions(self, user_obj: Any, obj: Model | None = None) -> set[str]:
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        perms = set(super().get_all_permissions(user_obj, obj))
+        return perms | set(role_permissions(user_obj.role))
+
+    def has_perm(self, user_obj: Any, perm: str, obj: Model | None = None) -> bool:
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return False
+        if getattr(user_obj, "role", None) == Role.ADMIN:
+            return True
+        return perm in self.get_all_permissions(user_obj, obj)
+
+
+TOKEN_PREFIX = "ckm_"
+
+
+def token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def token_generate() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def token_user(key: str, request: HttpRequest | None = None) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    if not key.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=token_hash(key), revoked=False)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    now = timezone.now()
+    if token.expires_at and token.expires_at < now:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

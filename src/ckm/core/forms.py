@@ -1,0 +1,62 @@
+"""Forms of the core pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from ckm.core.models import AuditEntry
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ".zip,.csv,.yaml,.yml"}))
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self, data: object, initial: object = None) -> object:
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return [super().clean(data, initial)]
+
+
+class ImportUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Package files",
+        help_text="Choose a .zip of the package, or the CSV files and manifest.yaml together.",
+    )
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        uploads = self.files.getlist("files")
+        if not uploads:
+            raise forms.ValidationError("Choose a .zip or the package's CSV files.")
+        total = sum(f.size or 0 for f in uploads)
+        if total > settings.CKM_IMPORT_MAX_BYTES:
+            raise forms.ValidationError(
+                f"The upload is {total / 1e9:.1f} GB; the limit is "
+                f"{settings.CKM_IMPORT_MAX_BYTES / 1e9:.1f} GB. Use `ckm import` on the server instead."
+            )
+        for upload in uploads:
+            name = (upload.name or "").lower()
+            if not name.endswith((".zip", ".csv", ".yaml", ".yml")):
+                raise forms.ValidationError(f"{upload.name}: only .zip, .csv and manifest.yaml files belong in a package.")
+        cleaned["uploads"] = uploads
+        return cleaned
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, label="User")
+    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditEntry.Action.choices])
+    object_type = forms.CharField(required=False, label="Record type", help_text="e.g. customers.customer")
+    object_id = forms.CharField(required=False, label="Record id")
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, label="Token name", help_text="What will use it, e.g. 'nightly export'.")
+    days = forms.IntegerField(min_value=1, max_value=3650, initial=365, label="Valid for (days)")

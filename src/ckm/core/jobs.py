@@ -1,0 +1,71 @@
+"""Background jobs with progress: created by a service, advanced by a task, shown by a page."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.utils import timezone
+
+from ckm.core.models import Job
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, message): report how far a piece of work has come."""
+
+
+def job_create(*, kind: str, label: str, user: Any = None, total: int = 0) -> Job:
+    """Create a queued job that a task will run."""
+    created_by = user if user is not None and user.is_authenticated else None
+    return Job.objects.create(kind=kind, label=label[:200], created_by=created_by, total=total)
+
+
+def job_start(*, job_id: int) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.RUNNING, started_at=timezone.now(), message="Started"
+    )
+
+
+def job_finish(*, job_id: int, result: dict[str, Any] | None = None, message: str = "") -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.SUCCEEDED,
+        finished_at=timezone.now(),
+        result=result or {},
+        message=message[:300] or "Done",
+    )
+
+
+def job_fail(*, job_id: int, message: str) -> None:
+    Job.objects.filter(pk=job_id).update(
+        status=Job.Status.FAILED, finished_at=timezone.now(), message=message[:300]
+    )
+
+
+def job_progress(job_id: int, *, every_seconds: float = 0.5) -> Progress:
+    """A progress callback that writes to the job at most every `every_seconds`."""
+    last = 0.0
+
+    def report(done: int, total: int, message: str) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last < every_seconds and done < total:
+            return
+        last = now
+        Job.objects.filter(pk=job_id).update(done=done, total=total, message=message[:300])
+
+    return report
+
+
+def progress_chain(*callbacks: Progress | None) -> Progress:
+    """One progress callback that feeds several (e.g. the job row and a CLI bar)."""
+    active = [cb for cb in callbacks if cb is not None]
+
+    def report(done: int, total: int, message: str) -> None:
+        for cb in active:
+            cb(done, total, message)
+
+    return report
+
+
+def no_progress(done: int, total: int, message: str) -> None:
+    """A progress callback that ignores progress."""

@@ -1,0 +1,29 @@
+"""ckm serve: the development server plus one background worker, stopped together (make run)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the web application and run a background worker beside it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        worker = None
+        if settings.CKM_TASK_BACKEND != "immediate":
+            worker = subprocess.Popen([sys.executable, "-m", "ckm.cli", "worker", "--interval", "0.5"])
+        try:
+            call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

@@ -1,0 +1,35 @@
+"""Request context for the audit log: the client address and a request id for every entry."""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.http import HttpRequest, HttpResponse
+
+
+@dataclass(frozen=True)
+class AuditContext:
+    ip_address: str | None
+    request_id: str
+
+
+audit_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
+    "audit_context", default=None
+)
+
+
+class AuditContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = audit_context.set(
+            AuditContext(ip_address=request.META.get("REMOTE_ADDR"), request_id=uuid.uuid4().hex)
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            audit_context.reset(token)

@@ -1,0 +1,57 @@
+"""The main navigation: which pages each user sees, by permission. Items whose URL does not exist
+(an app not built yet) are left out, so apps add their entries here without breaking others."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    perm: str | None
+    section: str
+    icon: str = ""
+
+
+NAV: list[NavItem] = [
+    NavItem("Start", "desk:home", None, "Work", "home"),
+    NavItem("Customers", "desk:customer_list", "customers.view_customer", "Work", "users"),
+    NavItem("Cases", "service:case_list", "service.view_case", "Work", "inbox"),
+    NavItem("My target lists", "campaigns:my_lists", "campaigns.view_campaignmember", "Work", "target"),
+    NavItem("Knowledge", "knowledge:search", "knowledge.view_article", "Knowledge", "book"),
+    NavItem("Editors' overview", "knowledge:overview", "knowledge.change_article", "Knowledge", "edit"),
+    NavItem("Topics & trends", "feedback:topics", "feedback.view_topic", "Knowledge", "trend"),
+    NavItem("Product insights", "feedback:insights", "feedback.view_insight", "Knowledge", "bulb"),
+    NavItem("Segments", "analytics:segments", "analytics.view_segment", "Analysis", "pie"),
+    NavItem("Models", "analytics:models", "analytics.view_modelversion", "Analysis", "chip"),
+    NavItem("Retention alerts", "analytics:alerts", "analytics.view_alert", "Analysis", "bell"),
+    NavItem("Campaigns", "campaigns:list", "campaigns.view_campaign", "Analysis", "megaphone"),
+    NavItem("Leads", "sales:leads", "sales.view_lead", "Analysis", "funnel"),
+    NavItem("Surveys", "research:surveys", "research.view_survey", "Analysis", "chat"),
+    NavItem("Performance", "performance:dashboard", "performance.view_dashboard", "Management", "chart"),
+    NavItem("Imports", "core:import_list", "core.view_importrun", "Administration", "upload"),
+    NavItem("Audit log", "core:audit_list", "core.view_auditentry", "Administration", "shield"),
+    NavItem("Admin site", "admin:index", "core.change_user", "Administration", "cog"),
+]
+
+
+def navigation_for(user: Any, current_path: str) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Sections of navigation items the user may open, with the current one marked."""
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for item in NAV:
+        if item.perm and not user.has_perm(item.perm):
+            continue
+        try:
+            url = reverse(item.url_name)
+        except NoReverseMatch:
+            continue
+        active = current_path == url if url == "/" else current_path.startswith(url)
+        sections.setdefault(item.section, []).append(
+            {"label": item.label, "url": url, "active": active, "icon": item.icon}
+        )
+    return list(sections.items())

@@ -1,0 +1,77 @@
+"""What each role may do, in one place.
+
+A role grants Django permissions ("app_label.codename"); the RoleBackend adds them to every user of
+the role, on top of any permissions an administrator grants in the admin site. To change a role's
+grants without code, set CKM_ROLE_PERMISSIONS in settings (role -> list of permissions).
+Record-level access (which customers a role sees) is CKM_CUSTOMER_SCOPE in settings.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from ckm.core.models import Role
+
+_SERVICE = [
+    "customers.view_customer",
+    "customers.change_customer",
+    "customers.view_contactpoint",
+    "customers.add_contactpoint",
+    "customers.change_contactpoint",
+    "customers.view_product",
+    "customers.view_holding",
+    "customers.view_transaction",
+    "customers.view_personalfact",
+    "customers.add_personalfact",
+    "customers.view_consent",
+    "customers.change_consent",
+    "customers.confirm_customer",
+    "interactions.view_interaction",
+    "interactions.add_interaction",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.AGENT: [*_SERVICE],
+    Role.RELATIONSHIP_MANAGER: [
+        *_SERVICE,
+        "customers.change_personalfact",
+        "customers.delete_personalfact",
+        "customers.view_customer_history",
+        "customers.view_label",
+    ],
+    Role.MARKETER: [
+        "customers.view_customer",
+        "customers.view_product",
+        "customers.view_holding",
+        "customers.view_transaction",
+        "customers.view_consent",
+        "customers.view_label",
+    ],
+    Role.KNOWLEDGE_EDITOR: [
+        "customers.view_product",
+    ],
+    Role.PRODUCT_MANAGER: [
+        "customers.view_product",
+        "customers.change_product",
+    ],
+    Role.MANAGER: [
+        *_SERVICE,
+        "customers.change_personalfact",
+        "customers.delete_personalfact",
+        "customers.view_customer_history",
+        "customers.reassign_customer",
+        "customers.view_label",
+        "core.view_auditentry",
+        "core.view_importrun",
+        "core.view_team",
+        "core.view_user",
+    ],
+    # admin: every permission (see RoleBackend)
+    Role.ADMIN: [],
+}
+
+
+def role_permissions(role: str) -> frozenset[str]:
+    """The permissions a role grants (settings may override the defaults)."""
+    overrides: dict[str, list[str]] = getattr(settings, "CKM_ROLE_PERMISSIONS", {})
+    return frozenset(overrides.get(role, ROLE_PERMISSIONS.get(role, [])))

@@ -1,0 +1,88 @@
+"""Reads of the core app: the audit log, import runs, jobs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import QuerySet
+
+from ckm.core.errors import NotFound
+from ckm.core.models import AuditEntry, ImportIssue, ImportRun, Job, User
+from ckm.core.permissions import require_perm
+
+
+def audit_list(
+    *,
+    user: Any,
+    actor: str = "",
+    action: str = "",
+    object_type: str = "",
+    object_id: str = "",
+    customer_id: int | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> QuerySet[AuditEntry]:
+    """Audit entries matching the filters (needs core.view_auditentry)."""
+    require_perm(user, "core.view_auditentry")
+    entries = AuditEntry.objects.select_related("actor")
+    if actor:
+        entries = entries.filter(actor_label__iexact=actor)
+    if action:
+        entries = entries.filter(action=action)
+    if object_type:
+        entries = entries.filter(object_type=object_type)
+    if object_id:
+        entries = entries.filter(object_id=object_id)
+    if customer_id is not None:
+        entries = entries.filter(customer_ref=customer_id)
+    if since:
+        entries = entries.filter(at__date__gte=since)
+    if until:
+        entries = entries.filter(at__date__lte=until)
+    return entries.order_by("-at", "-id")
+
+
+def audit_for_customer(*, customer_id: int, limit: int = 50) -> list[AuditEntry]:
+    """The newest audit entries about one customer (the caller checks access to the record)."""
+    return list(
+        AuditEntry.objects.filter(customer_ref=customer_id)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def import_run_list(*, user: Any) -> QuerySet[ImportRun]:
+    """Import runs, newest first (needs core.view_importrun)."""
+    require_perm(user, "core.view_importrun")
+    return ImportRun.objects.select_related("created_by", "job").order_by("-created_at")
+
+
+def import_run_get(*, user: Any, run_id: int) -> ImportRun:
+    """One import run (needs core.view_importrun)."""
+    require_perm(user, "core.view_importrun")
+    run = ImportRun.objects.select_related("created_by", "job").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("no such import")
+    return run
+
+
+def import_issue_list(*, user: Any, run_id: int, file: str = "") -> QuerySet[ImportIssue]:
+    """The problems found by an import run, in file and line order."""
+    run = import_run_get(user=user, run_id=run_id)
+    issues = ImportIssue.objects.filter(run=run)
+    if file:
+        issues = issues.filter(file=file)
+    return issues.order_by("file", "line", "id")
+
+
+def job_get(*, user: Any, job_id: int) -> Job:
+    """A job the user started (or any job, for admins)."""
+    job = Job.objects.filter(pk=job_id).first()
+    if job is None or (job.created_by_id not in (None, user.pk) and not user.has_perm("core.view_job")):
+        raise NotFound("no such job")
+    return job
+
+
+def users_with_role(*, role: str) -> QuerySet[User]:
+    return User.objects.filter(role=role, is_active=True).order_by("username")

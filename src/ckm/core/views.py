@@ -1,0 +1,166 @@
+"""Core pages: log in/out (audited), imports with progress and reports, the audit log, API tokens."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from ckm.core import selectors, services
+from ckm.core.audit import audit_record
+from ckm.core.errors import DomainError
+from ckm.core.forms import AuditFilterForm, ImportUploadForm, TokenForm
+from ckm.core.models import ApiToken, AuditEntry
+
+
+@login_not_required
+def health(request: HttpRequest) -> HttpResponse:
+    """Liveness probe for load balancers (no data, no login)."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class LoginView(auth_views.LoginView):
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit_record(actor=form.get_user(), action=AuditEntry.Action.LOGIN, obj=form.get_user())
+        return response
+
+    def form_invalid(self, form: Any) -> HttpResponse:
+        audit_record(
+            actor=None,
+            action=AuditEntry.Action.LOGIN_FAILED,
+            object_type="core.user",
+            object_repr=str(form.data.get("username", ""))[:150],
+        )
+        return super().form_invalid(form)
+
+
+class LogoutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            audit_record(actor=request.user, action=AuditEntry.Action.LOGOUT, obj=request.user)
+        return super().post(request, *args, **kwargs)
+
+
+@permission_required("core.view_importrun", raise_exception=True)
+def import_list(request: HttpRequest) -> HttpResponse:
+    runs = Paginator(selectors.import_run_list(user=request.user), 25).get_page(request.GET.get("page"))
+    form = ImportUploadForm()
+    if request.method == "POST":
+        if not request.user.has_perm("core.add_importrun"):
+            messages.error(request, "Your role may not run imports.")
+            return redirect("core:import_list")
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            folder = services.import_upload_dir(run_key=secrets.token_hex(8))
+            uploads = form.cleaned_data["uploads"]
+            for upload in uploads:
+                target = folder / _safe_name(upload.name)
+                with target.open("wb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+            source = folder / _safe_name(uploads[0].name) if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip") else folder
+            try:
+                run = services.import_start(user=request.user, source=source, label=f"Upload {uploads[0].name}")
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                return redirect("core:import_detail", run_id=run.pk)
+    return render(request, "core/import_list.html", {"runs": runs, "page_obj": runs, "form": form})
+
+
+def _safe_name(name: str | None) -> str:
+    base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isalnum() or ch in "._-")[:100] or "upload"
+
+
+@permission_required("core.view_importrun", raise_exception=True)
+def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selectors.import_run_get(user=request.user, run_id=run_id)
+    issues = Paginator(selectors.import_issue_list(user=request.user, run_id=run_id, file=request.GET.get("file", "")), 100)
+    page = issues.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/import_detail.html",
+        {"run": run, "issues": page, "page_obj": page, "querystring_base": f"file={request.GET.get('file', '')}&"},
+    )
+
+
+@permission_required("core.view_importrun", raise_exception=True)
+def import_issues_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
+    """Every problem of an import as CSV (line, column, value, reason), streamed."""
+    issues = selectors.import_issue_list(user=request.user, run_id=run_id)
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows() -> Any:
+        yield writer.writerow(["file", "line", "column", "value", "reason"])
+        for issue in issues.iterator(chunk_size=2000):
+            yield writer.writerow([issue.file, issue.line, issue.column, issue.value, issue.reason])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{run_id}-problems.csv"'
+    return response
+
+
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = selectors.job_get(user=request.user, job_id=job_id)
+    response = render(request, "includes/progress.html", {"job": job, "refresh_on_finish": request.GET.get("refresh") == "1"})
+    if job.is_finished and request.GET.get("refresh") == "1":
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@permission_required("core.view_auditentry", raise_exception=True)
+def audit_list(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters: dict[str, Any] = {}
+    if form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if v}
+    entries = selectors.audit_list(user=request.user, **filters)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "core/audit_list.html",
+        {"form": form, "entries": page, "page_obj": page, "querystring_base": query.urlencode() + "&" if query else ""},
+    )
+
+
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens: create (shown once) and revoke."""
+    new_key = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        _, new_key = services.api_token_create(
+            user=request.user, name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+        )
+        form = TokenForm()
+    user_tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
+    return render(request, "core/tokens.html", {"form": form, "tokens": user_tokens, "new_key": new_key})
+
+
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    try:
+        services.api_token_revoke(user=request.user, token_id=token_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Token revoked.")
+    return redirect("core:tokens")

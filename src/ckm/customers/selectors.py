@@ -1,0 +1,394 @@
+"""Reads of customer data. Every selector takes the user and returns only what they may see."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from ckm.core.errors import NotFound
+from ckm.core.models import Role, Team
+from ckm.core.permissions import require_perm
+from ckm.customers import keys
+from ckm.customers.models import (
+    AttributeDefinition,
+    ContactPoint,
+    Consent,
+    Customer,
+    CustomerEvent,
+    Holding,
+    PartyRelationship,
+    PersonalFact,
+    Product,
+    RecordConfirmation,
+    Transaction,
+)
+
+SEARCH_MIN_CHARS = 2
+
+
+def customer_scope(user: Any) -> str:
+    """How far the user's customer access reaches: all, managed, team, or none."""
+    if user.is_superuser or user.role == Role.ADMIN:
+        return "all"
+    return str(settings.CKM_CUSTOMER_SCOPE.get(user.role, "none"))
+
+
+def customer_queryset(*, user: Any) -> QuerySet[Customer]:
+    """The customers this user may see (record-level access by role, ownership and team)."""
+    require_perm(user, "customers.view_customer")
+    customers = Customer.objects.all()
+    scope = customer_scope(user)
+    if scope == "all":
+        return customers
+    if scope == "managed":
+        teams = set(Team.objects.filter(manager=user).values_list("id", flat=True))
+        if user.team_id:
+            teams.add(user.team_id)
+        return customers.filter(Q(owner=user) | Q(team_id__in=teams))
+    if scope == "team":
+        if user.team_id:
+            return customers.filter(Q(owner=user) | Q(team_id=user.team_id))
+        return customers.filter(owner=user)
+    return customers.none()
+
+
+def customer_get(*, user: Any, customer_id: int) -> Customer:
+    """One customer the user may see, or NotFound (never a hint that it exists)."""
+    customer = (
+        customer_queryset(user=user)
+        .select_related("owner", "team", "office", "household")
+        .filter(pk=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+def customer_get_by_external_id(*, user: Any, external_id: str) -> Customer:
+    customer = customer_queryset(user=user).filter(external_id=external_id).first()
+    if customer is None:
+        raise NotFound("No such customer.")
+    return customer
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    """The filters of the customer list, shared by the page and the API."""
+
+    q: str = ""
+    kind: str = ""
+    status: str = ""
+    owner_id: int | None = None
+    team_id: int | None = None
+    office_id: int | None = None
+    city: str = ""
+    mine: bool = False
+
+
+def customer_list(*, user: Any, filters: CustomerFilters) -> QuerySet[Customer]:
+    """Customers matching the filters, in name order, with owner/team/office joined."""
+    customers = customer_queryset(user=user).select_related("owner", "team", "office")
+    if filters.q:
+        ids = [c.pk for c in customer_search(user=user, q=filters.q, limit=500)]
+        customers = customers.filter(pk__in=ids)
+    if filters.kind:
+        customers = customers.filter(kind=filters.kind)
+    if filters.status:
+        customers = customers.filter(status=filters.status)
+    if filters.owner_id:
+        customers = customers.filter(owner_id=filters.owner_id)
+    if filters.team_id:
+        customers = customers.filter(team_id=filters.team_id)
+    if filters.office_id:
+        customers = customers.filter(office_id=filters.office_id)
+    if filters.city:
+        customers = customers.filter(city__iexact=filters.city)
+    if filters.mine:
+        customers = customers.filter(owner=user)
+    return customers.order_by("sort_key", "id")
+
+
+def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
+    """Customers whose name, e-mail, phone or id starts with q; answers as the user types.
+
+    Each kind of key is an index range scan limited to `limit` rows, so the cost does not
+    grow with the number of customers."""
+    query = q.strip()
+    if len(query) < SEARCH_MIN_CHARS:
+        return []
+    visible = customer_queryset(user=user)
+    scoped = customer_scope(user) != "all"
+    found: dict[int, int] = {}  # customer id -> rank (lower is better)
+
+    def add(ids: Any, rank: int) -> None:
+        for pk in ids:
+            found.setdefault(pk, rank)
+
+    exact = visible.filter(external_id=query).values_list("id", flat=True)[:1]
+    add(exact, 0)
+    if "@" in query:
+        lo, hi = keys.prefix_bounds(query.lower())
+        add(_contact_ids(visible if scoped else None, "email", lo, hi, limit), 1)
+    digits = keys.phone_digits(query)
+    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
+        lo, hi = keys.prefix_bounds(digits)
+        add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
+    folded = keys.fold(query)
+    if folded:
+        lo, hi = keys.prefix_bounds(folded)
+        add(visible.filter(name_key__gte=lo, name_key__lt=hi).values_list("id", flat=True)[:limit], 2)
+        add(visible.filter(sort_key__gte=lo, sort_key__lt=hi).values_list("id", flat=True)[:limit], 2)
+        lo, hi = keys.prefix_bounds(query)
+        add(visible.filter(external_id__gte=lo, external_id__lt=hi).values_list("id", flat=True)[:limit], 3)
+    ids = sorted(found, key=lambda pk: found[pk])[: limit * 2]
+    customers = {
+        c.pk: c
+        for c in Customer.objects.filter(pk__in=ids).select_related("owner", "team", "office")
+    }
+    ranked = sorted(
+        (customers[pk] for pk in ids if pk in customers),
+        key=lambda c: (found[c.pk], c.sort_key),
+    )
+    return ranked[:limit]
+
+
+def _contact_ids(
+    visible: QuerySet[Customer] | None, kinds: str | tuple[str, ...], lo: str, hi: str, limit: int
+) -> Any:
+    points = ContactPoint.objects.filter(value_key__gte=lo, value_key__lt=hi)
+    points = points.filter(kind__in=kinds) if isinstance(kinds, tuple) else points.filter(kind=kinds)
+    if visible is not None:
+        points = points.filter(customer__in=visible)
+    return points.values_list("customer_id", flat=True)[:limit]
+
+
+@dataclass
+class ValueSummary:
+    balance_total: Decimal
+    balance_by_family: dict[str, Decimal]
+    active_products: int
+    annual_margin: Decimal
+    tenure_years: float | None
+    transactions_90d: int
+    inflow_90d: Decimal
+    outflow_90d: Decimal
+
+
+@dataclass
+class Freshness:
+    section: str
+    label: str
+    confirmed_at: dt.datetime | None
+    confirmed_by: str
+    stale: bool
+
+
+@dataclass
+class Profile:
+    """Everything the profile page shows about a customer, read in a fixed number of queries."""
+
+    customer: Customer
+    contact_points: list[ContactPoint]
+    household_members: list[Customer]
+    relationships: list[PartyRelationship]
+    holdings: list[Holding]
+    value: ValueSummary | None
+    facts: list[PersonalFact]
+    upcoming: list[tuple[dt.date, PersonalFact]]
+    consents: dict[str, dict[str, Consent | None]]
+    freshness: list[Freshness]
+    attributes: list[tuple[str, Any]]
+    can: dict[str, bool] = field(default_factory=dict)
+
+
+STALE_AFTER_DAYS = 365
+
+
+def customer_profile(*, user: Any, customer_id: int) -> Profile:
+    """The customer profile for one customer the user may see; sections follow their permissions."""
+    customer = customer_get(user=user, customer_id=customer_id)
+    can = {
+        "holdings": user.has_perm("customers.view_holding"),
+        "facts": user.has_perm("customers.view_personalfact"),
+        "consent": user.has_perm("customers.view_consent"),
+        "contacts": user.has_perm("customers.view_contactpoint"),
+        "history": user.has_perm("customers.view_customer_history"),
+        "edit": user.has_perm("customers.change_customer"),
+        "add_fact": user.has_perm("customers.add_personalfact"),
+        "change_consent": user.has_perm("customers.change_consent"),
+        "confirm": user.has_perm("customers.confirm_customer"),
+        "reassign": user.has_perm("customers.reassign_customer"),
+    }
+    today = timezone.localdate()
+    contact_points = list(customer.contact_points.all()) if can["contacts"] else []
+    members = (
+        list(
+            Customer.objects.filter(household_id=customer.household_id)
+            .exclude(pk=customer.pk)
+            .only("id", "display_name", "kind", "date_of_birth")[:20]
+        )
+        if customer.household_id
+        else []
+    )
+    relationships = list(customer.relationships.select_related("to_customer")[:20])
+    holdings: list[Holding] = []
+    value = None
+    if can["holdings"]:
+        holdings = list(customer.holdings.select_related("product").order_by("status", "-opened"))
+        value = _value_summary(customer, holdings, today)
+    facts = list(customer.personal_facts.all()) if can["facts"] else []
+    upcoming = sorted(
+        ((d, f) for f in facts if (d := f.next_date(today)) and (d - today).days <= 90),
+        key=lambda pair: pair[0],
+    )
+    consents: dict[str, dict[str, Consent | None]] = {
+        p: {c: None for c in Consent.Channel.values} for p in Consent.Purpose.values
+    }
+    if can["consent"]:
+        for consent in customer.consents.all():
+            consents[consent.purpose][consent.channel] = consent
+    freshness = _freshness(customer)
+    definitions = {d.name: d for d in AttributeDefinition.objects.all()}
+    attributes = [
+        (definitions[k].label if k in definitions else k.replace("_", " ").capitalize(), v)
+        for k, v in sorted(customer.attributes.items())
+    ]
+    return Profile(
+        customer=customer,
+        contact_points=contact_points,
+        household_members=members,
+        relationships=relationships,
+        holdings=holdings,
+        value=value,
+        facts=facts,
+        upcoming=upcoming,
+        consents=consents if can["consent"] else {},
+        freshness=freshness,
+        attributes=attributes,
+        can=can,
+    )
+
+
+def _value_summary(customer: Customer, holdings: list[Holding], today: dt.date) -> ValueSummary:
+    by_family: dict[str, Decimal] = defaultdict(Decimal)
+    margin = Decimal(0)
+    active = 0
+    for holding in holdings:
+        if holding.status == Holding.Status.CLOSED:
+            continue
+        active += 1
+        balance = holding.balance or Decimal(0)
+        by_family[holding.product.family] += balance
+        if holding.product.margin:
+            margin += abs(balance) * Decimal(str(holding.product.margin))
+        if holding.product.fee:
+            margin += holding.product.fee
+    since = timezone.now() - dt.timedelta(days=90)
+    flows = Transaction.objects.filter(customer=customer, booked_at__gte=since).aggregate(
+        n=Count("id"),
+        inflow=Sum("amount", filter=Q(amount__gt=0)),
+        outflow=Sum("amount", filter=Q(amount__lt=0)),
+    )
+    tenure = (today - customer.customer_since).days / 365.25 if customer.customer_since else None
+    return ValueSummary(
+        balance_total=sum(by_family.values(), Decimal(0)),
+        balance_by_family=dict(sorted(by_family.items(), key=lambda kv: -abs(kv[1]))),
+        active_products=active,
+        annual_margin=margin.quantize(Decimal("0.01")),
+        tenure_years=round(tenure, 1) if tenure is not None else None,
+        transactions_90d=flows["n"] or 0,
+        inflow_90d=flows["inflow"] or Decimal(0),
+        outflow_90d=flows["outflow"] or Decimal(0),
+    )
+
+
+def _freshness(customer: Customer) -> list[Freshness]:
+    confirmed = {
+        c.section: c for c in RecordConfirmation.objects.filter(customer=customer).select_related("confirmed_by")
+    }
+    now = timezone.now()
+    rows = []
+    for section, label in RecordConfirmation.Section.choices:
+        confirmation = confirmed.get(section)
+        at = confirmation.confirmed_at if confirmation else None
+        by = ""
+        if confirmation:
+            by = str(confirmation.confirmed_by) if confirmation.confirmed_by else confirmation.source or "import"
+        rows.append(
+            Freshness(
+                section=section,
+                label=label,
+                confirmed_at=at,
+                confirmed_by=by,
+                stale=at is None or (now - at).days > STALE_AFTER_DAYS,
+            )
+        )
+    return rows
+
+
+def customer_events(*, customer: Customer, limit: int = 50) -> QuerySet[CustomerEvent]:
+    """System events on a customer's timeline (the caller has checked access)."""
+    return customer.events.select_related("actor").order_by("-occurred_at", "-id")[:limit]
+
+
+def transaction_list(*, user: Any, customer_id: int) -> QuerySet[Transaction]:
+    require_perm(user, "customers.view_transaction")
+    customer = customer_get(user=user, customer_id=customer_id)
+    return customer.transactions.select_related("product").order_by("-booked_at", "-id")
+
+
+def holding_list(*, user: Any, customer_id: int) -> QuerySet[Holding]:
+    require_perm(user, "customers.view_holding")
+    customer = customer_get(user=user, customer_id=customer_id)
+    return customer.holdings.select_related("product").order_by("status", "-opened")
+
+
+def product_list(*, user: Any, family: str = "") -> QuerySet[Product]:
+    require_perm(user, "customers.view_product")
+    products = Product.objects.annotate(holders=Count("holdings", filter=Q(holdings__status="active")))
+    if family:
+        products = products.filter(family=family)
+    return products.order_by("family", "name")
+
+
+def upcoming_personal_dates(*, user: Any, days: int = 30, limit: int = 50) -> list[tuple[dt.date, PersonalFact]]:
+    """Birthdays, anniversaries and other dates of the user's own customers in the next days."""
+    require_perm(user, "customers.view_personalfact")
+    today = timezone.localdate()
+    facts = PersonalFact.objects.filter(
+        customer__in=customer_queryset(user=user).filter(owner=user), date__isnull=False
+    ).select_related("customer")
+    upcoming = [(d, f) for f in facts if (d := f.next_date(today)) and (d - today).days <= days]
+    return sorted(upcoming, key=lambda pair: pair[0])[:limit]
+
+
+def stale_customers(*, user: Any, days: int = STALE_AFTER_DAYS, limit: int = 20) -> QuerySet[Customer]:
+    """The user's own customers whose identity or contact data nobody confirmed for a year."""
+    cutoff = timezone.now() - dt.timedelta(days=days)
+    fresh = RecordConfirmation.objects.filter(
+        section=RecordConfirmation.Section.CONTACT, confirmed_at__gte=cutoff
+    ).values("customer_id")
+    return (
+        customer_queryset(user=user)
+        .filter(owner=user)
+        .exclude(pk__in=fresh)
+        .order_by("sort_key")[:limit]
+    )
+
+
+def customer_counts(*, user: Any) -> dict[str, int]:
+    """How many customers the user sees, owns, and how many of those are stale."""
+    visible = customer_queryset(user=user)
+    return {"visible": visible.count(), "owned": visible.filter(owner=user).count()}
+
+
+def attribute_definitions() -> QuerySet[AttributeDefinition]:
+    return AttributeDefinition.objects.order_by("name")

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from ckm.customers import views
+
+app_name = "customers"
+
+urlpatterns = [
+    path("new/", views.customer_new, name="new"),
+    path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
+    path("<int:customer_id>/facts/", views.fact_add, name="fact_add"),
+    path("<int:customer_id>/facts/<int:fact_id>/delete/", views.fact_delete, name="fact_delete"),
+    path("<int:customer_id>/consent/", views.consent_set, name="consent"),
+    path("<int:customer_id>/confirm/<str:section>/", views.confirm, name="confirm"),
+    path("<int:customer_id>/handover/", views.reassign, name="reassign"),
+]

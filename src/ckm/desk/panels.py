@@ -1,0 +1,34 @@
+"""Panels of the customer profile contributed by other apps (cases, scores, suggested articles).
+
+Each panel is a function (user, customer) -> context dict or None, and a template under
+desk/panels/. A panel returns None when the user's role may not see it or there is nothing to
+show. Apps that build a panel add it to PANELS; the profile renders them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ckm.customers.models import Customer
+
+
+@dataclass(frozen=True)
+class Panel:
+    name: str
+    template: str
+    context: Callable[[Any, Customer], dict[str, Any] | None]
+    column: str = "side"  # "main" or "side"
+
+
+PANELS: list[Panel] = []
+
+
+def profile_panels(*, user: Any, customer: Customer) -> list[tuple[Panel, dict[str, Any]]]:
+    """The panels this user sees on this customer's profile, with their context."""
+    shown = []
+    for panel in PANELS:
+        context = panel.context(user, customer)
+        if context is not None:
+            shown.append((panel, context))
+    return shown

@@ -1,0 +1,124 @@
+"""The desk: the pages staff work in every day (start page, customer search and list, profile)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ckm.core.selectors import audit_for_customer
+from ckm.customers import selectors as customer_selectors
+from ckm.customers.forms import PersonalFactForm
+from ckm.customers.selectors import CustomerFilters
+from ckm.customers.services import customer_profile_viewed
+from ckm.desk.forms import CustomerFilterForm
+from ckm.desk.panels import profile_panels
+from ckm.desk.selectors import timeline
+from ckm.interactions.forms import InteractionForm
+from ckm.interactions.selectors import channel_counts, last_contact, office_choices
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The start page: what this role needs first."""
+    user = request.user
+    context: dict[str, Any] = {"today": timezone.localdate()}
+    if user.has_perm("customers.view_customer"):
+        context["counts"] = customer_selectors.customer_counts(user=user)
+    if user.has_perm("customers.view_personalfact"):
+        context["upcoming"] = customer_selectors.upcoming_personal_dates(user=user, days=30, limit=12)
+    if user.has_perm("customers.confirm_customer"):
+        context["stale"] = customer_selectors.stale_customers(user=user, limit=10)
+    return render(request, "desk/home.html", context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def customer_list(request: HttpRequest) -> HttpResponse:
+    form = CustomerFilterForm(request.GET or None)
+    filters = CustomerFilters()
+    if form.is_valid():
+        data = form.cleaned_data
+        filters = CustomerFilters(
+            q=data["q"] or "",
+            kind=data["kind"] or "",
+            status=data["status"] or "",
+            owner_id=data["owner"].pk if data["owner"] else None,
+            team_id=data["team"].pk if data["team"] else None,
+            office_id=data["office"].pk if data["office"] else None,
+            mine=data["mine"],
+        )
+    customers = customer_selectors.customer_list(user=request.user, filters=filters)
+    page = Paginator(customers, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "desk/customer_list.html",
+        {"form": form, "customers": page, "page_obj": page, "querystring_base": query.urlencode() + "&" if query else ""},
+    )
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def search_suggest(request: HttpRequest) -> HttpResponse:
+    """As-you-type suggestions for the header search (an htmx fragment)."""
+    query = request.GET.get("q", "")
+    results = customer_selectors.customer_search(user=request.user, q=query, limit=8)
+    return render(
+        request,
+        "desk/_search_results.html",
+        {"results": results, "q": query, "too_short": len(query.strip()) < customer_selectors.SEARCH_MIN_CHARS},
+    )
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def profile(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The customer profile: the page an agent lives on."""
+    data = customer_selectors.customer_profile(user=request.user, customer_id=customer_id)
+    customer = data.customer
+    customer_profile_viewed(actor=request.user, customer=customer)
+    can_see_contacts = request.user.has_perm("interactions.view_interaction")
+    context = {
+        "p": data,
+        "customer": customer,
+        "timeline": _timeline_context(request, customer),
+        "last_contact": last_contact(customer_id=customer.pk) if can_see_contacts else None,
+        "new_key": secrets.token_hex(8),
+        "fact_form": PersonalFactForm(),
+        "interaction_form": InteractionForm() if request.user.has_perm("interactions.add_interaction") else None,
+        "history": audit_for_customer(customer_id=customer.pk, limit=25) if data.can["history"] else None,
+        "panels": profile_panels(user=request.user, customer=customer),
+    }
+    return render(request, "desk/profile.html", context)
+
+
+@permission_required("customers.view_customer", raise_exception=True)
+def profile_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+    """The timeline fragment: filtered by channel/office, paged by a time cursor."""
+    customer = customer_selectors.customer_get(user=request.user, customer_id=customer_id)
+    return render(request, "desk/_timeline.html", {"customer": customer, "timeline": _timeline_context(request, customer)})
+
+
+def _timeline_context(request: HttpRequest, customer: Any) -> dict[str, Any]:
+    channel = request.GET.get("channel", "")
+    office = request.GET.get("office", "")
+    before_raw = request.GET.get("before", "")
+    before: dt.datetime | None = parse_datetime(before_raw) if before_raw else None
+    office_id = int(office) if office.isdigit() else None
+    page = timeline(user=request.user, customer=customer, channel=channel, office_id=office_id, before=before)
+    can_see_contacts = request.user.has_perm("interactions.view_interaction")
+    counts = channel_counts(customer_id=customer.pk) if can_see_contacts else {}
+    return {
+        "page": page,
+        "channel": channel,
+        "office": office_id,
+        "before": before,
+        "channel_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
+        "total": sum(counts.values()),
+        "offices": office_choices(customer_id=customer.pk) if can_see_contacts else [],
+    }

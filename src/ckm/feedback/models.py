@@ -1,0 +1,1 @@
+"""feedback models (see the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""knowledge models (see the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""research models (see the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""sales models (see the issue that builds this app)."""

@@ -1,0 +1,1 @@
+"""service models (see the issue that builds this app)."""
