@@ -1,7 +1,5 @@
 """API of the core app: who am I, import runs and their problems, the audit log."""
 
-from __future__ import annotations
-
 import datetime as dt
 import secrets
 from pathlib import Path
@@ -9,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import File, Query, Router, Schema, UploadedFile
+from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from ckm.core import selectors, services
@@ -78,7 +76,9 @@ def import_list(request: HttpRequest) -> Any:
     return selectors.import_run_list(user=request.user)
 
 
-@router.get("/imports/{run_id}", response=ImportRunOut, summary="One import run with its report per file")
+@router.get(
+    "/imports/{run_id}", response=ImportRunOut, summary="One import run with its report per file"
+)
 def import_get(request: HttpRequest, run_id: int) -> Any:
     return selectors.import_run_get(user=request.user, run_id=run_id)
 
@@ -91,14 +91,22 @@ class ImportIssueOut(Schema):
     reason: str
 
 
-@router.get("/imports/{run_id}/issues", response=list[ImportIssueOut], summary="Every problem an import found")
+@router.get(
+    "/imports/{run_id}/issues",
+    response=list[ImportIssueOut],
+    summary="Every problem an import found",
+)
 @paginate(PageNumberPagination, page_size=200)
 def import_issues(request: HttpRequest, run_id: int, file: str = "") -> Any:
     return selectors.import_issue_list(user=request.user, run_id=run_id, file=file)
 
 
-@router.post("/imports", response={202: ImportRunOut}, summary="Upload a package (.zip) and import it in the background")
-def import_create(request: HttpRequest, package: File[UploadedFile]) -> tuple[int, Any]:
+@router.post(
+    "/imports",
+    response={202: ImportRunOut},
+    summary="Upload a package (.zip) and import it in the background",
+)
+def import_create(request: HttpRequest, package: File[UploadedFile]) -> Status[Any]:
     name = (package.name or "").lower()
     if not name.endswith(".zip"):
         raise DomainError("Send the package as one .zip file.", field="package")
@@ -109,8 +117,10 @@ def import_create(request: HttpRequest, package: File[UploadedFile]) -> tuple[in
     with target.open("wb") as out:
         for chunk in package.chunks():
             out.write(chunk)
-    run = services.import_start(user=request.user, source=Path(target), label=f"API upload {package.name}")
-    return 202, selectors.import_run_get(user=request.user, run_id=run.pk)
+    run = services.import_start(
+        user=request.user, source=Path(target), label=f"API upload {package.name}"
+    )
+    return Status(202, selectors.import_run_get(user=request.user, run_id=run.pk))
 
 
 class AuditOut(Schema):

@@ -37,5 +37,5 @@ def env_list(name: str, *, default: list[str]) -> list[str]:
 def var_dir(repo_dir: Path) -> Path:
     """The directory for the database, uploads and reports (CKM_VAR_DIR, default ./var)."""
     path = Path(os.environ.get("CKM_VAR_DIR") or repo_dir / "var")
-    path.mkdir(parents=True, exist_ok=True)
+    (path / "static").mkdir(parents=True, exist_ok=True)
     return path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
 __all__ = ["ConflictError", "DomainError", "NotFound", "PermissionDenied", "ValidationError"]
 
@@ -16,7 +17,7 @@ class DomainError(Exception):
         self.field = field
 
 
-class NotFound(DomainError):
+class NotFound(DomainError, Http404):
     """The record does not exist or the user may not see it (answered with 404: no leak)."""
 
 

@@ -8,6 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from ckm.core.errors import ConflictError, DomainError, NotFound
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,19 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             audit_context.reset(token)
+
+
+class DomainErrorMiddleware:
+    """A domain error that reaches a page becomes a readable 400/409 page, not a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, NotFound) or not isinstance(exception, DomainError):
+            return None
+        status = 409 if isinstance(exception, ConflictError) else 400
+        return render(request, "400.html", {"message": exception.message}, status=status)

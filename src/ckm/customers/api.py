@@ -1,14 +1,12 @@
 """API of the customers app: customers, contact points, products, holdings, transactions,
 personal facts and consent. Thin: validation by schema, work by services and selectors."""
 
-from __future__ import annotations
-
 import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ckm.core.models import Office, Team, User
@@ -99,11 +97,13 @@ class CustomerPatch(Schema):
 @router.get("/customers", response=list[CustomerOut], summary="Customers you may see, filtered")
 @paginate(PageNumberPagination)
 def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> Any:
-    return selectors.customer_list(user=request.user, filters=selectors.CustomerFilters(**filters.dict()))
+    return selectors.customer_list(
+        user=request.user, filters=selectors.CustomerFilters(**filters.dict())
+    )
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def customer_create(request: HttpRequest, payload: CustomerIn) -> tuple[int, Customer]:
+def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
     data = payload.dict()
     if data["external_id"] and Customer.objects.filter(external_id=data["external_id"]).exists():
         from ckm.core.errors import ConflictError
@@ -112,8 +112,10 @@ def customer_create(request: HttpRequest, payload: CustomerIn) -> tuple[int, Cus
     owner = _lookup(User, "username", data.pop("owner"), "owner")
     team = _lookup(Team, "name", data.pop("team"), "team")
     office = _lookup(Office, "code", data.pop("office"), "office")
-    customer = services.customer_create(actor=request.user, owner=owner, team=team, office=office, **data)
-    return 201, selectors.customer_get(user=request.user, customer_id=customer.pk)
+    customer = services.customer_create(
+        actor=request.user, owner=owner, team=team, office=office, **data
+    )
+    return Status(201, selectors.customer_get(user=request.user, customer_id=customer.pk))
 
 
 def _lookup(model: Any, field: str, value: str, name: str) -> Any:
@@ -127,21 +129,27 @@ def _lookup(model: Any, field: str, value: str, name: str) -> Any:
     return obj
 
 
-@router.get("/customers/{customer_id}", response=CustomerOut, summary="One customer (the view is audited)")
+@router.get(
+    "/customers/{customer_id}", response=CustomerOut, summary="One customer (the view is audited)"
+)
 def customer_get(request: HttpRequest, customer_id: int) -> Customer:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
     services.customer_profile_viewed(actor=request.user, customer=customer)
     return customer
 
 
-@router.get("/customers/by-id/{external_id}", response=CustomerOut, summary="One customer by your id")
+@router.get(
+    "/customers/by-id/{external_id}", response=CustomerOut, summary="One customer by your id"
+)
 def customer_by_external_id(request: HttpRequest, external_id: str) -> Customer:
     customer = selectors.customer_get_by_external_id(user=request.user, external_id=external_id)
     services.customer_profile_viewed(actor=request.user, customer=customer)
     return selectors.customer_get(user=request.user, customer_id=customer.pk)
 
 
-@router.patch("/customers/{customer_id}", response=CustomerOut, summary="Change identity and address")
+@router.patch(
+    "/customers/{customer_id}", response=CustomerOut, summary="Change identity and address"
+)
 def customer_patch(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
     fields = payload.dict(exclude_unset=True)
     services.customer_update(actor=request.user, customer_id=customer_id, **fields)
@@ -169,13 +177,19 @@ def contact_points(request: HttpRequest, customer_id: int) -> list[ContactPoint]
     from ckm.core.permissions import require_perm
 
     require_perm(request.user, "customers.view_contactpoint")
-    return list(selectors.customer_get(user=request.user, customer_id=customer_id).contact_points.all())
+    return list(
+        selectors.customer_get(user=request.user, customer_id=customer_id).contact_points.all()
+    )
 
 
 @router.post("/customers/{customer_id}/contact-points", response={201: ContactPointOut})
-def contact_point_add(request: HttpRequest, customer_id: int, payload: ContactPointIn) -> tuple[int, ContactPoint]:
+def contact_point_add(
+    request: HttpRequest, customer_id: int, payload: ContactPointIn
+) -> Status[ContactPoint]:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
-    return 201, services.contact_point_add(actor=request.user, customer=customer, **payload.dict())
+    return Status(
+        201, services.contact_point_add(actor=request.user, customer=customer, **payload.dict())
+    )
 
 
 class ProductOut(Schema):
@@ -216,7 +230,9 @@ class HoldingOut(Schema):
         return str(h.product.family)
 
 
-@router.get("/customers/{customer_id}/holdings", response=list[HoldingOut], summary="A customer's products")
+@router.get(
+    "/customers/{customer_id}/holdings", response=list[HoldingOut], summary="A customer's products"
+)
 def holding_list(request: HttpRequest, customer_id: int) -> Any:
     return list(selectors.holding_list(user=request.user, customer_id=customer_id))
 
@@ -232,7 +248,11 @@ class TransactionOut(Schema):
     description: str
 
 
-@router.get("/customers/{customer_id}/transactions", response=list[TransactionOut], summary="A customer's transactions, newest first")
+@router.get(
+    "/customers/{customer_id}/transactions",
+    response=list[TransactionOut],
+    summary="A customer's transactions, newest first",
+)
 @paginate(PageNumberPagination)
 def transaction_list(request: HttpRequest, customer_id: int) -> Any:
     return selectors.transaction_list(user=request.user, customer_id=customer_id)
@@ -255,7 +275,9 @@ class FactOut(Schema):
 
 
 class FactIn(Schema):
-    kind: Literal["birthday", "anniversary", "family", "preference", "interest", "life_event", "note"]
+    kind: Literal[
+        "birthday", "anniversary", "family", "preference", "interest", "life_event", "note"
+    ]
     label: str = Field(..., min_length=1, max_length=120)
     value: str = Field("", max_length=300)
     date: dt.date | None = None
@@ -267,15 +289,20 @@ def fact_list(request: HttpRequest, customer_id: int) -> list[PersonalFact]:
     return selectors.customer_profile(user=request.user, customer_id=customer_id).facts
 
 
-@router.post("/customers/{customer_id}/facts", response={201: FactOut}, summary="Record a personal fact")
-def fact_add(request: HttpRequest, customer_id: int, payload: FactIn) -> tuple[int, PersonalFact]:
-    return 201, services.personal_fact_add(actor=request.user, customer_id=customer_id, **payload.dict())
+@router.post(
+    "/customers/{customer_id}/facts", response={201: FactOut}, summary="Record a personal fact"
+)
+def fact_add(request: HttpRequest, customer_id: int, payload: FactIn) -> Status[PersonalFact]:
+    return Status(
+        201,
+        services.personal_fact_add(actor=request.user, customer_id=customer_id, **payload.dict()),
+    )
 
 
 @router.delete("/facts/{fact_id}", response={204: None}, summary="Remove a personal fact")
-def fact_delete(request: HttpRequest, fact_id: int) -> tuple[int, None]:
+def fact_delete(request: HttpRequest, fact_id: int) -> Status[None]:
     services.personal_fact_delete(actor=request.user, fact_id=fact_id)
-    return 204, None
+    return Status(204, None)
 
 
 class ConsentOut(Schema):
@@ -293,12 +320,20 @@ class ConsentIn(Schema):
     source: str = Field("api", max_length=60)
 
 
-@router.get("/customers/{customer_id}/consents", response=list[ConsentOut], summary="Consent per purpose and channel")
+@router.get(
+    "/customers/{customer_id}/consents",
+    response=list[ConsentOut],
+    summary="Consent per purpose and channel",
+)
 def consent_list(request: HttpRequest, customer_id: int) -> list[Consent]:
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
-    return [c for channels in profile.consents.values() for c in channels.values() if c is not None]
+    return [c for _, _, channels in profile.consents for _, c in channels if c is not None]
 
 
-@router.put("/customers/{customer_id}/consents", response=ConsentOut, summary="Record consent or its withdrawal")
+@router.put(
+    "/customers/{customer_id}/consents",
+    response=ConsentOut,
+    summary="Record consent or its withdrawal",
+)
 def consent_set(request: HttpRequest, customer_id: int, payload: ConsentIn) -> Consent:
     return services.consent_set(actor=request.user, customer_id=customer_id, **payload.dict())

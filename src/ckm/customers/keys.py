@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-_NOT_NAME = re.compile(r"[^\w@.+\- ]")
+_NOT_NAME = re.compile(r"[^\w ]")
 _DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 

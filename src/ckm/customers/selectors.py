@@ -203,7 +203,7 @@ class Profile:
     value: ValueSummary | None
     facts: list[PersonalFact]
     upcoming: list[tuple[dt.date, PersonalFact]]
-    consents: dict[str, dict[str, Consent | None]]
+    consents: list[tuple[str, str, list[tuple[str, Consent | None]]]]
     freshness: list[Freshness]
     attributes: list[tuple[str, Any]]
     can: dict[str, bool] = field(default_factory=dict)
@@ -249,12 +249,11 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         ((d, f) for f in facts if (d := f.next_date(today)) and (d - today).days <= 90),
         key=lambda pair: pair[0],
     )
-    consents: dict[str, dict[str, Consent | None]] = {
-        p: {c: None for c in Consent.Channel.values} for p in Consent.Purpose.values
-    }
-    if can["consent"]:
-        for consent in customer.consents.all():
-            consents[consent.purpose][consent.channel] = consent
+    recorded = {(c.purpose, c.channel): c for c in customer.consents.all()} if can["consent"] else {}
+    consents = [
+        (purpose, label, [(channel, recorded.get((purpose, channel))) for channel in Consent.Channel.values])
+        for purpose, label in Consent.Purpose.choices
+    ]
     freshness = _freshness(customer)
     definitions = {d.name: d for d in AttributeDefinition.objects.all()}
     attributes = [
@@ -270,7 +269,7 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         value=value,
         facts=facts,
         upcoming=upcoming,
-        consents=consents if can["consent"] else {},
+        consents=consents if can["consent"] else [],
         freshness=freshness,
         attributes=attributes,
         can=can,

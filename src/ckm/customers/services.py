@@ -32,6 +32,10 @@ IDENTITY_FIELDS = [
 
 
 def _set_keys(customer: Customer) -> None:
+    if customer.kind == Customer.Kind.PERSON and not (customer.last_name.strip() or customer.name.strip()):
+        raise ValidationError({"last_name": "A person needs a last name."})
+    if customer.kind == Customer.Kind.ORGANISATION and not customer.name.strip():
+        raise ValidationError({"name": "An organisation needs a name."})
     customer.display_name = keys.display_name(
         kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
     )[:255]

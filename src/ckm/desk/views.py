@@ -22,6 +22,7 @@ from ckm.desk.forms import CustomerFilterForm
 from ckm.desk.panels import profile_panels
 from ckm.desk.selectors import timeline
 from ckm.interactions.forms import InteractionForm
+from ckm.interactions.models import Channel
 from ckm.interactions.selectors import channel_counts, last_contact, office_choices
 
 
@@ -118,7 +119,10 @@ def _timeline_context(request: HttpRequest, customer: Any) -> dict[str, Any]:
         "channel": channel,
         "office": office_id,
         "before": before,
-        "channel_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
+        "channel_counts": [
+            (code, Channel(code).label if code in Channel.values else code, n)
+            for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        ],
         "total": sum(counts.values()),
         "offices": office_choices(customer_id=customer.pk) if can_see_contacts else [],
     }

