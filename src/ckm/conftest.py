@@ -96,3 +96,59 @@ def login(client: Client) -> Callable[[User], Client]:
         return client
 
     return as_user
+
+
+# --- browser tests (pytest -m browser): Playwright driving Debian's Chromium --------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Any:
+    import os
+
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Any:
+    """A fresh browser page; `page.base` is the live server's URL."""
+    context = chromium.new_context(viewport={"width": 1366, "height": 900}, locale="en-GB")
+    browser_page = context.new_page()
+    browser_page.set_default_timeout(10_000)
+    browser_page.base = live_server.url
+    yield browser_page
+    context.close()
+
+
+@pytest.fixture
+def browser_login(page: Any) -> Callable[[str, str], Any]:
+    """Log in through the login page as a user whose password is the factory's default."""
+
+    def as_user(username: str, password: str = "pw-test-123") -> Any:
+        page.goto(f"{page.base}/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{page.base}/")
+        return page
+
+    return as_user
