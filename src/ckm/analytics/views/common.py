@@ -1,0 +1,42 @@
+"""Helpers shared by the analytics pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest
+
+from ckm.core.errors import DomainError
+from ckm.core.models import Job
+
+
+def running_jobs(user: Any, *, kinds: tuple[str, ...] = ("analytics.",)) -> list[Job]:
+    """The user's analytics jobs that are queued or running (their progress bars)."""
+    jobs = Job.objects.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).order_by(
+        "-created_at"
+    )
+    if not user.has_perm("core.view_job"):
+        jobs = jobs.filter(created_by=user)
+    return [j for j in jobs[:10] if j.kind.startswith(kinds)]
+
+
+def report_error(request: HttpRequest, exc: Exception) -> None:
+    """A domain or validation error as a message on the page."""
+    if isinstance(exc, ValidationError):
+        text = (
+            "; ".join(
+                f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
+                for k, v in exc.message_dict.items()
+            )
+            if hasattr(exc, "error_dict")
+            else " ".join(exc.messages)
+        )
+    elif isinstance(exc, DomainError):
+        text = exc.message
+    elif isinstance(exc, PermissionDenied):
+        text = str(exc) or "Your role may not do this."
+    else:
+        text = str(exc)
+    messages.error(request, text)
