@@ -138,8 +138,8 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         lo, hi = keys.prefix_bounds(query.lower())
         add(_contact_ids(visible if scoped else None, "email", lo, hi, limit), 1)
     digits = keys.phone_digits(query)
-    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
-        lo, hi = keys.prefix_bounds(digits)
+    if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4:
+        lo, hi = keys.prefix_bounds(keys.phone_prefix(query))
         add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
     folded = keys.fold(query)
     if folded:
@@ -158,6 +158,24 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         key=lambda c: (found[c.pk], c.sort_key),
     )
     return ranked[:limit]
+
+
+def customer_match(*, email: str = "", phone: str = "") -> list[int]:
+    """Ids of customers whose e-mail equals or phone number ends like the given one (for intake
+    matching of messages from outside; no user scope: the caller decides what to show)."""
+    ids: list[int] = []
+    if email and keys.is_email(email):
+        ids += list(
+            ContactPoint.objects.filter(kind="email", value_key=keys.contact_key("email", email))
+            .values_list("customer_id", flat=True)[:5]
+        )
+    if phone and len(keys.phone_digits(phone)) >= 6:
+        lo, hi = keys.prefix_bounds(keys.phone_prefix(phone))
+        ids += list(
+            ContactPoint.objects.filter(kind__in=("phone", "mobile"), value_key__gte=lo, value_key__lt=hi)
+            .values_list("customer_id", flat=True)[:5]
+        )
+    return list(dict.fromkeys(ids))
 
 
 def _contact_ids(

@@ -41,23 +41,21 @@ class InteractionLoader(FileLoader):
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers, users = customer_ids(ctx), usernames(ctx)
-        objs = [
-            Interaction(
-                external_id=row.key,
-                customer_id=customers[row.values["customer_id"]],
-                occurred_at=row.values["occurred_at"],
-                channel=row.values["channel"],
-                direction=row.values["direction"] or Direction.INBOUND,
-                office_id=office_id(ctx, row.values["office"]) if row.values["office"] else None,
-                subject=row.values["subject"] or "",
-                text=row.values["text"] or "",
-                outcome=row.values["outcome"] or "",
-                recorded_by_id=users.get((row.values["agent"] or "").lower()),
-            )
-            for row in rows
-        ]
         return bulk_upsert(
             Interaction,
-            objs,
-            ["customer", "occurred_at", "channel", "direction", "office", "subject", "text", "outcome", "recorded_by"],
+            [
+                {
+                    "external_id": row.key,
+                    "customer_id": customers[row.values["customer_id"]],
+                    "occurred_at": row.values["occurred_at"],
+                    "channel": row.values["channel"],
+                    "direction": row.values["direction"] or Direction.INBOUND,
+                    "office_id": office_id(ctx, row.values["office"]) if row.values["office"] else None,
+                    "subject": row.values["subject"] or "",
+                    "text": row.values["text"] or "",
+                    "outcome": row.values["outcome"] or "",
+                    "recorded_by_id": users.get((row.values["agent"] or "").lower()),
+                }
+                for row in rows
+            ],
         )

@@ -44,7 +44,7 @@ def test_a_good_package_loads_every_file(tmp_path: Path) -> None:
     assert anna.office == Office.objects.get(code="BER")
     assert anna.household == Customer.objects.get(external_id="C2").household
     assert Household.objects.count() == 1
-    assert ContactPoint.objects.get(customer=anna, kind="phone").value_key == "491711234567"
+    assert ContactPoint.objects.get(customer=anna, kind="phone").value_key == "491711234567"[::-1]
     assert Holding.objects.get(customer=anna, product__external_id="SAV").balance == Decimal("30000.00")
     assert Interaction.objects.filter(customer=anna).count() == 2
     assert AttributeDefinition.objects.get(name="income").type == "float"

@@ -21,9 +21,12 @@ class Command(BaseCommand):
         backend = settings.CKM_TASK_BACKEND
         if backend == "database":
             extra = ["--max-tasks", str(options["max_tasks"])] if options["max_tasks"] else []
-            call_command("db_worker", "--interval", str(options["interval"]), "--no-startup-delay", *extra)
+            call_command(
+                "db_worker", "--interval", str(options["interval"]), "--no-startup-delay", "--no-reload", *extra
+            )
         elif backend == "redis":
             extra = ["--burst"] if options["burst"] else []
-            call_command("rqworker", "default", *extra)
+            # django-tasks' RQ backend runs its tasks through its own job class
+            call_command("rqworker", "default", "--job-class", "django_tasks_rq.backend.Job", *extra)
         else:
             raise CommandError("CKM_TASK_BACKEND=immediate runs tasks in the caller; no worker is needed.")
