@@ -70,14 +70,28 @@ def _statement(
 
 
 def bulk_upsert(
-    model: type[models.Model], rows: Sequence[dict[str, Any]], *, key: Sequence[str] = ("external_id",)
+    model: type[models.Model],
+    rows: Sequence[dict[str, Any]] | Sequence[models.Model],
+    fields: Sequence[str] | None = None,
+    *,
+    key: Sequence[str] = ("external_id",),
 ) -> tuple[int, int]:
     """Insert rows (dicts keyed by attname) or update them where `key` matches; (inserted, updated).
 
-    Rows of one call must have the same keys. Timestamps with auto_now/auto_now_add are filled in."""
+    Rows of one call must have the same keys. Timestamps with auto_now/auto_now_add are filled in.
+    Model instances are accepted too (all their concrete fields but the primary key are written;
+    `fields` is then ignored) for loaders written against the ORM's bulk_create."""
     if not rows:
         return 0, 0
-    columns = tuple(rows[0].keys())
+    if isinstance(rows[0], models.Model):
+        names = [
+            f.attname
+            for f in model._meta.concrete_fields
+            if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+        ]
+        rows = [{name: getattr(obj, name) for name in names} for obj in rows]
+    rows = list(rows)  # type: ignore[arg-type]
+    columns = tuple(rows[0].keys())  # type: ignore[union-attr]
     key = tuple(key)
     if len(key) == 1:
         existing = len(
