@@ -22,7 +22,9 @@ from ckm.bench.synthetic import write_package
 def add_arguments(parser: Any) -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
-    parser.add_argument("--package", type=Path, default=None, help="import this package instead of a synthetic one")
+    parser.add_argument(
+        "--package", type=Path, default=None, help="import this package instead of a synthetic one"
+    )
 
 
 def _raw_insert(path: Path) -> tuple[int, float]:
@@ -59,7 +61,9 @@ def run(*, customers: int, interactions: int, package: Path | None = None) -> di
         if package is None:
             started = time.perf_counter()
             write_package(folder, customers=customers, interactions=interactions)
-            print(f"wrote a synthetic package ({customers:,} customers, {interactions:,} interactions) in {time.perf_counter() - started:.1f} s")
+            print(
+                f"wrote a synthetic package ({customers:,} customers, {interactions:,} interactions) in {time.perf_counter() - started:.1f} s"
+            )
         with PeakMemory() as peak:
             run_ = import_start(user=None, source=folder, enqueue=False)
             run_ = import_run(run_id=run_.pk)
@@ -68,17 +72,34 @@ def run(*, customers: int, interactions: int, package: Path | None = None) -> di
         for name in ("customers.csv", "interactions.csv"):
             if (folder / name).exists():
                 rows, seconds = _raw_insert(folder / name)
-                baseline[name] = {"rows": rows, "seconds": round(seconds, 2), "rows_per_second": int(rows / seconds)}
+                baseline[name] = {
+                    "rows": rows,
+                    "seconds": round(seconds, 2),
+                    "rows_per_second": int(rows / seconds),
+                }
         sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
-    rows = []
+    lines: list[list[Any]] = []
     for name, report in files.items():
         raw = baseline.get(name, {})
-        rows.append([
-            name, report["status"], report["rows"], report["seconds"], report["rows_per_second"],
-            raw.get("rows_per_second"), round(report["rows_per_second"] / raw["rows_per_second"], 2) if raw else None,
-            round(sizes.get(name, 0) / 1e6, 1),
-        ])
-    print(table(rows, ["file", "status", "rows", "seconds", "rows/s", "raw rows/s", "ratio", "MB"], title=f"\nimport {run_.pk}: {run_.status}"))
+        lines.append(
+            [
+                name,
+                report["status"],
+                report["rows"],
+                report["seconds"],
+                report["rows_per_second"],
+                raw.get("rows_per_second"),
+                round(report["rows_per_second"] / raw["rows_per_second"], 2) if raw else None,
+                round(sizes.get(name, 0) / 1e6, 1),
+            ]
+        )
+    print(
+        table(
+            lines,
+            ["file", "status", "rows", "seconds", "rows/s", "raw rows/s", "ratio", "MB"],
+            title=f"\nimport {run_.pk}: {run_.status}",
+        )
+    )
     print(f"peak RSS during the import: {peak.mb:,.0f} MB")
     return {
         "database": connection.vendor,

@@ -20,7 +20,9 @@ def scratch_database(name: str, *, keep: bool = False) -> Iterator[None]:
     if connection.vendor == "sqlite":
         test_settings["NAME"] = str(Path(settings.VAR_DIR) / f"bench-{name}.sqlite3")
     else:
-        test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_bench_{name}".replace("-", "_")
+        test_settings["NAME"] = f"test_{connection.settings_dict['NAME']}_bench_{name}".replace(
+            "-", "_"
+        )
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
     try:

@@ -26,7 +26,11 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--queries", type=int, default=200, help="queries per kind")
     parser.add_argument("--profiles", type=int, default=100, help="profile pages to open")
-    parser.add_argument("--reuse", action="store_true", help="the scratch database is already loaded (with --keep-db)")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the scratch database is already loaded (with --keep-db)",
+    )
 
 
 def _ms(samples: list[float]) -> dict[str, float]:
@@ -38,7 +42,9 @@ def _ms(samples: list[float]) -> dict[str, float]:
     }
 
 
-def run(*, customers: int, interactions: int, queries: int, profiles: int, reuse: bool = False) -> dict[str, Any]:
+def run(
+    *, customers: int, interactions: int, queries: int, profiles: int, reuse: bool = False
+) -> dict[str, Any]:
     from ckm.core.models import Role, User
     from ckm.core.services import import_run, import_start
     from ckm.customers.models import ContactPoint, Customer
@@ -49,17 +55,39 @@ def run(*, customers: int, interactions: int, queries: int, profiles: int, reuse
             write_package(Path(tmp), customers=customers, interactions=interactions)
             started = time.perf_counter()
             run_ = import_run(run_id=import_start(user=None, source=Path(tmp), enqueue=False).pk)
-            print(f"imported {customers:,} customers and {interactions:,} interactions in {time.perf_counter() - started:.0f} s ({run_.status})")
+            print(
+                f"imported {customers:,} customers and {interactions:,} interactions in {time.perf_counter() - started:.0f} s ({run_.status})"
+            )
     total = Customer.objects.count()
     agent, _ = User.objects.get_or_create(username="bench-agent", defaults={"role": Role.AGENT})
     rng = random.Random(3)
-    sample = list(Customer.objects.order_by("?").values_list("id", "first_name", "last_name", "external_id")[: queries * 2]) if connection.vendor != "sqlite" else None
+    sample = (
+        list(
+            Customer.objects.order_by("?").values_list(
+                "id", "first_name", "last_name", "external_id"
+            )[: queries * 2]
+        )
+        if connection.vendor != "sqlite"
+        else None
+    )
     if sample is None:
         top = Customer.objects.order_by("-id").values_list("id", flat=True).first() or 0
         ids = [rng.randrange(1, top + 1) for _ in range(queries * 2)]
-        sample = list(Customer.objects.filter(id__in=ids).values_list("id", "first_name", "last_name", "external_id"))
-    emails = dict(ContactPoint.objects.filter(customer_id__in=[s[0] for s in sample], kind="email").values_list("customer_id", "value"))
-    phones = dict(ContactPoint.objects.filter(customer_id__in=[s[0] for s in sample], kind="phone").values_list("customer_id", "value"))
+        sample = list(
+            Customer.objects.filter(id__in=ids).values_list(
+                "id", "first_name", "last_name", "external_id"
+            )
+        )
+    emails = dict(
+        ContactPoint.objects.filter(
+            customer_id__in=[s[0] for s in sample], kind="email"
+        ).values_list("customer_id", "value")
+    )
+    phones = dict(
+        ContactPoint.objects.filter(
+            customer_id__in=[s[0] for s in sample], kind="phone"
+        ).values_list("customer_id", "value")
+    )
     workloads: dict[str, list[str]] = {
         "name prefix (4 letters)": [s[2][:4] for s in sample[:queries]],
         "first + last name": [f"{s[1]} {s[2][:3]}" for s in sample[:queries]],
@@ -71,7 +99,9 @@ def run(*, customers: int, interactions: int, queries: int, profiles: int, reuse
     def naive(q: str) -> list[Any]:
         return list(
             Customer.objects.filter(
-                Q(display_name__icontains=q) | Q(external_id__icontains=q) | Q(contact_points__value__icontains=q)
+                Q(display_name__icontains=q)
+                | Q(external_id__icontains=q)
+                | Q(contact_points__value__icontains=q)
             ).distinct()[:10]
         )
 
@@ -89,9 +119,29 @@ def run(*, customers: int, interactions: int, queries: int, profiles: int, reuse
             naive(term)
             naive_times.append(time.perf_counter() - started)
         product, baseline = _ms(product_times), _ms(naive_times)
-        results[label] = {"product": product, "baseline_naive": baseline, "hit_rate": round(hits / max(1, len(terms)), 3)}
-        rows.append([label, len(terms), product["p50_ms"], product["p95_ms"], baseline["p50_ms"], baseline["p95_ms"], results[label]["hit_rate"]])
-    print(table(rows, ["query", "n", "p50 ms", "p95 ms", "naive p50 ms", "naive p95 ms", "found"], title=f"\ncustomer search over {total:,} customers ({connection.vendor})"))
+        results[label] = {
+            "product": product,
+            "baseline_naive": baseline,
+            "hit_rate": round(hits / max(1, len(terms)), 3),
+        }
+        rows.append(
+            [
+                label,
+                len(terms),
+                product["p50_ms"],
+                product["p95_ms"],
+                baseline["p50_ms"],
+                baseline["p95_ms"],
+                results[label]["hit_rate"],
+            ]
+        )
+    print(
+        table(
+            rows,
+            ["query", "n", "p50 ms", "p95 ms", "naive p50 ms", "naive p95 ms", "found"],
+            title=f"\ncustomer search over {total:,} customers ({connection.vendor})",
+        )
+    )
 
     client = Client()
     client.force_login(agent)
@@ -106,7 +156,20 @@ def run(*, customers: int, interactions: int, queries: int, profiles: int, reuse
         assert response.status_code == 200, response.status_code
         queries_used.append(len(captured))
     profile = _ms(profile_times)
-    print(table([["customer profile (agent)", len(profile_times), profile["p50_ms"], profile["p95_ms"], max(queries_used)]], ["page", "n", "p50 ms", "p95 ms", "max queries"]))
+    print(
+        table(
+            [
+                [
+                    "customer profile (agent)",
+                    len(profile_times),
+                    profile["p50_ms"],
+                    profile["p95_ms"],
+                    max(queries_used),
+                ]
+            ],
+            ["page", "n", "p50 ms", "p95 ms", "max queries"],
+        )
+    )
     return {
         "database": connection.vendor,
         "customers": total,

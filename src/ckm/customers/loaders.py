@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.core.imports.values import to_json
@@ -38,7 +37,9 @@ def product_ids(ctx: LoadContext) -> dict[str, int]:
 
 def usernames(ctx: LoadContext) -> dict[str, int]:
     if "usernames" not in ctx.cache:
-        ctx.cache["usernames"] = {u.lower(): pk for u, pk in User.objects.values_list("username", "id")}
+        ctx.cache["usernames"] = {
+            u.lower(): pk for u, pk in User.objects.values_list("username", "id")
+        }
     return ctx.cache["usernames"]  # type: ignore[no-any-return]
 
 
@@ -133,7 +134,9 @@ class CustomerLoader(FileLoader):
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         households = self._households(rows)
-        teams: dict[str, int] = ctx.cache.setdefault("teams", dict(Team.objects.values_list("name", "id")))
+        teams: dict[str, int] = ctx.cache.setdefault(
+            "teams", dict(Team.objects.values_list("name", "id"))
+        )
         existing_attributes = dict(
             Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list(
                 "external_id", "attributes"
@@ -147,7 +150,9 @@ class CustomerLoader(FileLoader):
                 teams[team_name] = Team.objects.create(name=team_name).pk
                 ctx.notes.append(f"created team {team_name}")
             first, last, name = v["first_name"] or "", v["last_name"] or "", v["name"] or ""
-            name_key, sort_key = keys.name_keys(kind=v["kind"], first_name=first, last_name=last, name=name)
+            name_key, sort_key = keys.name_keys(
+                kind=v["kind"], first_name=first, last_name=last, name=name
+            )
             attributes = dict(existing_attributes.get(row.key) or {})
             attributes.update({k: to_json(x) for k, x in row.extras.items()})
             objs.append(
@@ -157,7 +162,9 @@ class CustomerLoader(FileLoader):
                     "first_name": first,
                     "last_name": last,
                     "name": name,
-                    "display_name": keys.display_name(kind=v["kind"], first_name=first, last_name=last, name=name)[:255],
+                    "display_name": keys.display_name(
+                        kind=v["kind"], first_name=first, last_name=last, name=name
+                    )[:255],
                     "name_key": name_key,
                     "sort_key": sort_key,
                     "date_of_birth": v["date_of_birth"],
@@ -175,7 +182,11 @@ class CustomerLoader(FileLoader):
                 }
             )
         result = bulk_upsert(Customer, objs)
-        ids = dict(Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list("external_id", "id"))
+        ids = dict(
+            Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list(
+                "external_id", "id"
+            )
+        )
         customer_ids(ctx).update(ids)
         self._contact_points(rows, ids)
         return result
@@ -188,7 +199,9 @@ class CustomerLoader(FileLoader):
         Household.objects.bulk_create(
             [Household(external_id=h) for h in wanted], ignore_conflicts=True
         )
-        return dict(Household.objects.filter(external_id__in=wanted).values_list("external_id", "id"))
+        return dict(
+            Household.objects.filter(external_id__in=wanted).values_list("external_id", "id")
+        )
 
     @staticmethod
     def _contact_points(rows: list[Row], ids: dict[str, int]) -> None:
@@ -251,9 +264,13 @@ class HoldingLoader(FileLoader):
         v = row.values
         problems = []
         if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
+            problems.append(
+                ("customer_id", "unknown customer id (not in customers.csv or the database)")
+            )
         if v["product_id"] not in product_ids(ctx):
-            problems.append(("product_id", "unknown product id (not in products.csv or the database)"))
+            problems.append(
+                ("product_id", "unknown product id (not in products.csv or the database)")
+            )
         if v["closed"] and v["opened"] and v["closed"] < v["opened"]:
             problems.append(("closed", "closed before it was opened"))
         return problems
@@ -299,9 +316,13 @@ class TransactionLoader(FileLoader):
         v = row.values
         problems = []
         if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
+            problems.append(
+                ("customer_id", "unknown customer id (not in customers.csv or the database)")
+            )
         if v["product_id"] and v["product_id"] not in product_ids(ctx):
-            problems.append(("product_id", "unknown product id (not in products.csv or the database)"))
+            problems.append(
+                ("product_id", "unknown product id (not in products.csv or the database)")
+            )
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:

@@ -34,7 +34,9 @@ class InteractionLoader(FileLoader):
         v = row.values
         problems = []
         if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
+            problems.append(
+                ("customer_id", "unknown customer id (not in customers.csv or the database)")
+            )
         if v["agent"] and v["agent"].lower() not in usernames(ctx):
             problems.append(("agent", f"no user with the username {v['agent']!r}"))
         return problems
@@ -50,7 +52,9 @@ class InteractionLoader(FileLoader):
                     "occurred_at": row.values["occurred_at"],
                     "channel": row.values["channel"],
                     "direction": row.values["direction"] or Direction.INBOUND,
-                    "office_id": office_id(ctx, row.values["office"]) if row.values["office"] else None,
+                    "office_id": office_id(ctx, row.values["office"])
+                    if row.values["office"]
+                    else None,
                     "subject": row.values["subject"] or "",
                     "text": row.values["text"] or "",
                     "outcome": row.values["outcome"] or "",

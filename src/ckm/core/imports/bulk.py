@@ -14,8 +14,18 @@ from django.db import connection, models
 from django.utils import timezone
 
 _IDENTITY_TYPES = {
-    "CharField", "TextField", "SlugField", "IntegerField", "BigIntegerField", "PositiveIntegerField",
-    "SmallIntegerField", "BooleanField", "FloatField", "ForeignKey", "OneToOneField", "AutoField",
+    "CharField",
+    "TextField",
+    "SlugField",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "SmallIntegerField",
+    "BooleanField",
+    "FloatField",
+    "ForeignKey",
+    "OneToOneField",
+    "AutoField",
     "BigAutoField",
 }
 
@@ -52,10 +62,21 @@ def _statement(
 ) -> tuple[str, tuple[Callable[[Any], Any], ...], tuple[str, ...]]:
     meta = model._meta
     fields = {f.attname: f for f in meta.concrete_fields}
-    auto_add = tuple(f.attname for f in meta.concrete_fields if getattr(f, "auto_now_add", False) and f.attname not in columns)
-    auto_now = tuple(f.attname for f in meta.concrete_fields if getattr(f, "auto_now", False) and f.attname not in columns)
+    auto_add = tuple(
+        f.attname
+        for f in meta.concrete_fields
+        if getattr(f, "auto_now_add", False) and f.attname not in columns
+    )
+    auto_now = tuple(
+        f.attname
+        for f in meta.concrete_fields
+        if getattr(f, "auto_now", False) and f.attname not in columns
+    )
     all_columns = columns + auto_add + auto_now
-    quote = connection.ops.quote_name
+
+    def quote(name: str | None) -> str:
+        return connection.ops.quote_name(str(name))
+
     names = ", ".join(quote(fields[c].column) for c in all_columns)
     values = ", ".join(["%s"] * len(all_columns))
     updates = ", ".join(
@@ -83,20 +104,26 @@ def bulk_upsert(
     `fields` is then ignored) for loaders written against the ORM's bulk_create."""
     if not rows:
         return 0, 0
+    records: list[dict[str, Any]]
     if isinstance(rows[0], models.Model):
         names = [
             f.attname
             for f in model._meta.concrete_fields
-            if not f.primary_key and not getattr(f, "auto_now", False) and not getattr(f, "auto_now_add", False)
+            if not f.primary_key
+            and not getattr(f, "auto_now", False)
+            and not getattr(f, "auto_now_add", False)
         ]
-        rows = [{name: getattr(obj, name) for name in names} for obj in rows]
-    rows = list(rows)  # type: ignore[arg-type]
-    columns = tuple(rows[0].keys())  # type: ignore[union-attr]
+        records = [{name: getattr(obj, name) for name in names} for obj in rows]
+    else:
+        records = list(rows)  # type: ignore[arg-type]
+    columns = tuple(records[0].keys())
     key = tuple(key)
     if len(key) == 1:
         existing = len(
             set(
-                model._default_manager.filter(**{f"{key[0]}__in": [r[key[0]] for r in rows]}).values_list(key[0], flat=True)
+                model._default_manager.filter(
+                    **{f"{key[0]}__in": [r[key[0]] for r in records]}
+                ).values_list(key[0], flat=True)
             )
         )
     else:
@@ -104,9 +131,15 @@ def bulk_upsert(
     sql, converters, stamped = _statement(model, columns, key, connection.vendor)
     now = timezone.now()
     stamps = tuple(now for _ in stamped)
-    params = [tuple(convert(value) for convert, value in zip(converters, (*row.values(), *stamps), strict=True)) for row in rows]
+    params = [
+        tuple(
+            convert(value)
+            for convert, value in zip(converters, (*row.values(), *stamps), strict=True)
+        )
+        for row in records
+    ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
     if existing < 0:
-        return len(rows), 0
-    return len(rows) - existing, existing
+        return len(records), 0
+    return len(records) - existing, existing

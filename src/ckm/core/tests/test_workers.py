@@ -17,14 +17,26 @@ pytestmark = pytest.mark.slow
 
 
 def ckm(env: dict[str, str], *args: str, timeout: int = 120) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "ckm.cli", *args], env=env, capture_output=True, text=True, timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "ckm.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result
 
 
 def environment(tmp_path: Path, backend: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}}
-    env.update(CKM_VAR_DIR=str(tmp_path / "var"), CKM_TASK_BACKEND=backend, DJANGO_SETTINGS_MODULE="ckm.settings")
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(
+        CKM_VAR_DIR=str(tmp_path / "var"),
+        CKM_TASK_BACKEND=backend,
+        DJANGO_SETTINGS_MODULE="ckm.settings",
+    )
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
     return env
 
@@ -53,7 +65,13 @@ def _redis_up() -> bool:
 def test_a_redis_worker_runs_a_queued_import(tmp_path: Path) -> None:
     env = environment(tmp_path, "redis")
     ckm(env, "migrate", "-v", "0")
-    ckm(env, "shell", "--no-imports", "-c", "import django_rq; django_rq.get_queue('default').empty()")
+    ckm(
+        env,
+        "shell",
+        "--no-imports",
+        "-c",
+        "import django_rq; django_rq.get_queue('default').empty()",
+    )
     ckm(env, "import", "--background", str(write_package(tmp_path / "pkg")))
     assert ckm(env, "shell", "--no-imports", "-c", STATUS).stdout.strip() == "queued"
     ckm(env, "worker", "--burst")

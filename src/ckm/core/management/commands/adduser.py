@@ -26,11 +26,15 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--team", default="", help="team name (must exist)")
         parser.add_argument("--office", default="", help="office code (must exist)")
-        parser.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+        parser.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         team = Team.objects.filter(name=options["team"]).first() if options["team"] else None
-        office = Office.objects.filter(code=options["office"]).first() if options["office"] else None
+        office = (
+            Office.objects.filter(code=options["office"]).first() if options["office"] else None
+        )
         if options["team"] and team is None:
             raise CommandError(f"no team {options['team']!r}")
         if options["office"] and office is None:
@@ -58,4 +62,6 @@ class Command(BaseCommand):
             raise CommandError("; ".join(exc.messages)) from exc
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(self.style.SUCCESS(f"created {user.username} ({user.get_role_display()})"))
+        self.stdout.write(
+            self.style.SUCCESS(f"created {user.username} ({user.get_role_display()})")
+        )
