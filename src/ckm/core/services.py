@@ -30,10 +30,13 @@ USER_FIELDS = ["username", "first_name", "last_name", "email", "role", "team_id"
 
 
 @transaction.atomic
-def office_get_or_create(*, code: str, name: str = "", kind: str = Office.Kind.BRANCH) -> Office:
+def office_get_or_create(
+    *, code: str, name: str = "", kind: str = Office.Kind.BRANCH, city: str = "", country: str = ""
+) -> Office:
     """The office with this code, created when new."""
     office, _ = Office.objects.get_or_create(
-        code=code, defaults={"name": name or code, "kind": kind}
+        code=code,
+        defaults={"name": name or code, "kind": kind, "city": city, "country": country.upper()},
     )
     return office
 

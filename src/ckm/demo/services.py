@@ -80,7 +80,9 @@ def demo_password(username: str, password: str | None = None) -> str:
 def demo_organisation_ensure(*, password: str | None = None) -> list[DemoLogin]:
     """Offices, teams and staff of the demo bank, created when missing (existing ones are kept)."""
     offices: dict[str, Office] = {
-        spec.code: office_get_or_create(code=spec.code, name=spec.name, kind=spec.kind)
+        spec.code: office_get_or_create(
+            code=spec.code, name=spec.name, kind=spec.kind, city=spec.city, country="DE"
+        )
         for spec in OFFICES
     }
     teams: dict[str, Team] = {

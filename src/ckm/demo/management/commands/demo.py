@@ -13,7 +13,13 @@ from tqdm import tqdm
 
 from ckm.demo.generator import DemoConfig
 from ckm.demo.selectors import demo_customers_exist
-from ckm.demo.services import DemoError, DemoReport, demo_build
+from ckm.demo.services import (
+    DemoError,
+    DemoLogin,
+    DemoReport,
+    demo_build,
+    demo_organisation_ensure,
+)
 
 
 def _date(value: str) -> dt.date:
@@ -62,6 +68,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 "Customers already exist; leaving the database as it is (--if-empty)."
             )
+            self._logins(demo_organisation_ensure(password=options["password"]))
             return
         if options["customers"] < 1:
             raise CommandError("--customers must be at least 1")
@@ -135,10 +142,14 @@ class Command(BaseCommand):
             + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in report.seconds.items())
             + f" (total {sum(report.seconds.values()):.1f}s)."
         )
+        self._logins(report.logins)
+
+    def _logins(self, logins: list[DemoLogin]) -> None:
+        out = self.stdout
         out.write(self.style.SUCCESS("\nThe demo bank is ready. Log in as:"))
         out.write(f"  {'username':<10} {'password':<16} {'role':<24} try first")
-        for login in report.logins:
+        for login in logins:
             password = login.password + ("*" if login.existed else "")
             out.write(f"  {login.username:<10} {password:<16} {login.role:<24} {login.try_first}")
-        if any(login.existed for login in report.logins):
+        if any(login.existed for login in logins):
             out.write("  * the user existed already; its password was not changed.")
