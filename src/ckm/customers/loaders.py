@@ -3,7 +3,7 @@ and labels. The import engine streams and validates; these classes resolve ids a
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
@@ -41,6 +41,18 @@ def usernames(ctx: LoadContext) -> dict[str, int]:
             u.lower(): pk for u, pk in User.objects.values_list("username", "id")
         }
     return ctx.cache["usernames"]  # type: ignore[no-any-return]
+
+
+def reference_problems(
+    values: dict[str, Any], ctx: LoadContext, *, customer: str = "customer_id", product: str = ""
+) -> list[tuple[str, str]]:
+    """Problems with a row's customer id (required) and product id (checked when given)."""
+    problems = []
+    if values.get(customer) is not None and values[customer] not in customer_ids(ctx):
+        problems.append((customer, "unknown customer id (not in customers.csv or the database)"))
+    if product and values.get(product) and values[product] not in product_ids(ctx):
+        problems.append((product, "unknown product id (not in products.csv or the database)"))
+    return problems
 
 
 def office_id(ctx: LoadContext, code: str) -> int:
@@ -262,15 +274,7 @@ class HoldingLoader(FileLoader):
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
         v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(
-                ("customer_id", "unknown customer id (not in customers.csv or the database)")
-            )
-        if v["product_id"] not in product_ids(ctx):
-            problems.append(
-                ("product_id", "unknown product id (not in products.csv or the database)")
-            )
+        problems = reference_problems(v, ctx, product="product_id")
         if v["closed"] and v["opened"] and v["closed"] < v["opened"]:
             problems.append(("closed", "closed before it was opened"))
         return problems
@@ -313,17 +317,7 @@ class TransactionLoader(FileLoader):
     ]
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
-        v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(
-                ("customer_id", "unknown customer id (not in customers.csv or the database)")
-            )
-        if v["product_id"] and v["product_id"] not in product_ids(ctx):
-            problems.append(
-                ("product_id", "unknown product id (not in products.csv or the database)")
-            )
-        return problems
+        return reference_problems(row.values, ctx, product="product_id")
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers, products = customer_ids(ctx), product_ids(ctx)
@@ -359,9 +353,7 @@ class LabelLoader(FileLoader):
     ]
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
-        if row.values["customer_id"] not in customer_ids(ctx):
-            return [("customer_id", "unknown customer id (not in customers.csv or the database)")]
-        return []
+        return reference_problems(row.values, ctx)
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers = customer_ids(ctx)

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
-from ckm.customers.loaders import customer_ids, office_id, usernames
+from ckm.customers.loaders import customer_ids, office_id, reference_problems, usernames
 from ckm.interactions.models import Channel, Direction, Interaction
 
 
@@ -32,11 +32,7 @@ class InteractionLoader(FileLoader):
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
         v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(
-                ("customer_id", "unknown customer id (not in customers.csv or the database)")
-            )
+        problems = reference_problems(v, ctx)
         if v["agent"] and v["agent"].lower() not in usernames(ctx):
             problems.append(("agent", f"no user with the username {v['agent']!r}"))
         return problems
