@@ -14,14 +14,19 @@ from ckm.core.errors import ConflictError, DomainError, NotFound
 
 def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for e in errors for m in e.messages] for field, errors in exc.error_dict.items()}
+        return {
+            field: [str(m) for e in errors for m in e.messages]
+            for field, errors in exc.error_dict.items()
+        }
     return {"__all__": [str(m) for m in exc.messages]}
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the handlers on the API."""
 
-    def answer(request: HttpRequest, status: int, detail: str, errors: dict[str, Any] | None = None) -> HttpResponse:
+    def answer(
+        request: HttpRequest, status: int, detail: str, errors: dict[str, Any] | None = None
+    ) -> HttpResponse:
         body: dict[str, Any] = {"detail": detail}
         if errors:
             body["errors"] = errors
@@ -30,7 +35,12 @@ def install_error_handlers(api: NinjaAPI) -> None:
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = _field_errors(exc)
-        return answer(request, 400, "Invalid input: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()), errors)
+        return answer(
+            request,
+            400,
+            "Invalid input: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
+            errors,
+        )
 
     @api.exception_handler(NotFound)
     def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:

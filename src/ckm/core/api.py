@@ -6,12 +6,12 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import PageNumberPagination, paginate
 
 from ckm.core import selectors, services
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 
 router = Router(tags=["core"])
 
@@ -27,7 +27,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, summary="The authenticated user, role and permissions")
-def me(request: HttpRequest) -> dict[str, Any]:
+def me(request: AuthedRequest) -> dict[str, Any]:
     user = request.user
     return {
         "id": user.pk,
@@ -72,14 +72,14 @@ class ImportRunOut(Schema):
 
 @router.get("/imports", response=list[ImportRunOut], summary="Import runs, newest first")
 @paginate(PageNumberPagination, page_size=25)
-def import_list(request: HttpRequest) -> Any:
+def import_list(request: AuthedRequest) -> Any:
     return selectors.import_run_list(user=request.user)
 
 
 @router.get(
     "/imports/{run_id}", response=ImportRunOut, summary="One import run with its report per file"
 )
-def import_get(request: HttpRequest, run_id: int) -> Any:
+def import_get(request: AuthedRequest, run_id: int) -> Any:
     return selectors.import_run_get(user=request.user, run_id=run_id)
 
 
@@ -97,7 +97,7 @@ class ImportIssueOut(Schema):
     summary="Every problem an import found",
 )
 @paginate(PageNumberPagination, page_size=200)
-def import_issues(request: HttpRequest, run_id: int, file: str = "") -> Any:
+def import_issues(request: AuthedRequest, run_id: int, file: str = "") -> Any:
     return selectors.import_issue_list(user=request.user, run_id=run_id, file=file)
 
 
@@ -106,7 +106,7 @@ def import_issues(request: HttpRequest, run_id: int, file: str = "") -> Any:
     response={202: ImportRunOut},
     summary="Upload a package (.zip) and import it in the background",
 )
-def import_create(request: HttpRequest, package: File[UploadedFile]) -> Status[Any]:
+def import_create(request: AuthedRequest, package: File[UploadedFile]) -> Status[Any]:
     name = (package.name or "").lower()
     if not name.endswith(".zip"):
         raise DomainError("Send the package as one .zip file.", field="package")
@@ -156,5 +156,5 @@ class AuditFilters(Schema):
 
 @router.get("/audit", response=list[AuditOut], summary="The audit log (administrators, managers)")
 @paginate(PageNumberPagination, page_size=100)
-def audit(request: HttpRequest, filters: Query[AuditFilters]) -> Any:
+def audit(request: AuthedRequest, filters: Query[AuditFilters]) -> Any:
     return selectors.audit_list(user=request.user, **filters.dict())

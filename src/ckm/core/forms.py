@@ -24,14 +24,14 @@ class MultipleFileField(forms.FileField):
 
 
 class ImportUploadForm(forms.Form):
-    files = MultipleFileField(
+    files = MultipleFileField(  # type: ignore[assignment]
         label="Package files",
         help_text="Choose a .zip of the package, or the CSV files and manifest.yaml together.",
     )
 
     def clean(self) -> dict[str, object]:
         cleaned = super().clean() or {}
-        uploads = self.files.getlist("files")
+        uploads = self.files.getlist("files")  # type: ignore[attr-defined]
         if not uploads:
             raise forms.ValidationError("Choose a .zip or the package's CSV files.")
         total = sum(f.size or 0 for f in uploads)
@@ -43,20 +43,28 @@ class ImportUploadForm(forms.Form):
         for upload in uploads:
             name = (upload.name or "").lower()
             if not name.endswith((".zip", ".csv", ".yaml", ".yml")):
-                raise forms.ValidationError(f"{upload.name}: only .zip, .csv and manifest.yaml files belong in a package.")
+                raise forms.ValidationError(
+                    f"{upload.name}: only .zip, .csv and manifest.yaml files belong in a package."
+                )
         cleaned["uploads"] = uploads
         return cleaned
 
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(required=False, label="User")
-    action = forms.ChoiceField(required=False, choices=[("", "Any action"), *AuditEntry.Action.choices])
-    object_type = forms.CharField(required=False, label="Record type", help_text="e.g. customers.customer")
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditEntry.Action.choices]
+    )
+    object_type = forms.CharField(
+        required=False, label="Record type", help_text="e.g. customers.customer"
+    )
     object_id = forms.CharField(required=False, label="Record id")
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, label="Token name", help_text="What will use it, e.g. 'nightly export'.")
+    name = forms.CharField(
+        max_length=100, label="Token name", help_text="What will use it, e.g. 'nightly export'."
+    )
     days = forms.IntegerField(min_value=1, max_value=3650, initial=365, label="Valid for (days)")

@@ -26,9 +26,13 @@ NAV: list[NavItem] = [
     NavItem("Start", "desk:home", None, "Work", "home"),
     NavItem("Customers", "desk:customer_list", "customers.view_customer", "Work", "users"),
     NavItem("Cases", "service:case_list", "service.view_case", "Work", "inbox"),
-    NavItem("My target lists", "campaigns:my_lists", "campaigns.view_campaignmember", "Work", "target"),
+    NavItem(
+        "My target lists", "campaigns:my_lists", "campaigns.view_campaignmember", "Work", "target"
+    ),
     NavItem("Knowledge", "knowledge:search", "knowledge.view_article", "Knowledge", "book"),
-    NavItem("Editors' overview", "knowledge:overview", "knowledge.change_article", "Knowledge", "edit"),
+    NavItem(
+        "Editors' overview", "knowledge:overview", "knowledge.change_article", "Knowledge", "edit"
+    ),
     NavItem("Topics & trends", "feedback:topics", "feedback.view_topic", "Knowledge", "trend"),
     NavItem("Product insights", "feedback:insights", "feedback.view_insight", "Knowledge", "bulb"),
     NavItem("Segments", "analytics:segments", "analytics.view_segment", "Analysis", "pie"),
@@ -41,7 +45,9 @@ NAV: list[NavItem] = [
     NavItem("Campaigns", "campaigns:list", "campaigns.view_campaign", "Analysis", "megaphone"),
     NavItem("Leads", "sales:leads", "sales.view_lead", "Analysis", "funnel"),
     NavItem("Surveys", "research:surveys", "research.view_survey", "Analysis", "chat"),
-    NavItem("Performance", "performance:dashboard", "performance.view_dashboard", "Management", "chart"),
+    NavItem(
+        "Performance", "performance:dashboard", "performance.view_dashboard", "Management", "chart"
+    ),
     NavItem("Imports", "core:import_list", "core.view_importrun", "Administration", "upload"),
     NavItem("Audit log", "core:audit_list", "core.view_auditentry", "Administration", "shield"),
     NavItem("Admin site", "admin:index", "core.change_user", "Administration", "cog"),

@@ -79,7 +79,9 @@ def import_issue_list(*, user: Any, run_id: int, file: str = "") -> QuerySet[Imp
 def job_get(*, user: Any, job_id: int) -> Job:
     """A job the user started (or any job, for admins)."""
     job = Job.objects.filter(pk=job_id).first()
-    if job is None or (job.created_by_id not in (None, user.pk) and not user.has_perm("core.view_job")):
+    if job is None or (
+        job.created_by_id not in (None, user.pk) and not user.has_perm("core.view_job")
+    ):
         raise NotFound("no such job")
     return job
 

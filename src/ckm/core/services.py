@@ -30,16 +30,23 @@ USER_FIELDS = ["username", "first_name", "last_name", "email", "role", "team_id"
 
 
 @transaction.atomic
-def office_get_or_create(*, code: str, name: str = "", kind: str = Office.Kind.BRANCH) -> Office:
+def office_get_or_create(
+    *, code: str, name: str = "", kind: str = Office.Kind.BRANCH, city: str = "", country: str = ""
+) -> Office:
     """The office with this code, created when new."""
-    office, _ = Office.objects.get_or_create(code=code, defaults={"name": name or code, "kind": kind})
+    office, _ = Office.objects.get_or_create(
+        code=code,
+        defaults={"name": name or code, "kind": kind, "city": city, "country": country.upper()},
+    )
     return office
 
 
 @transaction.atomic
-def team_get_or_create(*, name: str, office: Office | None = None, manager: User | None = None) -> Team:
+def team_get_or_create(
+    *, name: str, office: Office | None = None, manager: User | None = None
+) -> Team:
     """The team with this name, created when new."""
-    team, created = Team.objects.get_or_create(name=name, defaults={"office": office})
+    team, _created = Team.objects.get_or_create(name=name, defaults={"office": office})
     if manager is not None and team.manager_id != manager.pk:
         team.manager = manager
         team.save(update_fields=["manager"])
@@ -77,7 +84,9 @@ def user_create(
     user.set_password(password)
     user.full_clean()
     user.save()
-    audit_record(actor=actor, action=AuditEntry.Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS))
+    audit_record(
+        actor=actor, action=AuditEntry.Action.CREATE, obj=user, after=snapshot(user, USER_FIELDS)
+    )
     return user
 
 
@@ -94,7 +103,9 @@ def api_token_create(*, user: User, name: str, days: int | None = 365) -> tuple[
         key_hash=token_hash(key),
         expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
     )
-    audit_record(actor=user, action=AuditEntry.Action.CREATE, obj=token, summary="API token created")
+    audit_record(
+        actor=user, action=AuditEntry.Action.CREATE, obj=token, summary="API token created"
+    )
     return token, key
 
 
@@ -106,7 +117,9 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
         raise NotFound("no such token")
     token.revoked = True
     token.save(update_fields=["revoked"])
-    audit_record(actor=user, action=AuditEntry.Action.UPDATE, obj=token, summary="API token revoked")
+    audit_record(
+        actor=user, action=AuditEntry.Action.UPDATE, obj=token, summary="API token revoked"
+    )
 
 
 def import_start(*, user: Any, source: Path, label: str = "", enqueue: bool = True) -> ImportRun:
@@ -120,7 +133,12 @@ def import_start(*, user: Any, source: Path, label: str = "", enqueue: bool = Tr
         run = ImportRun.objects.create(
             source=str(source), package_name=source.stem, created_by=job.created_by, job=job
         )
-        audit_record(actor=user, action=AuditEntry.Action.CREATE, obj=run, summary=f"import of {source.name} queued")
+        audit_record(
+            actor=user,
+            action=AuditEntry.Action.CREATE,
+            obj=run,
+            summary=f"import of {source.name} queued",
+        )
         if enqueue:
             from ckm.core.tasks import import_package_task
 

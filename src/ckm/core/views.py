@@ -18,11 +18,12 @@ from ckm.core import selectors, services
 from ckm.core.audit import audit_record
 from ckm.core.errors import DomainError
 from ckm.core.forms import AuditFilterForm, ImportUploadForm, TokenForm
+from ckm.core.http import AuthedRequest
 from ckm.core.models import ApiToken, AuditEntry
 
 
 @login_not_required
-def health(request: HttpRequest) -> HttpResponse:
+def health(request: AuthedRequest) -> HttpResponse:
     """Liveness probe for load balancers (no data, no login)."""
     return HttpResponse("ok", content_type="text/plain")
 
@@ -53,8 +54,10 @@ class LogoutView(auth_views.LogoutView):
 
 
 @permission_required("core.view_importrun", raise_exception=True)
-def import_list(request: HttpRequest) -> HttpResponse:
-    runs = Paginator(selectors.import_run_list(user=request.user), 25).get_page(request.GET.get("page"))
+def import_list(request: AuthedRequest) -> HttpResponse:
+    runs = Paginator(selectors.import_run_list(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
     form = ImportUploadForm()
     if request.method == "POST":
         if not request.user.has_perm("core.add_importrun"):
@@ -69,9 +72,15 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 with target.open("wb") as out:
                     for chunk in upload.chunks():
                         out.write(chunk)
-            source = folder / _safe_name(uploads[0].name) if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip") else folder
+            source = (
+                folder / _safe_name(uploads[0].name)
+                if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip")
+                else folder
+            )
             try:
-                run = services.import_start(user=request.user, source=source, label=f"Upload {uploads[0].name}")
+                run = services.import_start(
+                    user=request.user, source=source, label=f"Upload {uploads[0].name}"
+                )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -85,19 +94,29 @@ def _safe_name(name: str | None) -> str:
 
 
 @permission_required("core.view_importrun", raise_exception=True)
-def import_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+def import_detail(request: AuthedRequest, run_id: int) -> HttpResponse:
     run = selectors.import_run_get(user=request.user, run_id=run_id)
-    issues = Paginator(selectors.import_issue_list(user=request.user, run_id=run_id, file=request.GET.get("file", "")), 100)
+    issues = Paginator(
+        selectors.import_issue_list(
+            user=request.user, run_id=run_id, file=request.GET.get("file", "")
+        ),
+        100,
+    )
     page = issues.get_page(request.GET.get("page"))
     return render(
         request,
         "core/import_detail.html",
-        {"run": run, "issues": page, "page_obj": page, "querystring_base": f"file={request.GET.get('file', '')}&"},
+        {
+            "run": run,
+            "issues": page,
+            "page_obj": page,
+            "querystring_base": f"file={request.GET.get('file', '')}&",
+        },
     )
 
 
 @permission_required("core.view_importrun", raise_exception=True)
-def import_issues_csv(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
+def import_issues_csv(request: AuthedRequest, run_id: int) -> StreamingHttpResponse:
     """Every problem of an import as CSV (line, column, value, reason), streamed."""
     issues = selectors.import_issue_list(user=request.user, run_id=run_id)
 
@@ -117,16 +136,20 @@ def import_issues_csv(request: HttpRequest, run_id: int) -> StreamingHttpRespons
     return response
 
 
-def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+def job_progress(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
-    response = render(request, "includes/progress.html", {"job": job, "refresh_on_finish": request.GET.get("refresh") == "1"})
+    response = render(
+        request,
+        "includes/progress.html",
+        {"job": job, "refresh_on_finish": request.GET.get("refresh") == "1"},
+    )
     if job.is_finished and request.GET.get("refresh") == "1":
         response["HX-Refresh"] = "true"
     return response
 
 
 @permission_required("core.view_auditentry", raise_exception=True)
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
     if form.is_valid():
@@ -138,11 +161,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "core/audit_list.html",
-        {"form": form, "entries": page, "page_obj": page, "querystring_base": query.urlencode() + "&" if query else ""},
+        {
+            "form": form,
+            "entries": page,
+            "page_obj": page,
+            "querystring_base": query.urlencode() + "&" if query else "",
+        },
     )
 
 
-def tokens(request: HttpRequest) -> HttpResponse:
+def tokens(request: AuthedRequest) -> HttpResponse:
     """The user's own API tokens: create (shown once) and revoke."""
     new_key = None
     form = TokenForm(request.POST or None)
@@ -152,11 +180,13 @@ def tokens(request: HttpRequest) -> HttpResponse:
         )
         form = TokenForm()
     user_tokens = ApiToken.objects.filter(user=request.user).order_by("-created_at")
-    return render(request, "core/tokens.html", {"form": form, "tokens": user_tokens, "new_key": new_key})
+    return render(
+        request, "core/tokens.html", {"form": form, "tokens": user_tokens, "new_key": new_key}
+    )
 
 
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         services.api_token_revoke(user=request.user, token_id=token_id)
     except DomainError as exc:

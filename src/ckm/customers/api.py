@@ -5,10 +5,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
 from ckm.customers import selectors, services
 from ckm.customers.models import Consent, ContactPoint, Customer, PersonalFact
@@ -96,14 +96,14 @@ class CustomerPatch(Schema):
 
 @router.get("/customers", response=list[CustomerOut], summary="Customers you may see, filtered")
 @paginate(PageNumberPagination)
-def customer_list(request: HttpRequest, filters: Query[CustomerFilterIn]) -> Any:
+def customer_list(request: AuthedRequest, filters: Query[CustomerFilterIn]) -> Any:
     return selectors.customer_list(
         user=request.user, filters=selectors.CustomerFilters(**filters.dict())
     )
 
 
 @router.post("/customers", response={201: CustomerOut}, summary="Create a customer")
-def customer_create(request: HttpRequest, payload: CustomerIn) -> Status[Customer]:
+def customer_create(request: AuthedRequest, payload: CustomerIn) -> Status[Customer]:
     data = payload.dict()
     if data["external_id"] and Customer.objects.filter(external_id=data["external_id"]).exists():
         from ckm.core.errors import ConflictError
@@ -132,7 +132,7 @@ def _lookup(model: Any, field: str, value: str, name: str) -> Any:
 @router.get(
     "/customers/{customer_id}", response=CustomerOut, summary="One customer (the view is audited)"
 )
-def customer_get(request: HttpRequest, customer_id: int) -> Customer:
+def customer_get(request: AuthedRequest, customer_id: int) -> Customer:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
     services.customer_profile_viewed(actor=request.user, customer=customer)
     return customer
@@ -141,7 +141,7 @@ def customer_get(request: HttpRequest, customer_id: int) -> Customer:
 @router.get(
     "/customers/by-id/{external_id}", response=CustomerOut, summary="One customer by your id"
 )
-def customer_by_external_id(request: HttpRequest, external_id: str) -> Customer:
+def customer_by_external_id(request: AuthedRequest, external_id: str) -> Customer:
     customer = selectors.customer_get_by_external_id(user=request.user, external_id=external_id)
     services.customer_profile_viewed(actor=request.user, customer=customer)
     return selectors.customer_get(user=request.user, customer_id=customer.pk)
@@ -150,7 +150,7 @@ def customer_by_external_id(request: HttpRequest, external_id: str) -> Customer:
 @router.patch(
     "/customers/{customer_id}", response=CustomerOut, summary="Change identity and address"
 )
-def customer_patch(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> Customer:
+def customer_patch(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Customer:
     fields = payload.dict(exclude_unset=True)
     services.customer_update(actor=request.user, customer_id=customer_id, **fields)
     return selectors.customer_get(user=request.user, customer_id=customer_id)
@@ -173,7 +173,7 @@ class ContactPointIn(Schema):
 
 
 @router.get("/customers/{customer_id}/contact-points", response=list[ContactPointOut])
-def contact_points(request: HttpRequest, customer_id: int) -> list[ContactPoint]:
+def contact_points(request: AuthedRequest, customer_id: int) -> list[ContactPoint]:
     from ckm.core.permissions import require_perm
 
     require_perm(request.user, "customers.view_contactpoint")
@@ -184,7 +184,7 @@ def contact_points(request: HttpRequest, customer_id: int) -> list[ContactPoint]
 
 @router.post("/customers/{customer_id}/contact-points", response={201: ContactPointOut})
 def contact_point_add(
-    request: HttpRequest, customer_id: int, payload: ContactPointIn
+    request: AuthedRequest, customer_id: int, payload: ContactPointIn
 ) -> Status[ContactPoint]:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
     return Status(
@@ -205,7 +205,7 @@ class ProductOut(Schema):
 
 @router.get("/products", response=list[ProductOut], summary="The product catalogue")
 @paginate(PageNumberPagination)
-def product_list(request: HttpRequest, family: str = "") -> Any:
+def product_list(request: AuthedRequest, family: str = "") -> Any:
     return selectors.product_list(user=request.user, family=family)
 
 
@@ -233,7 +233,7 @@ class HoldingOut(Schema):
 @router.get(
     "/customers/{customer_id}/holdings", response=list[HoldingOut], summary="A customer's products"
 )
-def holding_list(request: HttpRequest, customer_id: int) -> Any:
+def holding_list(request: AuthedRequest, customer_id: int) -> Any:
     return list(selectors.holding_list(user=request.user, customer_id=customer_id))
 
 
@@ -254,7 +254,7 @@ class TransactionOut(Schema):
     summary="A customer's transactions, newest first",
 )
 @paginate(PageNumberPagination)
-def transaction_list(request: HttpRequest, customer_id: int) -> Any:
+def transaction_list(request: AuthedRequest, customer_id: int) -> Any:
     return selectors.transaction_list(user=request.user, customer_id=customer_id)
 
 
@@ -285,14 +285,14 @@ class FactIn(Schema):
 
 
 @router.get("/customers/{customer_id}/facts", response=list[FactOut], summary="Personal facts")
-def fact_list(request: HttpRequest, customer_id: int) -> list[PersonalFact]:
+def fact_list(request: AuthedRequest, customer_id: int) -> list[PersonalFact]:
     return selectors.customer_profile(user=request.user, customer_id=customer_id).facts
 
 
 @router.post(
     "/customers/{customer_id}/facts", response={201: FactOut}, summary="Record a personal fact"
 )
-def fact_add(request: HttpRequest, customer_id: int, payload: FactIn) -> Status[PersonalFact]:
+def fact_add(request: AuthedRequest, customer_id: int, payload: FactIn) -> Status[PersonalFact]:
     return Status(
         201,
         services.personal_fact_add(actor=request.user, customer_id=customer_id, **payload.dict()),
@@ -300,7 +300,7 @@ def fact_add(request: HttpRequest, customer_id: int, payload: FactIn) -> Status[
 
 
 @router.delete("/facts/{fact_id}", response={204: None}, summary="Remove a personal fact")
-def fact_delete(request: HttpRequest, fact_id: int) -> Status[None]:
+def fact_delete(request: AuthedRequest, fact_id: int) -> Status[None]:
     services.personal_fact_delete(actor=request.user, fact_id=fact_id)
     return Status(204, None)
 
@@ -325,7 +325,7 @@ class ConsentIn(Schema):
     response=list[ConsentOut],
     summary="Consent per purpose and channel",
 )
-def consent_list(request: HttpRequest, customer_id: int) -> list[Consent]:
+def consent_list(request: AuthedRequest, customer_id: int) -> list[Consent]:
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
     return [c for _, _, channels in profile.consents for _, c in channels if c is not None]
 
@@ -335,5 +335,5 @@ def consent_list(request: HttpRequest, customer_id: int) -> list[Consent]:
     response=ConsentOut,
     summary="Record consent or its withdrawal",
 )
-def consent_set(request: HttpRequest, customer_id: int, payload: ConsentIn) -> Consent:
+def consent_set(request: AuthedRequest, customer_id: int, payload: ConsentIn) -> Consent:
     return services.consent_set(actor=request.user, customer_id=customer_id, **payload.dict())

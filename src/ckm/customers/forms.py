@@ -15,8 +15,16 @@ class CustomerForm(forms.ModelForm):
     class Meta:
         model = Customer
         fields = [
-            "kind", "first_name", "last_name", "name", "date_of_birth", "status",
-            "address", "postcode", "city", "country",
+            "kind",
+            "first_name",
+            "last_name",
+            "name",
+            "date_of_birth",
+            "status",
+            "address",
+            "postcode",
+            "city",
+            "country",
         ]
         widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
         labels = {"name": "Organisation name"}
@@ -36,7 +44,9 @@ class PersonalFactForm(forms.ModelForm):
         fields = ["kind", "label", "value", "date", "recurring"]
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
-            "label": forms.TextInput(attrs={"placeholder": "e.g. Wife's name, Wedding anniversary"}),
+            "label": forms.TextInput(
+                attrs={"placeholder": "e.g. Wife's name, Wedding anniversary"}
+            ),
             "value": forms.TextInput(attrs={"placeholder": "e.g. Maria; likes calls after 5 pm"}),
         }
 
@@ -44,16 +54,22 @@ class PersonalFactForm(forms.ModelForm):
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(choices=Consent.Purpose.choices)
     channel = forms.ChoiceField(choices=Consent.Channel.choices)
-    granted = forms.TypedChoiceField(choices=[("1", "Granted"), ("0", "Withdrawn")], coerce=lambda v: v == "1")
+    granted = forms.TypedChoiceField(
+        choices=[("1", "Granted"), ("0", "Withdrawn")], coerce=lambda v: v == "1"
+    )
 
 
 class ReassignForm(forms.Form):
     owner = forms.ModelChoiceField(
-        queryset=User.objects.filter(role__in=[Role.RELATIONSHIP_MANAGER, Role.MANAGER], is_active=True),
+        queryset=User.objects.filter(
+            role__in=[Role.RELATIONSHIP_MANAGER, Role.MANAGER], is_active=True
+        ),
         required=False,
         empty_label="No owner (pool)",
     )
-    team = forms.ModelChoiceField(queryset=Team.objects.all(), required=False, empty_label="The owner's team")
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.all(), required=False, empty_label="The owner's team"
+    )
     note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Handover note",

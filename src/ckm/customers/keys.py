@@ -37,18 +37,25 @@ def name_keys(*, kind: str, first_name: str, last_name: str, name: str) -> tuple
 
 
 def contact_key(kind: str, value: str) -> str:
-    """The lookup key of a contact point: lower-case e-mail, digits of a phone number."""
+    """The lookup key of a contact point: lower-case e-mail; a phone number's digits reversed.
+
+    Reversed digits turn "ends with" into "starts with", so "0171 1234567" finds "+49 171 1234567"
+    by an index range scan: callers match phone numbers with phone_prefix(), never by equality."""
     if kind == "email":
         return value.strip().lower()
     if kind in ("phone", "mobile"):
-        return phone_digits(value)
+        return phone_digits(value)[::-1]
     return fold(value)
 
 
 def phone_digits(value: str) -> str:
-    """Digits of a phone number, with a leading international 00 written as the country code."""
-    digits = _DIGITS.sub("", value)
-    return digits[2:] if digits.startswith("00") else digits
+    """The digits of a phone number without the leading zeros of a trunk or international prefix."""
+    return _DIGITS.sub("", value).lstrip("0")
+
+
+def phone_prefix(value: str) -> str:
+    """The key prefix that matches every stored number ending in these digits."""
+    return phone_digits(value)[::-1]
 
 
 def is_email(value: str) -> bool:

@@ -3,9 +3,7 @@ and labels. The import engine streams and validates; these classes resolve ids a
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from django.utils import timezone
+from typing import Any, ClassVar
 
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
@@ -39,8 +37,22 @@ def product_ids(ctx: LoadContext) -> dict[str, int]:
 
 def usernames(ctx: LoadContext) -> dict[str, int]:
     if "usernames" not in ctx.cache:
-        ctx.cache["usernames"] = {u.lower(): pk for u, pk in User.objects.values_list("username", "id")}
+        ctx.cache["usernames"] = {
+            u.lower(): pk for u, pk in User.objects.values_list("username", "id")
+        }
     return ctx.cache["usernames"]  # type: ignore[no-any-return]
+
+
+def reference_problems(
+    values: dict[str, Any], ctx: LoadContext, *, customer: str = "customer_id", product: str = ""
+) -> list[tuple[str, str]]:
+    """Problems with a row's customer id (required) and product id (checked when given)."""
+    problems = []
+    if values.get(customer) is not None and values[customer] not in customer_ids(ctx):
+        problems.append((customer, "unknown customer id (not in customers.csv or the database)"))
+    if product and values.get(product) and values[product] not in product_ids(ctx):
+        problems.append((product, "unknown product id (not in products.csv or the database)"))
+    return problems
 
 
 def office_id(ctx: LoadContext, code: str) -> int:
@@ -69,20 +81,21 @@ class ProductLoader(FileLoader):
     ]
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
-        objs = [
-            Product(
-                external_id=row.key,
-                name=row.values["name"],
-                family=row.values["family"].lower(),
-                margin=row.values["margin"],
-                fee=row.values["fee"],
-                description=row.values["description"] or "",
-                attributes={k: to_json(v) for k, v in row.extras.items()},
-            )
-            for row in rows
-        ]
         result = bulk_upsert(
-            Product, objs, ["name", "family", "margin", "fee", "description", "attributes"]
+            Product,
+            [
+                {
+                    "external_id": row.key,
+                    "name": row.values["name"],
+                    "family": row.values["family"].lower(),
+                    "margin": row.values["margin"],
+                    "fee": row.values["fee"],
+                    "description": row.values["description"] or "",
+                    "attributes": {k: to_json(v) for k, v in row.extras.items()},
+                    "is_active": True,
+                }
+                for row in rows
+            ],
         )
         ctx.cache.pop("product_ids", None)
         return result
@@ -133,7 +146,9 @@ class CustomerLoader(FileLoader):
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         households = self._households(rows)
-        teams: dict[str, int] = ctx.cache.setdefault("teams", dict(Team.objects.values_list("name", "id")))
+        teams: dict[str, int] = ctx.cache.setdefault(
+            "teams", dict(Team.objects.values_list("name", "id"))
+        )
         existing_attributes = dict(
             Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list(
                 "external_id", "attributes"
@@ -147,43 +162,43 @@ class CustomerLoader(FileLoader):
                 teams[team_name] = Team.objects.create(name=team_name).pk
                 ctx.notes.append(f"created team {team_name}")
             first, last, name = v["first_name"] or "", v["last_name"] or "", v["name"] or ""
-            name_key, sort_key = keys.name_keys(kind=v["kind"], first_name=first, last_name=last, name=name)
+            name_key, sort_key = keys.name_keys(
+                kind=v["kind"], first_name=first, last_name=last, name=name
+            )
             attributes = dict(existing_attributes.get(row.key) or {})
             attributes.update({k: to_json(x) for k, x in row.extras.items()})
             objs.append(
-                Customer(
-                    external_id=row.key,
-                    kind=v["kind"],
-                    first_name=first,
-                    last_name=last,
-                    name=name,
-                    display_name=keys.display_name(kind=v["kind"], first_name=first, last_name=last, name=name)[:255],
-                    name_key=name_key,
-                    sort_key=sort_key,
-                    date_of_birth=v["date_of_birth"],
-                    customer_since=v["customer_since"],
-                    status=v["status"] or Customer.Status.ACTIVE,
-                    address=v["address"] or "",
-                    postcode=v["postcode"] or "",
-                    city=v["city"] or "",
-                    country=(v["country"] or "").upper(),
-                    household_id=households.get(v["household_id"] or ""),
-                    owner_id=usernames(ctx).get((v["owner"] or "").lower()),
-                    team_id=teams.get(team_name) if team_name else None,
-                    office_id=office_id(ctx, v["office"]) if v["office"] else None,
-                    attributes=attributes,
-                )
+                {
+                    "external_id": row.key,
+                    "kind": v["kind"],
+                    "first_name": first,
+                    "last_name": last,
+                    "name": name,
+                    "display_name": keys.display_name(
+                        kind=v["kind"], first_name=first, last_name=last, name=name
+                    )[:255],
+                    "name_key": name_key,
+                    "sort_key": sort_key,
+                    "date_of_birth": v["date_of_birth"],
+                    "customer_since": v["customer_since"],
+                    "status": v["status"] or Customer.Status.ACTIVE,
+                    "address": v["address"] or "",
+                    "postcode": v["postcode"] or "",
+                    "city": v["city"] or "",
+                    "country": (v["country"] or "").upper(),
+                    "household_id": households.get(v["household_id"] or ""),
+                    "owner_id": usernames(ctx).get((v["owner"] or "").lower()),
+                    "team_id": teams.get(team_name) if team_name else None,
+                    "office_id": office_id(ctx, v["office"]) if v["office"] else None,
+                    "attributes": attributes,
+                }
             )
-        result = bulk_upsert(
-            Customer,
-            objs,
-            [
-                "kind", "first_name", "last_name", "name", "display_name", "name_key", "sort_key",
-                "date_of_birth", "customer_since", "status", "address", "postcode", "city",
-                "country", "household", "owner", "team", "office", "attributes", "updated_at",
-            ],
+        result = bulk_upsert(Customer, objs)
+        ids = dict(
+            Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list(
+                "external_id", "id"
+            )
         )
-        ids = dict(Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list("external_id", "id"))
         customer_ids(ctx).update(ids)
         self._contact_points(rows, ids)
         return result
@@ -196,38 +211,32 @@ class CustomerLoader(FileLoader):
         Household.objects.bulk_create(
             [Household(external_id=h) for h in wanted], ignore_conflicts=True
         )
-        return dict(Household.objects.filter(external_id__in=wanted).values_list("external_id", "id"))
+        return dict(
+            Household.objects.filter(external_id__in=wanted).values_list("external_id", "id")
+        )
 
     @staticmethod
     def _contact_points(rows: list[Row], ids: dict[str, int]) -> None:
-        now = timezone.now()
-        points = []
+        points: dict[tuple[int, str, str], dict[str, object]] = {}
         for row in rows:
             for kind in ("email", "phone"):
                 value = row.values[kind]
                 if value:
-                    points.append(
-                        ContactPoint(
-                            customer_id=ids[row.key],
-                            kind=kind,
-                            value=value,
-                            value_key=keys.contact_key(kind, value),
-                            is_primary=True,
-                            created_at=now,
-                            updated_at=now,
-                        )
-                    )
+                    key = (ids[row.key], kind, keys.contact_key(kind, value))
+                    points[key] = {
+                        "customer_id": key[0],
+                        "kind": kind,
+                        "value": value,
+                        "value_key": key[2],
+                        "label": "",
+                        "is_primary": True,
+                    }
         if not points:
             return
-        ContactPoint.objects.bulk_create(
-            points,
-            update_conflicts=True,
-            unique_fields=["customer", "kind", "value_key"],
-            update_fields=["value", "is_primary", "updated_at"],
-        )
+        bulk_upsert(ContactPoint, list(points.values()), key=("customer_id", "kind", "value_key"))
         # the imported value is the primary one of its kind; earlier values stay as history
         for kind in ("email", "phone"):
-            keep = [(p.customer_id, p.value_key) for p in points if p.kind == kind]
+            keep = [(c, k) for (c, kd, k) in points if kd == kind]
             if not keep:
                 continue
             stale = ContactPoint.objects.filter(
@@ -265,32 +274,28 @@ class HoldingLoader(FileLoader):
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
         v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
-        if v["product_id"] not in product_ids(ctx):
-            problems.append(("product_id", "unknown product id (not in products.csv or the database)"))
+        problems = reference_problems(v, ctx, product="product_id")
         if v["closed"] and v["opened"] and v["closed"] < v["opened"]:
             problems.append(("closed", "closed before it was opened"))
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers, products = customer_ids(ctx), product_ids(ctx)
-        objs = [
-            Holding(
-                external_id=row.key,
-                customer_id=customers[row.values["customer_id"]],
-                product_id=products[row.values["product_id"]],
-                opened=row.values["opened"],
-                closed=row.values["closed"],
-                status=row.values["status"]
-                or (Holding.Status.CLOSED if row.values["closed"] else Holding.Status.ACTIVE),
-                balance=row.values["balance"],
-            )
-            for row in rows
-        ]
         return bulk_upsert(
-            Holding, objs, ["customer", "product", "opened", "closed", "status", "balance", "updated_at"]
+            Holding,
+            [
+                {
+                    "external_id": row.key,
+                    "customer_id": customers[row.values["customer_id"]],
+                    "product_id": products[row.values["product_id"]],
+                    "opened": row.values["opened"],
+                    "closed": row.values["closed"],
+                    "status": row.values["status"]
+                    or (Holding.Status.CLOSED if row.values["closed"] else Holding.Status.ACTIVE),
+                    "balance": row.values["balance"],
+                }
+                for row in rows
+            ],
         )
 
 
@@ -312,30 +317,24 @@ class TransactionLoader(FileLoader):
     ]
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
-        v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
-        if v["product_id"] and v["product_id"] not in product_ids(ctx):
-            problems.append(("product_id", "unknown product id (not in products.csv or the database)"))
-        return problems
+        return reference_problems(row.values, ctx, product="product_id")
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers, products = customer_ids(ctx), product_ids(ctx)
-        objs = [
-            Transaction(
-                external_id=row.key,
-                customer_id=customers[row.values["customer_id"]],
-                product_id=products.get(row.values["product_id"] or ""),
-                booked_at=row.values["booked_at"],
-                amount=row.values["amount"],
-                kind=row.values["kind"].lower(),
-                description=row.values["description"] or "",
-            )
-            for row in rows
-        ]
         return bulk_upsert(
-            Transaction, objs, ["customer", "product", "booked_at", "amount", "kind", "description"]
+            Transaction,
+            [
+                {
+                    "external_id": row.key,
+                    "customer_id": customers[row.values["customer_id"]],
+                    "product_id": products.get(row.values["product_id"] or ""),
+                    "booked_at": row.values["booked_at"],
+                    "amount": row.values["amount"],
+                    "kind": row.values["kind"].lower(),
+                    "description": row.values["description"] or "",
+                }
+                for row in rows
+            ],
         )
 
 
@@ -354,9 +353,7 @@ class LabelLoader(FileLoader):
     ]
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
-        if row.values["customer_id"] not in customer_ids(ctx):
-            return [("customer_id", "unknown customer id (not in customers.csv or the database)")]
-        return []
+        return reference_problems(row.values, ctx)
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers = customer_ids(ctx)
@@ -368,16 +365,16 @@ class LabelLoader(FileLoader):
             except ValueError:
                 number = {"yes": 1.0, "true": 1.0, "no": 0.0, "false": 0.0}.get(value.lower())
             objs.append(
-                Label(
-                    external_id=row.key,
-                    customer_id=customers[row.values["customer_id"]],
-                    name=row.values["name"].lower(),
-                    value=value,
-                    value_number=number,
-                    as_of=row.values["as_of"],
-                )
+                {
+                    "external_id": row.key,
+                    "customer_id": customers[row.values["customer_id"]],
+                    "name": row.values["name"].lower(),
+                    "value": value,
+                    "value_number": number,
+                    "as_of": row.values["as_of"],
+                }
             )
-        return bulk_upsert(Label, objs, ["customer", "name", "value", "value_number", "as_of"])
+        return bulk_upsert(Label, objs)
 
 
 LOADERS: list[FileLoader] = [

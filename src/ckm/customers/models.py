@@ -137,7 +137,9 @@ class PartyRelationship(TimeStampedModel):
         GUARANTOR = "guarantor", "Guarantor for"
         OTHER = "other", "Related to"
 
-    from_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="relationships")
+    from_customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="relationships"
+    )
     to_customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=12, choices=Kind.choices)
     note = models.CharField(max_length=200, blank=True)

@@ -18,8 +18,8 @@ from ckm.core.permissions import require_perm
 from ckm.customers import keys
 from ckm.customers.models import (
     AttributeDefinition,
-    ContactPoint,
     Consent,
+    ContactPoint,
     Customer,
     CustomerEvent,
     Holding,
@@ -138,16 +138,27 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         lo, hi = keys.prefix_bounds(query.lower())
         add(_contact_ids(visible if scoped else None, "email", lo, hi, limit), 1)
     digits = keys.phone_digits(query)
-    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
-        lo, hi = keys.prefix_bounds(digits)
+    if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4:
+        lo, hi = keys.prefix_bounds(keys.phone_prefix(query))
         add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
     folded = keys.fold(query)
     if folded:
         lo, hi = keys.prefix_bounds(folded)
-        add(visible.filter(name_key__gte=lo, name_key__lt=hi).values_list("id", flat=True)[:limit], 2)
-        add(visible.filter(sort_key__gte=lo, sort_key__lt=hi).values_list("id", flat=True)[:limit], 2)
+        add(
+            visible.filter(name_key__gte=lo, name_key__lt=hi).values_list("id", flat=True)[:limit],
+            2,
+        )
+        add(
+            visible.filter(sort_key__gte=lo, sort_key__lt=hi).values_list("id", flat=True)[:limit],
+            2,
+        )
         lo, hi = keys.prefix_bounds(query)
-        add(visible.filter(external_id__gte=lo, external_id__lt=hi).values_list("id", flat=True)[:limit], 3)
+        add(
+            visible.filter(external_id__gte=lo, external_id__lt=hi).values_list("id", flat=True)[
+                :limit
+            ],
+            3,
+        )
     ids = sorted(found, key=lambda pk: found[pk])[: limit * 2]
     customers = {
         c.pk: c
@@ -160,11 +171,33 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
     return ranked[:limit]
 
 
+def customer_match(*, email: str = "", phone: str = "") -> list[int]:
+    """Ids of customers whose e-mail equals or phone number ends like the given one (for intake
+    matching of messages from outside; no user scope: the caller decides what to show)."""
+    ids: list[int] = []
+    if email and keys.is_email(email):
+        ids += list(
+            ContactPoint.objects.filter(
+                kind="email", value_key=keys.contact_key("email", email)
+            ).values_list("customer_id", flat=True)[:5]
+        )
+    if phone and len(keys.phone_digits(phone)) >= 6:
+        lo, hi = keys.prefix_bounds(keys.phone_prefix(phone))
+        ids += list(
+            ContactPoint.objects.filter(
+                kind__in=("phone", "mobile"), value_key__gte=lo, value_key__lt=hi
+            ).values_list("customer_id", flat=True)[:5]
+        )
+    return list(dict.fromkeys(ids))
+
+
 def _contact_ids(
     visible: QuerySet[Customer] | None, kinds: str | tuple[str, ...], lo: str, hi: str, limit: int
 ) -> Any:
     points = ContactPoint.objects.filter(value_key__gte=lo, value_key__lt=hi)
-    points = points.filter(kind__in=kinds) if isinstance(kinds, tuple) else points.filter(kind=kinds)
+    points = (
+        points.filter(kind__in=kinds) if isinstance(kinds, tuple) else points.filter(kind=kinds)
+    )
     if visible is not None:
         points = points.filter(customer__in=visible)
     return points.values_list("customer_id", flat=True)[:limit]
@@ -249,9 +282,15 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         ((d, f) for f in facts if (d := f.next_date(today)) and (d - today).days <= 90),
         key=lambda pair: pair[0],
     )
-    recorded = {(c.purpose, c.channel): c for c in customer.consents.all()} if can["consent"] else {}
+    recorded = (
+        {(c.purpose, c.channel): c for c in customer.consents.all()} if can["consent"] else {}
+    )
     consents = [
-        (purpose, label, [(channel, recorded.get((purpose, channel))) for channel in Consent.Channel.values])
+        (
+            purpose,
+            label,
+            [(channel, recorded.get((purpose, channel))) for channel in Consent.Channel.values],
+        )
         for purpose, label in Consent.Purpose.choices
     ]
     freshness = _freshness(customer)
@@ -311,7 +350,8 @@ def _value_summary(customer: Customer, holdings: list[Holding], today: dt.date) 
 
 def _freshness(customer: Customer) -> list[Freshness]:
     confirmed = {
-        c.section: c for c in RecordConfirmation.objects.filter(customer=customer).select_related("confirmed_by")
+        c.section: c
+        for c in RecordConfirmation.objects.filter(customer=customer).select_related("confirmed_by")
     }
     now = timezone.now()
     rows = []
@@ -320,7 +360,11 @@ def _freshness(customer: Customer) -> list[Freshness]:
         at = confirmation.confirmed_at if confirmation else None
         by = ""
         if confirmation:
-            by = str(confirmation.confirmed_by) if confirmation.confirmed_by else confirmation.source or "import"
+            by = (
+                str(confirmation.confirmed_by)
+                if confirmation.confirmed_by
+                else confirmation.source or "import"
+            )
         rows.append(
             Freshness(
                 section=section,
@@ -352,13 +396,17 @@ def holding_list(*, user: Any, customer_id: int) -> QuerySet[Holding]:
 
 def product_list(*, user: Any, family: str = "") -> QuerySet[Product]:
     require_perm(user, "customers.view_product")
-    products = Product.objects.annotate(holders=Count("holdings", filter=Q(holdings__status="active")))
+    products = Product.objects.annotate(
+        holders=Count("holdings", filter=Q(holdings__status="active"))
+    )
     if family:
         products = products.filter(family=family)
     return products.order_by("family", "name")
 
 
-def upcoming_personal_dates(*, user: Any, days: int = 30, limit: int = 50) -> list[tuple[dt.date, PersonalFact]]:
+def upcoming_personal_dates(
+    *, user: Any, days: int = 30, limit: int = 50
+) -> list[tuple[dt.date, PersonalFact]]:
     """Birthdays, anniversaries and other dates of the user's own customers in the next days."""
     require_perm(user, "customers.view_personalfact")
     today = timezone.localdate()
@@ -369,7 +417,9 @@ def upcoming_personal_dates(*, user: Any, days: int = 30, limit: int = 50) -> li
     return sorted(upcoming, key=lambda pair: pair[0])[:limit]
 
 
-def stale_customers(*, user: Any, days: int = STALE_AFTER_DAYS, limit: int = 20) -> QuerySet[Customer]:
+def stale_customers(
+    *, user: Any, days: int = STALE_AFTER_DAYS, limit: int = 20
+) -> QuerySet[Customer]:
     """The user's own customers whose identity or contact data nobody confirmed for a year."""
     cutoff = timezone.now() - dt.timedelta(days=days)
     fresh = RecordConfirmation.objects.filter(

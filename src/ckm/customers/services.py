@@ -16,8 +16,8 @@ from ckm.core.models import AuditEntry, Office, Team, User
 from ckm.core.permissions import require_perm
 from ckm.customers import keys
 from ckm.customers.models import (
-    ContactPoint,
     Consent,
+    ContactPoint,
     Customer,
     CustomerEvent,
     PersonalFact,
@@ -26,21 +26,38 @@ from ckm.customers.models import (
 from ckm.customers.selectors import customer_get
 
 IDENTITY_FIELDS = [
-    "kind", "first_name", "last_name", "name", "date_of_birth", "customer_since", "status",
-    "address", "postcode", "city", "country",
+    "kind",
+    "first_name",
+    "last_name",
+    "name",
+    "date_of_birth",
+    "customer_since",
+    "status",
+    "address",
+    "postcode",
+    "city",
+    "country",
 ]
 
 
 def _set_keys(customer: Customer) -> None:
-    if customer.kind == Customer.Kind.PERSON and not (customer.last_name.strip() or customer.name.strip()):
+    if customer.kind == Customer.Kind.PERSON and not (
+        customer.last_name.strip() or customer.name.strip()
+    ):
         raise ValidationError({"last_name": "A person needs a last name."})
     if customer.kind == Customer.Kind.ORGANISATION and not customer.name.strip():
         raise ValidationError({"name": "An organisation needs a name."})
     customer.display_name = keys.display_name(
-        kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
+        kind=customer.kind,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        name=customer.name,
     )[:255]
     customer.name_key, customer.sort_key = keys.name_keys(
-        kind=customer.kind, first_name=customer.first_name, last_name=customer.last_name, name=customer.name
+        kind=customer.kind,
+        first_name=customer.first_name,
+        last_name=customer.last_name,
+        name=customer.name,
     )
     if not customer.display_name:
         raise ValidationError({"last_name": "Give a last name (person) or a name (organisation)."})
@@ -112,17 +129,26 @@ def customer_create(
     customer.full_clean()
     customer.save()
     if email:
-        contact_point_add(actor=actor, customer=customer, kind="email", value=email, primary=True, audit=False)
+        contact_point_add(
+            actor=actor, customer=customer, kind="email", value=email, primary=True, audit=False
+        )
     if phone:
-        contact_point_add(actor=actor, customer=customer, kind="phone", value=phone, primary=True, audit=False)
+        contact_point_add(
+            actor=actor, customer=customer, kind="phone", value=phone, primary=True, audit=False
+        )
     audit_record(
         actor=actor,
         action=AuditEntry.Action.CREATE,
         obj=customer,
         customer_id=customer.pk,
-        after=snapshot(customer, IDENTITY_FIELDS + ["external_id", "owner_id", "team_id"]),
+        after=snapshot(customer, [*IDENTITY_FIELDS, "external_id", "owner_id", "team_id"]),
     )
-    customer_event_record(customer_id=customer.pk, kind="customer_created", summary="Customer record created", actor=actor)
+    customer_event_record(
+        customer_id=customer.pk,
+        kind="customer_created",
+        summary="Customer record created",
+        actor=actor,
+    )
     return customer
 
 
@@ -133,7 +159,9 @@ def customer_update(*, actor: Any, customer_id: int, **fields: Any) -> Customer:
     customer = customer_get(user=actor, customer_id=customer_id)
     unknown = set(fields) - set(IDENTITY_FIELDS)
     if unknown:
-        raise DomainError(f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0])
+        raise DomainError(
+            f"cannot change {', '.join(sorted(unknown))} here", field=sorted(unknown)[0]
+        )
     before = snapshot(customer, IDENTITY_FIELDS)
     for name, value in fields.items():
         setattr(customer, name, value.strip() if isinstance(value, str) else value)
@@ -144,12 +172,21 @@ def customer_update(*, actor: Any, customer_id: int, **fields: Any) -> Customer:
     after = snapshot(customer, IDENTITY_FIELDS)
     if before != after:
         audit_record(
-            actor=actor, action=AuditEntry.Action.UPDATE, obj=customer, customer_id=customer.pk,
-            before=before, after=after,
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=customer,
+            customer_id=customer.pk,
+            before=before,
+            after=after,
         )
         _confirm(customer, RecordConfirmation.Section.IDENTITY, actor, source="edit")
         changed = ", ".join(k.replace("_", " ") for k in after if before.get(k) != after.get(k))
-        customer_event_record(customer_id=customer.pk, kind="record_updated", summary=f"Updated {changed}", actor=actor)
+        customer_event_record(
+            customer_id=customer.pk,
+            kind="record_updated",
+            summary=f"Updated {changed}",
+            actor=actor,
+        )
     return customer
 
 
@@ -163,15 +200,25 @@ def customer_reassign(
     before = snapshot(customer, ["owner_id", "team_id"])
     previous = customer.owner
     customer.owner = owner
-    customer.team = team if team is not None else (owner.team if owner and owner.team_id else customer.team)
+    customer.team = (
+        team if team is not None else (owner.team if owner and owner.team_id else customer.team)
+    )
     customer.save(update_fields=["owner", "team", "updated_at"])
     audit_record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=customer, customer_id=customer.pk,
-        before=before, after=snapshot(customer, ["owner_id", "team_id"]), summary="handover",
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=customer,
+        customer_id=customer.pk,
+        before=before,
+        after=snapshot(customer, ["owner_id", "team_id"]),
+        summary="handover",
     )
     summary = f"Handed over from {previous or 'nobody'} to {owner or 'nobody'}"
     customer_event_record(
-        customer_id=customer.pk, kind="handover", summary=summary, actor=actor,
+        customer_id=customer.pk,
+        kind="handover",
+        summary=summary,
+        actor=actor,
         payload={"note": note.strip()[:2000]},
     )
     return customer
@@ -202,7 +249,9 @@ def contact_point_add(
     point.verified_at = timezone.now()
     point.confirmed_by = actor
     if primary:
-        ContactPoint.objects.filter(customer=customer, kind=kind).exclude(pk=point.pk).update(is_primary=False)
+        ContactPoint.objects.filter(customer=customer, kind=kind).exclude(pk=point.pk).update(
+            is_primary=False
+        )
         point.is_primary = True
     point.full_clean()
     point.save()
@@ -248,10 +297,15 @@ def personal_fact_add(
     fact.save()
     _confirm(customer, RecordConfirmation.Section.PERSONAL, actor, source="edit")
     audit_record(
-        actor=actor, action=AuditEntry.Action.CREATE, obj=fact, customer_id=customer.pk,
+        actor=actor,
+        action=AuditEntry.Action.CREATE,
+        obj=fact,
+        customer_id=customer.pk,
         after=snapshot(fact, ["kind", "label", "value", "date", "recurring"]),
     )
-    customer_event_record(customer_id=customer.pk, kind="fact_added", summary=f"Noted {fact.label}", actor=actor)
+    customer_event_record(
+        customer_id=customer.pk, kind="fact_added", summary=f"Noted {fact.label}", actor=actor
+    )
     return fact
 
 
@@ -266,14 +320,24 @@ def personal_fact_delete(*, actor: Any, fact_id: int) -> None:
     before = snapshot(fact, ["kind", "label", "value", "date"])
     fact.delete()
     audit_record(
-        actor=actor, action=AuditEntry.Action.DELETE, object_type="customers.personalfact",
-        object_id=fact_id, customer_id=fact.customer_id, before=before,
+        actor=actor,
+        action=AuditEntry.Action.DELETE,
+        object_type="customers.personalfact",
+        object_id=fact_id,
+        customer_id=fact.customer_id,
+        before=before,
     )
 
 
 @transaction.atomic
 def consent_set(
-    *, actor: Any, customer_id: int, purpose: str, channel: str, granted: bool, source: str = "agent"
+    *,
+    actor: Any,
+    customer_id: int,
+    purpose: str,
+    channel: str,
+    granted: bool,
+    source: str = "agent",
 ) -> Consent:
     """Record the customer's consent (or its withdrawal) for a purpose and channel."""
     require_perm(actor, "customers.change_consent")
@@ -294,12 +358,18 @@ def consent_set(
     consent.save()
     _confirm(customer, RecordConfirmation.Section.CONSENT, actor, source="edit")
     audit_record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=consent, customer_id=customer.pk,
-        before=before, after={"granted": granted},
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=consent,
+        customer_id=customer.pk,
+        before=before,
+        after={"granted": granted},
     )
     state = "gave" if granted else "withdrew"
     customer_event_record(
-        customer_id=customer.pk, kind="consent", actor=actor,
+        customer_id=customer.pk,
+        kind="consent",
+        actor=actor,
         summary=f"Customer {state} consent: {consent.get_purpose_display()} by {consent.get_channel_display()}",
     )
     return consent
@@ -321,7 +391,10 @@ def record_confirm(*, actor: Any, customer_id: int, section: str) -> RecordConfi
         raise ValidationError({"section": f"Unknown section {section!r}."})
     confirmation = _confirm(customer, section, actor, source="confirmed")
     audit_record(
-        actor=actor, action=AuditEntry.Action.UPDATE, obj=customer, customer_id=customer.pk,
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=customer,
+        customer_id=customer.pk,
         summary=f"confirmed {confirmation.get_section_display().lower()} as current",
     )
     return confirmation

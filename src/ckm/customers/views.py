@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 from ckm.customers import selectors, services
 from ckm.customers.forms import ConsentForm, CustomerForm, PersonalFactForm, ReassignForm
 
@@ -20,16 +23,16 @@ def _form_errors(form: object, exc: ValidationError) -> None:
 
 
 @permission_required("customers.add_customer", raise_exception=True)
-def customer_new(request: HttpRequest) -> HttpResponse:
+def customer_new(request: AuthedRequest) -> HttpResponse:
     form = CustomerForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+        data: dict[str, Any] = {k: ("" if v is None else v) for k, v in form.cleaned_data.items()}
+        data["date_of_birth"] = form.cleaned_data.get("date_of_birth")
         try:
             customer = services.customer_create(
                 actor=request.user,
                 owner=request.user if request.user.role == "relationship_manager" else None,
-                **{k: (v if v is not None else "") for k, v in data.items() if k != "date_of_birth"},
-                date_of_birth=data.get("date_of_birth"),
+                **data,
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -40,7 +43,7 @@ def customer_new(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("customers.change_customer", raise_exception=True)
-def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_edit(request: AuthedRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
     form = CustomerForm(request.POST or None, instance=customer)
     del form.fields["email"], form.fields["phone"]
@@ -53,16 +56,22 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
         else:
             messages.success(request, "Saved.")
             return redirect("desk:profile", customer_id=customer.pk)
-    return render(request, "customers/customer_form.html", {"form": form, "customer": customer, "title": f"Edit {customer}"})
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "customer": customer, "title": f"Edit {customer}"},
+    )
 
 
 @require_POST
 @permission_required("customers.add_personalfact", raise_exception=True)
-def fact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
+def fact_add(request: AuthedRequest, customer_id: int) -> HttpResponse:
     form = PersonalFactForm(request.POST)
     if form.is_valid():
         try:
-            services.personal_fact_add(actor=request.user, customer_id=customer_id, **form.cleaned_data)
+            services.personal_fact_add(
+                actor=request.user, customer_id=customer_id, **form.cleaned_data
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -72,7 +81,7 @@ def fact_add(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("customers.delete_personalfact", raise_exception=True)
-def fact_delete(request: HttpRequest, customer_id: int, fact_id: int) -> HttpResponse:
+def fact_delete(request: AuthedRequest, customer_id: int, fact_id: int) -> HttpResponse:
     try:
         services.personal_fact_delete(actor=request.user, fact_id=fact_id)
     except DomainError as exc:
@@ -80,16 +89,22 @@ def fact_delete(request: HttpRequest, customer_id: int, fact_id: int) -> HttpRes
     return _facts_fragment(request, customer_id, PersonalFactForm())
 
 
-def _facts_fragment(request: HttpRequest, customer_id: int, form: PersonalFactForm) -> HttpResponse:
+def _facts_fragment(
+    request: AuthedRequest, customer_id: int, form: PersonalFactForm
+) -> HttpResponse:
     if not request.htmx:
         return redirect("desk:profile", customer_id=customer_id)
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
-    return render(request, "customers/_facts.html", {"p": profile, "customer": profile.customer, "fact_form": form})
+    return render(
+        request,
+        "customers/_facts.html",
+        {"p": profile, "customer": profile.customer, "fact_form": form},
+    )
 
 
 @require_POST
 @permission_required("customers.change_consent", raise_exception=True)
-def consent_set(request: HttpRequest, customer_id: int) -> HttpResponse:
+def consent_set(request: AuthedRequest, customer_id: int) -> HttpResponse:
     form = ConsentForm(request.POST)
     if form.is_valid():
         services.consent_set(actor=request.user, customer_id=customer_id, **form.cleaned_data)
@@ -103,7 +118,7 @@ def consent_set(request: HttpRequest, customer_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("customers.confirm_customer", raise_exception=True)
-def confirm(request: HttpRequest, customer_id: int, section: str) -> HttpResponse:
+def confirm(request: AuthedRequest, customer_id: int, section: str) -> HttpResponse:
     try:
         services.record_confirm(actor=request.user, customer_id=customer_id, section=section)
     except ValidationError:
@@ -111,11 +126,13 @@ def confirm(request: HttpRequest, customer_id: int, section: str) -> HttpRespons
     if not request.htmx:
         return redirect("desk:profile", customer_id=customer_id)
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
-    return render(request, "customers/_freshness.html", {"p": profile, "customer": profile.customer})
+    return render(
+        request, "customers/_freshness.html", {"p": profile, "customer": profile.customer}
+    )
 
 
 @permission_required("customers.reassign_customer", raise_exception=True)
-def reassign(request: HttpRequest, customer_id: int) -> HttpResponse:
+def reassign(request: AuthedRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
     form = ReassignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

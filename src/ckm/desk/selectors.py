@@ -44,18 +44,28 @@ def timeline(
     """One page of the customer's timeline, newest first: contacts on every channel and office,
     and system events (cases, handovers, consent, campaign contacts). Paged by time cursor, so
     each page costs two index range scans however long the history is."""
-    interactions = list(
-        interaction_list(
-            user=user,
-            filters=InteractionFilters(customer_id=customer.pk, channel=channel, office_id=office_id, before=before),
-        ).select_related(None).select_related("office", "recorded_by")[: size + 1]
-    ) if user.has_perm("interactions.view_interaction") else []
+    interactions = (
+        list(
+            interaction_list(
+                user=user,
+                filters=InteractionFilters(
+                    customer_id=customer.pk, channel=channel, office_id=office_id, before=before
+                ),
+            )
+            .select_related(None)
+            .select_related("office", "recorded_by")[: size + 1]
+        )
+        if user.has_perm("interactions.view_interaction")
+        else []
+    )
     events: list[CustomerEvent] = []
     if not channel and not office_id:
         event_rows = CustomerEvent.objects.filter(customer=customer)
         if before:
             event_rows = event_rows.filter(occurred_at__lt=before)
-        events = list(event_rows.select_related("actor").order_by("-occurred_at", "-id")[: size + 1])
+        events = list(
+            event_rows.select_related("actor").order_by("-occurred_at", "-id")[: size + 1]
+        )
     items = [_from_interaction(i) for i in interactions] + [_from_event(e) for e in events]
     items.sort(key=lambda item: item.at, reverse=True)
     more = len(items) > size

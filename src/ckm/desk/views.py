@@ -8,11 +8,12 @@ from typing import Any
 
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ckm.core.http import AuthedRequest
 from ckm.core.selectors import audit_for_customer
 from ckm.customers import selectors as customer_selectors
 from ckm.customers.forms import PersonalFactForm
@@ -26,21 +27,23 @@ from ckm.interactions.models import Channel
 from ckm.interactions.selectors import channel_counts, last_contact, office_choices
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     """The start page: what this role needs first."""
     user = request.user
     context: dict[str, Any] = {"today": timezone.localdate()}
     if user.has_perm("customers.view_customer"):
         context["counts"] = customer_selectors.customer_counts(user=user)
     if user.has_perm("customers.view_personalfact"):
-        context["upcoming"] = customer_selectors.upcoming_personal_dates(user=user, days=30, limit=12)
+        context["upcoming"] = customer_selectors.upcoming_personal_dates(
+            user=user, days=30, limit=12
+        )
     if user.has_perm("customers.confirm_customer"):
         context["stale"] = customer_selectors.stale_customers(user=user, limit=10)
     return render(request, "desk/home.html", context)
 
 
 @permission_required("customers.view_customer", raise_exception=True)
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: AuthedRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None)
     filters = CustomerFilters()
     if form.is_valid():
@@ -61,24 +64,33 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "desk/customer_list.html",
-        {"form": form, "customers": page, "page_obj": page, "querystring_base": query.urlencode() + "&" if query else ""},
+        {
+            "form": form,
+            "customers": page,
+            "page_obj": page,
+            "querystring_base": query.urlencode() + "&" if query else "",
+        },
     )
 
 
 @permission_required("customers.view_customer", raise_exception=True)
-def search_suggest(request: HttpRequest) -> HttpResponse:
+def search_suggest(request: AuthedRequest) -> HttpResponse:
     """As-you-type suggestions for the header search (an htmx fragment)."""
     query = request.GET.get("q", "")
     results = customer_selectors.customer_search(user=request.user, q=query, limit=8)
     return render(
         request,
         "desk/_search_results.html",
-        {"results": results, "q": query, "too_short": len(query.strip()) < customer_selectors.SEARCH_MIN_CHARS},
+        {
+            "results": results,
+            "q": query,
+            "too_short": len(query.strip()) < customer_selectors.SEARCH_MIN_CHARS,
+        },
     )
 
 
 @permission_required("customers.view_customer", raise_exception=True)
-def profile(request: HttpRequest, customer_id: int) -> HttpResponse:
+def profile(request: AuthedRequest, customer_id: int) -> HttpResponse:
     """The customer profile: the page an agent lives on."""
     data = customer_selectors.customer_profile(user=request.user, customer_id=customer_id)
     customer = data.customer
@@ -91,27 +103,37 @@ def profile(request: HttpRequest, customer_id: int) -> HttpResponse:
         "last_contact": last_contact(customer_id=customer.pk) if can_see_contacts else None,
         "new_key": secrets.token_hex(8),
         "fact_form": PersonalFactForm(),
-        "interaction_form": InteractionForm() if request.user.has_perm("interactions.add_interaction") else None,
-        "history": audit_for_customer(customer_id=customer.pk, limit=25) if data.can["history"] else None,
+        "interaction_form": InteractionForm()
+        if request.user.has_perm("interactions.add_interaction")
+        else None,
+        "history": audit_for_customer(customer_id=customer.pk, limit=25)
+        if data.can["history"]
+        else None,
         "panels": profile_panels(user=request.user, customer=customer),
     }
     return render(request, "desk/profile.html", context)
 
 
 @permission_required("customers.view_customer", raise_exception=True)
-def profile_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+def profile_timeline(request: AuthedRequest, customer_id: int) -> HttpResponse:
     """The timeline fragment: filtered by channel/office, paged by a time cursor."""
     customer = customer_selectors.customer_get(user=request.user, customer_id=customer_id)
-    return render(request, "desk/_timeline.html", {"customer": customer, "timeline": _timeline_context(request, customer)})
+    return render(
+        request,
+        "desk/_timeline.html",
+        {"customer": customer, "timeline": _timeline_context(request, customer)},
+    )
 
 
-def _timeline_context(request: HttpRequest, customer: Any) -> dict[str, Any]:
+def _timeline_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
     channel = request.GET.get("channel", "")
     office = request.GET.get("office", "")
     before_raw = request.GET.get("before", "")
     before: dt.datetime | None = parse_datetime(before_raw) if before_raw else None
     office_id = int(office) if office.isdigit() else None
-    page = timeline(user=request.user, customer=customer, channel=channel, office_id=office_id, before=before)
+    page = timeline(
+        user=request.user, customer=customer, channel=channel, office_id=office_id, before=before
+    )
     can_see_contacts = request.user.has_perm("interactions.view_interaction")
     counts = channel_counts(customer_id=customer.pk) if can_see_contacts else {}
     return {

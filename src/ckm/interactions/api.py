@@ -3,10 +3,10 @@
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
+from ckm.core.http import AuthedRequest
 from ckm.interactions.models import Interaction
 from ckm.interactions.selectors import InteractionFilters, interaction_list
 from ckm.interactions.services import interaction_log
@@ -63,10 +63,10 @@ class InteractionIn(Schema):
 
 @router.get("/interactions", response=list[InteractionOut], summary="Contact history, newest first")
 @paginate(PageNumberPagination)
-def list_interactions(request: HttpRequest, filters: Query[InteractionFilterIn]) -> Any:
+def list_interactions(request: AuthedRequest, filters: Query[InteractionFilterIn]) -> Any:
     return interaction_list(user=request.user, filters=InteractionFilters(**filters.dict()))
 
 
 @router.post("/interactions", response={201: InteractionOut}, summary="Log a contact")
-def log_interaction(request: HttpRequest, payload: InteractionIn) -> Status[Interaction]:
+def log_interaction(request: AuthedRequest, payload: InteractionIn) -> Status[Interaction]:
     return Status(201, interaction_log(actor=request.user, **payload.dict()))

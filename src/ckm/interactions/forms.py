@@ -12,12 +12,23 @@ from ckm.interactions.services import CHANNELS_FOR_LOGGING
 
 
 class InteractionForm(forms.Form):
-    channel = forms.ChoiceField(choices=[(c.value, c.label) for c in CHANNELS_FOR_LOGGING], initial="phone")
+    channel = forms.ChoiceField(
+        choices=[(c.value, c.label) for c in CHANNELS_FOR_LOGGING], initial="phone"
+    )
     direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.INBOUND)
-    subject = forms.CharField(max_length=255, required=False, widget=forms.TextInput(attrs={"placeholder": "What was it about?"}))
+    subject = forms.CharField(
+        max_length=255,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "What was it about?"}),
+    )
     text = forms.CharField(
         label="Notes",
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "What the customer said, what you did, what was agreed"}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "placeholder": "What the customer said, what you did, what was agreed",
+            }
+        ),
     )
     outcome = forms.ChoiceField(
         required=False,

@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
-from ckm.customers.loaders import customer_ids, office_id, usernames
+from ckm.customers.loaders import customer_ids, office_id, reference_problems, usernames
 from ckm.interactions.models import Channel, Direction, Interaction
 
 
@@ -32,32 +32,30 @@ class InteractionLoader(FileLoader):
 
     def check(self, row: Row, ctx: LoadContext) -> list[tuple[str, str]]:
         v = row.values
-        problems = []
-        if v["customer_id"] not in customer_ids(ctx):
-            problems.append(("customer_id", "unknown customer id (not in customers.csv or the database)"))
+        problems = reference_problems(v, ctx)
         if v["agent"] and v["agent"].lower() not in usernames(ctx):
             problems.append(("agent", f"no user with the username {v['agent']!r}"))
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
         customers, users = customer_ids(ctx), usernames(ctx)
-        objs = [
-            Interaction(
-                external_id=row.key,
-                customer_id=customers[row.values["customer_id"]],
-                occurred_at=row.values["occurred_at"],
-                channel=row.values["channel"],
-                direction=row.values["direction"] or Direction.INBOUND,
-                office_id=office_id(ctx, row.values["office"]) if row.values["office"] else None,
-                subject=row.values["subject"] or "",
-                text=row.values["text"] or "",
-                outcome=row.values["outcome"] or "",
-                recorded_by_id=users.get((row.values["agent"] or "").lower()),
-            )
-            for row in rows
-        ]
         return bulk_upsert(
             Interaction,
-            objs,
-            ["customer", "occurred_at", "channel", "direction", "office", "subject", "text", "outcome", "recorded_by"],
+            [
+                {
+                    "external_id": row.key,
+                    "customer_id": customers[row.values["customer_id"]],
+                    "occurred_at": row.values["occurred_at"],
+                    "channel": row.values["channel"],
+                    "direction": row.values["direction"] or Direction.INBOUND,
+                    "office_id": office_id(ctx, row.values["office"])
+                    if row.values["office"]
+                    else None,
+                    "subject": row.values["subject"] or "",
+                    "text": row.values["text"] or "",
+                    "outcome": row.values["outcome"] or "",
+                    "recorded_by_id": users.get((row.values["agent"] or "").lower()),
+                }
+                for row in rows
+            ],
         )

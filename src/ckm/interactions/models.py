@@ -33,7 +33,9 @@ class Interaction(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     occurred_at = models.DateTimeField()
     channel = models.CharField(max_length=10, choices=Channel.choices)
-    direction = models.CharField(max_length=10, choices=Direction.choices, default=Direction.INBOUND)
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.INBOUND
+    )
     office = models.ForeignKey(Office, null=True, blank=True, on_delete=models.SET_NULL)
     subject = models.CharField(max_length=255, blank=True)
     text = models.TextField(blank=True)

@@ -40,7 +40,9 @@ def interaction_list(*, user: Any, filters: InteractionFilters) -> QuerySet[Inte
         interactions = interactions.filter(occurred_at__gte=filters.since)
     if filters.before:
         interactions = interactions.filter(occurred_at__lt=filters.before)
-    return interactions.select_related("office", "recorded_by", "customer").order_by("-occurred_at", "-id")
+    return interactions.select_related("office", "recorded_by", "customer").order_by(
+        "-occurred_at", "-id"
+    )
 
 
 def channel_counts(*, customer_id: int) -> dict[str, int]:

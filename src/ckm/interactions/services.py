@@ -43,7 +43,9 @@ def interaction_log(
         existing = Interaction.objects.filter(external_id=external_id).first()
         if existing is not None:
             if existing.customer_id != customer.pk:
-                raise ValidationError({"external_id": "This id is already used for another customer."})
+                raise ValidationError(
+                    {"external_id": "This id is already used for another customer."}
+                )
             return existing
     if not (text.strip() or subject.strip()):
         raise ValidationError({"text": "Write what the contact was about."})
@@ -81,5 +83,11 @@ def _subject_from(text: str) -> str:
 
 
 CHANNELS_FOR_LOGGING = [
-    Channel.PHONE, Channel.EMAIL, Channel.LETTER, Channel.BRANCH, Channel.CHAT, Channel.FIELD, Channel.NOTE,
+    Channel.PHONE,
+    Channel.EMAIL,
+    Channel.LETTER,
+    Channel.BRANCH,
+    Channel.CHAT,
+    Channel.FIELD,
+    Channel.NOTE,
 ]

@@ -6,10 +6,11 @@ import secrets
 
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from ckm.core.http import AuthedRequest
 from ckm.customers.selectors import customer_get
 from ckm.interactions.forms import InteractionForm
 from ckm.interactions.services import interaction_log
@@ -17,7 +18,7 @@ from ckm.interactions.services import interaction_log
 
 @require_POST
 @permission_required("interactions.add_interaction", raise_exception=True)
-def log(request: HttpRequest, customer_id: int) -> HttpResponse:
+def log(request: AuthedRequest, customer_id: int) -> HttpResponse:
     customer = customer_get(user=request.user, customer_id=customer_id)
     form = InteractionForm(request.POST)
     if form.is_valid():
@@ -43,7 +44,12 @@ def log(request: HttpRequest, customer_id: int) -> HttpResponse:
             response = render(
                 request,
                 "interactions/_log_form.html",
-                {"customer": customer, "interaction_form": InteractionForm(), "logged": True, "new_key": secrets.token_hex(8)},
+                {
+                    "customer": customer,
+                    "interaction_form": InteractionForm(),
+                    "logged": True,
+                    "new_key": secrets.token_hex(8),
+                },
             )
             response["HX-Trigger"] = "timeline-changed"
             return response

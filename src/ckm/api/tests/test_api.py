@@ -30,7 +30,9 @@ def get(client: Client, path: str, user=None, **params):
 
 
 def send(client: Client, method: str, path: str, user, body) -> object:
-    return getattr(client, method)(f"/api{path}", data=json.dumps(body), content_type="application/json", **bearer(user))
+    return getattr(client, method)(
+        f"/api{path}", data=json.dumps(body), content_type="application/json", **bearer(user)
+    )
 
 
 def test_no_token_is_401_not_a_login_page(client) -> None:
@@ -53,7 +55,9 @@ def test_me_tells_role_and_permissions(client, agent) -> None:
     assert body["role"] == "agent" and "interactions.add_interaction" in body["permissions"]
 
 
-def test_customer_list_is_paged_and_filtered(client, agent, north_customer, south_customer, team_south) -> None:
+def test_customer_list_is_paged_and_filtered(
+    client, agent, north_customer, south_customer, team_south
+) -> None:
     body = get(client, "/customers", agent).json()
     assert body["count"] == 2
     body = get(client, "/customers", agent, team_id=team_south.pk).json()
@@ -62,7 +66,9 @@ def test_customer_list_is_paged_and_filtered(client, agent, north_customer, sout
     assert [c["display_name"] for c in body["items"]] == ["Anna Schmidt"]
 
 
-def test_another_teams_customer_is_404_for_a_relationship_manager(client, rm, north_customer, south_customer) -> None:
+def test_another_teams_customer_is_404_for_a_relationship_manager(
+    client, rm, north_customer, south_customer
+) -> None:
     assert get(client, f"/customers/{south_customer.pk}", rm).status_code == 404
     assert get(client, f"/customers/by-id/{south_customer.external_id}", rm).status_code == 404
     assert [c["id"] for c in get(client, "/customers", rm, q="Südmann").json()["items"]] == []
@@ -71,31 +77,70 @@ def test_another_teams_customer_is_404_for_a_relationship_manager(client, rm, no
 
 def test_reading_a_customer_is_audited(client, agent, north_customer) -> None:
     get(client, f"/customers/{north_customer.pk}", agent)
-    assert AuditEntry.objects.filter(action="view", customer_ref=north_customer.pk, actor=agent).exists()
+    assert AuditEntry.objects.filter(
+        action="view", customer_ref=north_customer.pk, actor=agent
+    ).exists()
 
 
 def test_invalid_input_is_4xx_with_field_errors(client, admin_user) -> None:
     response = send(client, "post", "/customers", admin_user, {"kind": "robot"})
     assert response.status_code == 422
     assert "kind" in json.dumps(response.json())
-    response = send(client, "post", "/customers", admin_user, {"kind": "person", "first_name": "Only"})
+    response = send(
+        client, "post", "/customers", admin_user, {"kind": "person", "first_name": "Only"}
+    )
     assert response.status_code == 400
     assert response.json()["errors"] == {"last_name": ["A person needs a last name."]}
-    response = send(client, "post", "/customers", admin_user, {"kind": "person", "last_name": "X", "owner": "ghost"})
+    response = send(
+        client,
+        "post",
+        "/customers",
+        admin_user,
+        {"kind": "person", "last_name": "X", "owner": "ghost"},
+    )
     assert response.status_code == 400 and "owner" in response.json()["errors"]
     assert client.get("/api/customers?owner_id=abc", **bearer(admin_user)).status_code == 422
-    response = send(client, "post", "/customers", admin_user, {"kind": "person", "last_name": "X", "date_of_birth": "31.12.1990"})
+    response = send(
+        client,
+        "post",
+        "/customers",
+        admin_user,
+        {"kind": "person", "last_name": "X", "date_of_birth": "31.12.1990"},
+    )
     assert response.status_code == 422
 
 
 def test_create_and_patch_a_customer(client, admin_user) -> None:
-    response = send(client, "post", "/customers", admin_user, {"kind": "person", "first_name": "Lea", "last_name": "Kurz", "email": "lea@example.com", "external_id": "X1"})
+    response = send(
+        client,
+        "post",
+        "/customers",
+        admin_user,
+        {
+            "kind": "person",
+            "first_name": "Lea",
+            "last_name": "Kurz",
+            "email": "lea@example.com",
+            "external_id": "X1",
+        },
+    )
     assert response.status_code == 201, response.content
     customer_id = response.json()["id"]
-    assert send(client, "post", "/customers", admin_user, {"kind": "person", "last_name": "Dup", "external_id": "X1"}).status_code == 409
+    assert (
+        send(
+            client,
+            "post",
+            "/customers",
+            admin_user,
+            {"kind": "person", "last_name": "Dup", "external_id": "X1"},
+        ).status_code
+        == 409
+    )
     response = send(client, "patch", f"/customers/{customer_id}", admin_user, {"city": "Bonn"})
     assert response.status_code == 200 and response.json()["city"] == "Bonn"
-    response = send(client, "patch", f"/customers/{customer_id}", admin_user, {"country": "Germany"})
+    response = send(
+        client, "patch", f"/customers/{customer_id}", admin_user, {"country": "Germany"}
+    )
     assert response.status_code == 422
 
 
@@ -108,33 +153,79 @@ def test_permissions_are_enforced(client, marketer, north_customer) -> None:
 def test_holdings_transactions_and_products(client, agent, north_customer) -> None:
     holding = HoldingFactory(customer=north_customer)
     TransactionFactory(customer=north_customer)
-    assert get(client, f"/customers/{north_customer.pk}/holdings", agent).json()[0]["product"] == holding.product.name
+    assert (
+        get(client, f"/customers/{north_customer.pk}/holdings", agent).json()[0]["product"]
+        == holding.product.name
+    )
     assert get(client, f"/customers/{north_customer.pk}/transactions", agent).json()["count"] == 1
     assert get(client, "/products", agent).json()["count"] == 1
 
 
 def test_facts_and_consents(client, rm, north_customer) -> None:
-    response = send(client, "post", f"/customers/{north_customer.pk}/facts", rm, {"kind": "family", "label": "Wife", "value": "Maria"})
+    response = send(
+        client,
+        "post",
+        f"/customers/{north_customer.pk}/facts",
+        rm,
+        {"kind": "family", "label": "Wife", "value": "Maria"},
+    )
     assert response.status_code == 201
     assert get(client, f"/customers/{north_customer.pk}/facts", rm).json()[0]["value"] == "Maria"
-    response = send(client, "put", f"/customers/{north_customer.pk}/consents", rm, {"purpose": "marketing", "channel": "email", "granted": True})
+    response = send(
+        client,
+        "put",
+        f"/customers/{north_customer.pk}/consents",
+        rm,
+        {"purpose": "marketing", "channel": "email", "granted": True},
+    )
     assert response.status_code == 200
     assert get(client, f"/customers/{north_customer.pk}/consents", rm).json()[0]["granted"] is True
-    response = send(client, "put", f"/customers/{north_customer.pk}/consents", rm, {"purpose": "x", "channel": "email", "granted": True})
+    response = send(
+        client,
+        "put",
+        f"/customers/{north_customer.pk}/consents",
+        rm,
+        {"purpose": "x", "channel": "email", "granted": True},
+    )
     assert response.status_code == 422
 
 
 def test_logging_an_interaction_is_idempotent_by_external_id(client, agent, north_customer) -> None:
-    body = {"customer_id": north_customer.pk, "channel": "phone", "text": "Asked about fees", "external_id": "call-1"}
+    body = {
+        "customer_id": north_customer.pk,
+        "channel": "phone",
+        "text": "Asked about fees",
+        "external_id": "call-1",
+    }
     first = send(client, "post", "/interactions", agent, body)
     second = send(client, "post", "/interactions", agent, body)
     assert first.status_code == second.status_code == 201
     assert first.json()["id"] == second.json()["id"]
     assert Interaction.objects.count() == 1
-    listed = get(client, "/interactions", agent, customer_id=north_customer.pk, channel="phone").json()
+    listed = get(
+        client, "/interactions", agent, customer_id=north_customer.pk, channel="phone"
+    ).json()
     assert listed["count"] == 1
-    assert send(client, "post", "/interactions", agent, {"customer_id": north_customer.pk, "channel": "pigeon", "text": "x"}).status_code == 422
-    assert send(client, "post", "/interactions", agent, {"customer_id": north_customer.pk, "channel": "phone"}).status_code == 400
+    assert (
+        send(
+            client,
+            "post",
+            "/interactions",
+            agent,
+            {"customer_id": north_customer.pk, "channel": "pigeon", "text": "x"},
+        ).status_code
+        == 422
+    )
+    assert (
+        send(
+            client,
+            "post",
+            "/interactions",
+            agent,
+            {"customer_id": north_customer.pk, "channel": "phone"},
+        ).status_code
+        == 400
+    )
 
 
 def test_interactions_of_invisible_customers_are_404(client, rm, south_customer) -> None:
@@ -143,8 +234,12 @@ def test_interactions_of_invisible_customers_are_404(client, rm, south_customer)
     assert send(client, "post", "/interactions", rm, body).status_code == 404
 
 
-def test_upload_a_package_and_read_its_report(client, admin_user, tmp_path: Path, django_capture_on_commit_callbacks) -> None:
-    folder = write_package(tmp_path / "p", holdings="customer_id,product_id,opened\nC1,NOPE,2020-01-01\n")
+def test_upload_a_package_and_read_its_report(
+    client, admin_user, tmp_path: Path, django_capture_on_commit_callbacks
+) -> None:
+    folder = write_package(
+        tmp_path / "p", holdings="customer_id,product_id,opened\nC1,NOPE,2020-01-01\n"
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as zf:
         for path in folder.iterdir():
@@ -187,11 +282,17 @@ def test_session_auth_needs_csrf_for_writes(agent, north_customer) -> None:
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(agent)
     assert csrf_client.get("/api/me").status_code == 200
-    response = csrf_client.post("/api/interactions", data=json.dumps({"customer_id": north_customer.pk, "channel": "phone", "text": "x"}), content_type="application/json")
+    response = csrf_client.post(
+        "/api/interactions",
+        data=json.dumps({"customer_id": north_customer.pk, "channel": "phone", "text": "x"}),
+        content_type="application/json",
+    )
     assert response.status_code in (401, 403)
 
 
-def test_many_customers_list_in_a_fixed_number_of_queries(client, agent, django_assert_max_num_queries) -> None:
+def test_many_customers_list_in_a_fixed_number_of_queries(
+    client, agent, django_assert_max_num_queries
+) -> None:
     for _ in range(30):
         CustomerFactory()
     headers = bearer(agent)

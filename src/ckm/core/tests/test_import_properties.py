@@ -36,7 +36,9 @@ def test_parsers_reject_junk_only_with_a_value_error(text: str) -> None:
             assert str(exc)  # a reason a user can read
 
 
-@given(st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2, allow_nan=False))
+@given(
+    st.decimals(min_value=Decimal("-1e12"), max_value=Decimal("1e12"), places=2, allow_nan=False)
+)
 def test_decimals_round_trip(value: Decimal) -> None:
     assert parse_decimal(str(value)) == value
 
@@ -46,7 +48,7 @@ def test_dates_round_trip(value: dt.date) -> None:
     assert parse_date(value.isoformat()) == value
 
 
-@given(st.lists(st.integers(min_value=-10**9, max_value=10**9), min_size=1, max_size=30))
+@given(st.lists(st.integers(min_value=-(10**9), max_value=10**9), min_size=1, max_size=30))
 def test_integer_columns_are_inferred_as_integers_or_bools(values: list[int]) -> None:
     assert infer_type([str(v) for v in values]) in {"integer", "bool"}
 
@@ -59,9 +61,13 @@ names = st.text(
 
 
 @pytest.mark.django_db
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(rows=st.lists(st.tuples(names, names), min_size=1, max_size=8, unique_by=lambda r: r[0]))
-def test_any_text_survives_a_csv_round_trip_exactly(tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str]]) -> None:
+def test_any_text_survives_a_csv_round_trip_exactly(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[tuple[str, str]]
+) -> None:
     folder: Path = tmp_path_factory.mktemp("pkg")
     buffer = io.StringIO()
     writer = csv.writer(buffer)

@@ -24,8 +24,12 @@ def zipped(folder: Path) -> io.BytesIO:
     return buffer
 
 
-def test_upload_page_runs_the_import_and_shows_the_report(login, admin_user, tmp_path, django_capture_on_commit_callbacks) -> None:
-    folder = write_package(tmp_path / "p", holdings="customer_id,product_id,opened\nC1,CUR,not-a-date\n")
+def test_upload_page_runs_the_import_and_shows_the_report(
+    login, admin_user, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    folder = write_package(
+        tmp_path / "p", holdings="customer_id,product_id,opened\nC1,CUR,not-a-date\n"
+    )
     client = login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/imports/", {"files": zipped(folder)})
@@ -37,7 +41,9 @@ def test_upload_page_runs_the_import_and_shows_the_report(login, admin_user, tmp
     assert csv_text.splitlines()[1].startswith("holdings.csv,2,opened,not-a-date,")
 
 
-def test_upload_of_loose_csv_files(login, admin_user, tmp_path, django_capture_on_commit_callbacks) -> None:
+def test_upload_of_loose_csv_files(
+    login, admin_user, tmp_path, django_capture_on_commit_callbacks
+) -> None:
     folder = write_package(tmp_path / "p")
     client = login(admin_user)
     uploads = []

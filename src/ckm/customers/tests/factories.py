@@ -22,13 +22,19 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Muster{n}")
     name = ""
     display_name = factory.LazyAttribute(
-        lambda o: keys.display_name(kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name)
+        lambda o: keys.display_name(
+            kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name
+        )
     )
     name_key = factory.LazyAttribute(
-        lambda o: keys.name_keys(kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name)[0]
+        lambda o: keys.name_keys(
+            kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name
+        )[0]
     )
     sort_key = factory.LazyAttribute(
-        lambda o: keys.name_keys(kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name)[1]
+        lambda o: keys.name_keys(
+            kind=o.kind, first_name=o.first_name, last_name=o.last_name, name=o.name
+        )[1]
     )
     customer_since = dt.date(2015, 1, 1)
     date_of_birth = dt.date(1980, 6, 15)

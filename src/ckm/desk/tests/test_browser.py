@@ -9,7 +9,9 @@ from ckm.customers.tests.factories import ContactPointFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_finds_a_customer_logs_a_call_and_sees_it_on_the_timeline(browser_login, agent, north_customer) -> None:
+def test_agent_finds_a_customer_logs_a_call_and_sees_it_on_the_timeline(
+    browser_login, agent, north_customer
+) -> None:
     ContactPointFactory(customer=north_customer, kind="email", value="anna.schmidt@example.com")
     page = browser_login("agent")
     page.press("#global-q", "/")  # the hotkey focuses search; typing goes on below
@@ -27,7 +29,9 @@ def test_agent_finds_a_customer_logs_a_call_and_sees_it_on_the_timeline(browser_
     assert "blocked it and ordered a new one" in page.inner_text("#timeline")
 
 
-def test_relationship_manager_cannot_see_another_teams_customer(browser_login, rm, north_customer, south_customer) -> None:
+def test_relationship_manager_cannot_see_another_teams_customer(
+    browser_login, rm, north_customer, south_customer
+) -> None:
     page = browser_login("rm")
     page.fill("#global-q", "Südmann")
     page.wait_for_selector("#global-results .empty")
@@ -41,7 +45,15 @@ def test_relationship_manager_cannot_see_another_teams_customer(browser_login, r
 
 
 def test_every_role_can_log_in_and_sees_its_navigation(browser_login, make_user) -> None:
-    roles = ["agent", "relationship_manager", "marketer", "knowledge_editor", "product_manager", "manager", "admin"]
+    roles = [
+        "agent",
+        "relationship_manager",
+        "marketer",
+        "knowledge_editor",
+        "product_manager",
+        "manager",
+        "admin",
+    ]
     for role in roles:
         make_user(role, username=f"u_{role}")
     for role in roles:

@@ -18,13 +18,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("source", help="package folder or .zip")
-        parser.add_argument("--background", action="store_true", help="queue it for the worker and return")
-        parser.add_argument("--show", type=int, default=20, help="how many problems to print (default 20)")
+        parser.add_argument(
+            "--background", action="store_true", help="queue it for the worker and return"
+        )
+        parser.add_argument(
+            "--show", type=int, default=20, help="how many problems to print (default 20)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         source = Path(options["source"]).expanduser().resolve()
         try:
-            run = import_start(user=None, source=source, label=f"CLI import {source.name}", enqueue=options["background"])
+            run = import_start(
+                user=None,
+                source=source,
+                label=f"CLI import {source.name}",
+                enqueue=options["background"],
+            )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
         if options["background"]:
@@ -51,7 +60,9 @@ class Command(BaseCommand):
     def _report(self, run: ImportRun, show: int) -> None:
         for note in run.notes:
             self.stdout.write(f"  note: {note}")
-        self.stdout.write(f"{'file':<20} {'status':<9} {'rows':>10} {'inserted':>10} {'updated':>10} {'problems':>9} {'rows/s':>9}")
+        self.stdout.write(
+            f"{'file':<20} {'status':<9} {'rows':>10} {'inserted':>10} {'updated':>10} {'problems':>9} {'rows/s':>9}"
+        )
         for f in run.files:
             self.stdout.write(
                 f"{f['file']:<20} {f['status']:<9} {f['rows']:>10,} {f['inserted']:>10,} {f['updated']:>10,}"
@@ -61,8 +72,14 @@ class Command(BaseCommand):
                 self.stdout.write(f"    {note}")
         issues = ImportIssue.objects.filter(run=run).order_by("file", "line")[:show]
         for issue in issues:
-            self.stdout.write(f"  {issue.file}:{issue.line} {issue.column} {issue.value!r}: {issue.reason}")
+            self.stdout.write(
+                f"  {issue.file}:{issue.line} {issue.column} {issue.value!r}: {issue.reason}"
+            )
         if run.issue_count > show:
-            self.stdout.write(f"  ... {run.issue_count - show:,} more: see /imports/{run.pk}/ or download the CSV there")
-        style = self.style.SUCCESS if run.status == ImportRun.Status.SUCCEEDED else self.style.WARNING
+            self.stdout.write(
+                f"  ... {run.issue_count - show:,} more: see /imports/{run.pk}/ or download the CSV there"
+            )
+        style = (
+            self.style.SUCCESS if run.status == ImportRun.Status.SUCCEEDED else self.style.WARNING
+        )
         self.stdout.write(style(f"import {run.pk}: {run.get_status_display()}"))

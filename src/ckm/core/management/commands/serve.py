@@ -20,7 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         worker = None
         if settings.CKM_TASK_BACKEND != "immediate":
-            worker = subprocess.Popen([sys.executable, "-m", "ckm.cli", "worker", "--interval", "0.5"])
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "ckm.cli", "worker", "--interval", "0.5"]
+            )
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
