@@ -6,13 +6,13 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from ckm.analytics import selectors, services
 from ckm.analytics.models import Alert, AlertRule, ModelVersion
 from ckm.core.errors import NotFound
+from ckm.core.http import AuthedRequest
 from ckm.core.models import Job
 
 router = Router(tags=["analytics"])
@@ -97,11 +97,11 @@ def _score_out(view: selectors.ScoreView) -> dict[str, Any]:
 
 
 @router.get(
-    "/analytics/customers/{customer_id}",
+    "/analytics/customers/{int:customer_id}",
     response=KnowledgeOut,
     summary="A customer's value, CLV, churn risk, propensities and their reasons",
 )
-def customer_knowledge(request: HttpRequest, customer_id: int) -> dict[str, Any]:
+def customer_knowledge(request: AuthedRequest, customer_id: int) -> dict[str, Any]:
     k = selectors.customer_knowledge(user=request.user, customer_id=customer_id)
     return {
         "customer_id": k.customer.pk,
@@ -162,7 +162,7 @@ class ModelFilterIn(Schema):
 @router.get(
     "/analytics/models", response=list[ModelVersionOut], summary="The model registry: every version"
 )
-def model_list(request: HttpRequest, filters: Query[ModelFilterIn]) -> list[ModelVersion]:
+def model_list(request: AuthedRequest, filters: Query[ModelFilterIn]) -> list[ModelVersion]:
     versions = [
         v
         for slot in selectors.model_slots(user=request.user, include_benchmarks=True)
@@ -176,11 +176,11 @@ def model_list(request: HttpRequest, filters: Query[ModelFilterIn]) -> list[Mode
 
 
 @router.get(
-    "/analytics/models/{version_id}",
+    "/analytics/models/{int:version_id}",
     response=ModelVersionOut,
     summary="One model version with its metrics",
 )
-def model_get(request: HttpRequest, version_id: int) -> ModelVersion:
+def model_get(request: AuthedRequest, version_id: int) -> ModelVersion:
     return selectors.model_version_get(user=request.user, version_id=version_id)
 
 
@@ -215,7 +215,7 @@ def _job(job: Job | None, version: ModelVersion | None = None) -> dict[str, Any]
     response={202: JobOut},
     summary="Train a model version in the background",
 )
-def model_train(request: HttpRequest, payload: TrainIn) -> Status[dict[str, Any]]:
+def model_train(request: AuthedRequest, payload: TrainIn) -> Status[dict[str, Any]]:
     from ckm.customers.models import Product
 
     product_id = None
@@ -236,11 +236,11 @@ def model_train(request: HttpRequest, payload: TrainIn) -> Status[dict[str, Any]
 
 
 @router.post(
-    "/analytics/models/{version_id}/promote",
+    "/analytics/models/{int:version_id}/promote",
     response=ModelVersionOut,
     summary="Make a version the active one (scores it if needed)",
 )
-def model_promote(request: HttpRequest, version_id: int) -> ModelVersion:
+def model_promote(request: AuthedRequest, version_id: int) -> ModelVersion:
     services.model_promote(actor=request.user, version_id=version_id, score=False)
     version = selectors.model_version_get(user=request.user, version_id=version_id)
     if version.current_run_id is None:
@@ -257,17 +257,17 @@ class RollbackIn(Schema):
     response=ModelVersionOut,
     summary="Return a slot to the version active before",
 )
-def model_rollback(request: HttpRequest, payload: RollbackIn) -> ModelVersion:
+def model_rollback(request: AuthedRequest, payload: RollbackIn) -> ModelVersion:
     version = services.model_rollback(actor=request.user, slot=payload.slot)
     return selectors.model_version_get(user=request.user, version_id=version.pk)
 
 
 @router.post(
-    "/analytics/models/{version_id}/score",
+    "/analytics/models/{int:version_id}/score",
     response={202: JobOut},
     summary="Rescore customers with a version in the background",
 )
-def model_score(request: HttpRequest, version_id: int) -> Status[dict[str, Any]]:
+def model_score(request: AuthedRequest, version_id: int) -> Status[dict[str, Any]]:
     job = services.model_score_start(actor=request.user, version_id=version_id)
     return Status(202, _job(job))
 
@@ -292,7 +292,7 @@ class ProspectIn(Schema):
     response=list[ProspectOut],
     summary="Best prospects for a product among your customers, with reasons",
 )
-def prospects(request: HttpRequest, params: Query[ProspectIn]) -> list[dict[str, Any]]:
+def prospects(request: AuthedRequest, params: Query[ProspectIn]) -> list[dict[str, Any]]:
     from ckm.customers.models import Product
 
     product = Product.objects.filter(external_id=params.product).first()
@@ -333,7 +333,7 @@ class TopOut(Schema):
     response=list[TopOut],
     summary="Top-k customers by the active model of a slot",
 )
-def top_scores(request: HttpRequest, params: Query[TopIn]) -> list[dict[str, Any]]:
+def top_scores(request: AuthedRequest, params: Query[TopIn]) -> list[dict[str, Any]]:
     members = (
         selectors.segment_customers(user=request.user, segment_id=params.segment)
         if params.segment
@@ -403,12 +403,12 @@ def _segment_out(row: selectors.SegmentRow) -> dict[str, Any]:
     response=list[SegmentOut],
     summary="Rule and learned segments with their latest size, value and risk",
 )
-def segment_list(request: HttpRequest) -> list[dict[str, Any]]:
+def segment_list(request: AuthedRequest) -> list[dict[str, Any]]:
     return [_segment_out(r) for r in selectors.segment_list(user=request.user)]
 
 
 @router.post("/analytics/segments", response={201: SegmentOut}, summary="Save a rule segment")
-def segment_create(request: HttpRequest, payload: SegmentIn) -> Status[dict[str, Any]]:
+def segment_create(request: AuthedRequest, payload: SegmentIn) -> Status[dict[str, Any]]:
     segment = services.segment_save(
         actor=request.user,
         name=payload.name,
@@ -421,9 +421,9 @@ def segment_create(request: HttpRequest, payload: SegmentIn) -> Status[dict[str,
 
 
 @router.put(
-    "/analytics/segments/{segment_id}", response=SegmentOut, summary="Change a rule segment"
+    "/analytics/segments/{int:segment_id}", response=SegmentOut, summary="Change a rule segment"
 )
-def segment_update(request: HttpRequest, segment_id: int, payload: SegmentIn) -> dict[str, Any]:
+def segment_update(request: AuthedRequest, segment_id: int, payload: SegmentIn) -> dict[str, Any]:
     services.segment_save(
         actor=request.user,
         segment_id=segment_id,
@@ -436,9 +436,9 @@ def segment_update(request: HttpRequest, segment_id: int, payload: SegmentIn) ->
 
 
 @router.delete(
-    "/analytics/segments/{segment_id}", response={204: None}, summary="Delete a rule segment"
+    "/analytics/segments/{int:segment_id}", response={204: None}, summary="Delete a rule segment"
 )
-def segment_delete(request: HttpRequest, segment_id: int) -> Status[None]:
+def segment_delete(request: AuthedRequest, segment_id: int) -> Status[None]:
     services.segment_delete(actor=request.user, segment_id=segment_id)
     return Status(204, None)
 
@@ -457,7 +457,7 @@ class MeasuresOut(Schema):
     response=MeasuresOut,
     summary="How many customers a definition selects, and their value",
 )
-def segment_preview(request: HttpRequest, payload: DefinitionIn) -> dict[str, Any]:
+def segment_preview(request: AuthedRequest, payload: DefinitionIn) -> dict[str, Any]:
     return selectors.segment_preview(user=request.user, definition=payload.dict())
 
 
@@ -468,12 +468,12 @@ class MemberOut(Schema):
 
 
 @router.get(
-    "/analytics/segments/{segment_id}/customers",
+    "/analytics/segments/{int:segment_id}/customers",
     response=list[MemberOut],
     summary="Customers of a segment you may see",
 )
 @paginate(PageNumberPagination)
-def segment_customers(request: HttpRequest, segment_id: int) -> Any:
+def segment_customers(request: AuthedRequest, segment_id: int) -> Any:
     return selectors.segment_customers(user=request.user, segment_id=segment_id).order_by(
         "sort_key", "id"
     )
@@ -491,7 +491,7 @@ class AlertFilterIn(Schema):
     summary="The retention list: alerts on customers you may see",
 )
 @paginate(PageNumberPagination)
-def alert_list(request: HttpRequest, filters: Query[AlertFilterIn]) -> Any:
+def alert_list(request: AuthedRequest, filters: Query[AlertFilterIn]) -> Any:
     return selectors.retention_list(
         user=request.user, status=filters.status, mine=filters.mine, rule_id=filters.rule
     )
@@ -503,11 +503,11 @@ class AlertPatch(Schema):
 
 
 @router.patch(
-    "/analytics/alerts/{alert_id}",
+    "/analytics/alerts/{int:alert_id}",
     response=AlertOut,
     summary="Mark a retention alert contacted or resolved",
 )
-def alert_update(request: HttpRequest, alert_id: int, payload: AlertPatch) -> Alert:
+def alert_update(request: AuthedRequest, alert_id: int, payload: AlertPatch) -> Alert:
     alert = services.alert_update(
         actor=request.user, alert_id=alert_id, status=payload.status, note=payload.note
     )
@@ -540,21 +540,21 @@ class RuleIn(Schema):
 
 
 @router.get("/analytics/alert-rules", response=list[RuleOut], summary="The early-warning rules")
-def rule_list(request: HttpRequest) -> Any:
+def rule_list(request: AuthedRequest) -> Any:
     return selectors.alert_rule_list(user=request.user)
 
 
 @router.post(
     "/analytics/alert-rules", response={201: RuleOut}, summary="Create an early-warning rule"
 )
-def rule_create(request: HttpRequest, payload: RuleIn) -> Status[AlertRule]:
+def rule_create(request: AuthedRequest, payload: RuleIn) -> Status[AlertRule]:
     return Status(201, services.alert_rule_save(actor=request.user, **payload.dict()))
 
 
 @router.put(
-    "/analytics/alert-rules/{rule_id}", response=RuleOut, summary="Change an early-warning rule"
+    "/analytics/alert-rules/{int:rule_id}", response=RuleOut, summary="Change an early-warning rule"
 )
-def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> AlertRule:
+def rule_update(request: AuthedRequest, rule_id: int, payload: RuleIn) -> AlertRule:
     return services.alert_rule_save(actor=request.user, rule_id=rule_id, **payload.dict())
 
 
@@ -563,7 +563,7 @@ def rule_update(request: HttpRequest, rule_id: int, payload: RuleIn) -> AlertRul
     response=dict[str, int],
     summary="Evaluate the rules now; returns alerts raised per rule",
 )
-def alerts_evaluate(request: HttpRequest) -> dict[str, int]:
+def alerts_evaluate(request: AuthedRequest) -> dict[str, int]:
     return services.alerts_evaluate(actor=request.user)
 
 
@@ -580,7 +580,7 @@ class ValueSettingsIO(Schema):
 @router.get(
     "/analytics/value-settings", response=ValueSettingsIO, summary="The rates behind customer value"
 )
-def value_settings(request: HttpRequest) -> Any:
+def value_settings(request: AuthedRequest) -> Any:
     from ckm.core.permissions import require_perm
 
     require_perm(request.user, "analytics.view_customervalue")
@@ -592,7 +592,7 @@ def value_settings(request: HttpRequest) -> Any:
     response=ValueSettingsIO,
     summary="Change the rates behind customer value",
 )
-def value_settings_update(request: HttpRequest, payload: ValueSettingsIO) -> Any:
+def value_settings_update(request: AuthedRequest, payload: ValueSettingsIO) -> Any:
     return services.value_settings_update(actor=request.user, **payload.dict())
 
 
@@ -601,5 +601,5 @@ def value_settings_update(request: HttpRequest, payload: ValueSettingsIO) -> Any
     response={202: JobOut},
     summary="Recompute value, rescore, evaluate rules (background)",
 )
-def refresh(request: HttpRequest) -> Status[dict[str, Any]]:
+def refresh(request: AuthedRequest) -> Status[dict[str, Any]]:
     return Status(202, _job(services.analytics_refresh_start(actor=request.user)))

@@ -632,7 +632,13 @@ def _balance_features(
     tables = balances_at(holdings, transactions, keys, offsets=(0, 30, 90))
     if not tables:
         return out
-    families = sorted(set(tables[0]["family"]))
+    for offset in (0, 30, 90):
+        tables.setdefault(
+            offset,
+            pd.DataFrame({"family": pd.Series(dtype=object), "balance": pd.Series(dtype=float)}),
+        )
+    # the same columns whatever the as-of day: every family that carries balances
+    families = sorted(set(holdings.loc[pd.notna(holdings["balance"]), "family"].dropna()))
 
     def total(offset: int, family: str | None = None) -> np.ndarray:
         table = tables[offset]

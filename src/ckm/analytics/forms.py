@@ -113,7 +113,7 @@ class AlertRuleForm(forms.Form):
                 continue
             if name == "definition":
                 try:
-                    value = json.loads(value)
+                    value = json.loads(str(value))
                 except ValueError:
                     self.add_error("definition", "Not valid JSON.")
                     continue

@@ -301,7 +301,7 @@ def fit(
     total = float(importance.sum()) or 1.0
     metrics["importance"] = sorted(
         ([n, round(float(v) / total, 4)] for n, v in zip(pre.names, importance, strict=True)),
-        key=lambda item: -float(item[1]),
+        key=lambda item: -float(item[1]),  # type: ignore[arg-type]
     )[:25]
     return FittedModel(
         pre=pre,

@@ -384,15 +384,15 @@ def segment_list(*, user: Any, kind: str = "") -> list[SegmentRow]:
     )
     if kind:
         segments = segments.filter(kind=kind)
-    segments = list(segments)
+    found = list(segments)
     history: dict[int, list[SegmentSnapshot]] = defaultdict(list)
-    for snap in SegmentSnapshot.objects.filter(segment__in=segments).order_by("taken_on"):
+    for snap in SegmentSnapshot.objects.filter(segment__in=found).order_by("taken_on"):
         history[snap.segment_id].append(snap)
     return [
         SegmentRow(
             segment=s, latest=history[s.pk][-1] if history[s.pk] else None, history=history[s.pk]
         )
-        for s in segments
+        for s in found
     ]
 
 

@@ -11,10 +11,9 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
+from ckm.core.imports.bulk import bulk_upsert
 from ckm.customers import keys
 from ckm.customers.models import AttributeDefinition, Customer, Holding, Label, Product, Transaction
 from ckm.interactions.models import Interaction
@@ -56,8 +55,14 @@ LAST = [
 
 
 def _aware(day: dt.date, seconds: int) -> dt.datetime:
-    naive = dt.datetime.combine(day, dt.time()) + dt.timedelta(seconds=int(seconds))
-    return timezone.make_aware(naive, timezone.get_default_timezone()) if settings.USE_TZ else naive
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC) + dt.timedelta(
+        seconds=int(seconds)
+    )
+
+
+def _write(model: Any, rows: list[Any]) -> None:
+    for start in range(0, len(rows), 5000):
+        bulk_upsert(model, rows[start : start + 5000])
 
 
 @transaction.atomic
@@ -131,7 +136,7 @@ def synthetic_bank(
                 },
             )
         )
-    Customer.objects.bulk_create(rows, batch_size=5000)
+    _write(Customer, rows)
     ids = np.asarray(
         list(
             Customer.objects.filter(external_id__startswith=prefix)
@@ -143,7 +148,7 @@ def synthetic_bank(
     start = as_of - dt.timedelta(days=30 * months)
 
     # holdings
-    holdings: list[Holding] = []
+    holdings: list[dict[str, Any]] = []
     savings_balance = np.round(rng.lognormal(9.0, 1.0, n) * (income / 40000), 2)
     has_sav = rng.random(n) < 0.6
     has_card = rng.random(n) < 0.45
@@ -163,19 +168,19 @@ def synthetic_bank(
         nonlocal hid
         hid += 1
         holdings.append(
-            Holding(
-                external_id=f"{prefix}H{hid:08d}",
-                customer_id=int(ids[i]),
-                product=products[pid],
-                opened=opened,
-                closed=closed,
-                status="closed" if closed else "active",
-                balance=None if balance is None else Decimal(f"{balance:.2f}"),
-            )
+            {
+                "external_id": f"{prefix}H{hid:08d}",
+                "customer_id": int(ids[i]),
+                "product_id": products[pid].pk,
+                "opened": opened,
+                "closed": closed,
+                "status": "closed" if closed else "active",
+                "balance": None if balance is None else Decimal(f"{balance:.2f}"),
+            }
         )
 
-    tx: list[Transaction] = []
-    contacts: list[Interaction] = []
+    tx: list[dict[str, Any]] = []
+    contacts: list[dict[str, Any]] = []
     tid = 0
     cid = 0
 
@@ -183,29 +188,31 @@ def synthetic_bank(
         nonlocal tid
         tid += 1
         tx.append(
-            Transaction(
-                external_id=f"{prefix}T{tid:09d}",
-                customer_id=int(ids[i]),
-                product=products[pid] if pid else None,
-                booked_at=_aware(day, int(rng.integers(8 * 3600, 20 * 3600))),
-                amount=Decimal(f"{amount:.2f}"),
-                kind=kind,
-            )
+            {
+                "external_id": f"{prefix}T{tid:09d}",
+                "customer_id": int(ids[i]),
+                "product_id": products[pid].pk if pid else None,
+                "booked_at": _aware(day, int(rng.integers(8 * 3600, 20 * 3600))),
+                "amount": Decimal(f"{amount:.2f}"),
+                "kind": kind,
+                "description": "",
+            }
         )
 
     def contact(i: int, day: dt.date, channel: str, outcome: str = "", subject: str = "") -> None:
         nonlocal cid
         cid += 1
         contacts.append(
-            Interaction(
-                external_id=f"{prefix}I{cid:09d}",
-                customer_id=int(ids[i]),
-                occurred_at=_aware(day, int(rng.integers(8 * 3600, 20 * 3600))),
-                channel=channel,
-                direction="inbound",
-                subject=subject or channel,
-                outcome=outcome,
-            )
+            {
+                "external_id": f"{prefix}I{cid:09d}",
+                "customer_id": int(ids[i]),
+                "occurred_at": _aware(day, int(rng.integers(8 * 3600, 20 * 3600))),
+                "channel": channel,
+                "direction": "inbound",
+                "subject": subject or channel,
+                "text": "",
+                "outcome": outcome,
+            }
         )
 
     events_per_month = 1 if light else 4
@@ -286,19 +293,20 @@ def synthetic_bank(
                 "Question",
             )
         if len(tx) > 50_000:
-            Transaction.objects.bulk_create(tx, batch_size=5000)
+            _write(Transaction, tx)
             tx.clear()
         if len(contacts) > 50_000:
-            Interaction.objects.bulk_create(contacts, batch_size=5000)
+            _write(Interaction, contacts)
             contacts.clear()
         if len(holdings) > 50_000:
-            Holding.objects.bulk_create(holdings, batch_size=5000)
+            _write(Holding, holdings)
             holdings.clear()
-    Holding.objects.bulk_create(holdings, batch_size=5000)
-    Transaction.objects.bulk_create(tx, batch_size=5000)
-    Interaction.objects.bulk_create(contacts, batch_size=5000)
+    _write(Holding, holdings)
+    _write(Transaction, tx)
+    _write(Interaction, contacts)
     churned = np.where(drifting, rng.random(n) < 0.85, rng.random(n) < 0.03)
-    Label.objects.bulk_create(
+    _write(
+        Label,
         [
             Label(
                 external_id=f"{prefix}L{i:07d}",
@@ -310,7 +318,6 @@ def synthetic_bank(
             )
             for i in range(n)
         ],
-        batch_size=5000,
     )
     return {
         "customers": ids.tolist(),

@@ -54,7 +54,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
     AlertRule.Kind.SCORE_THRESHOLD: {"slot": "churn", "min_value": 0.5, "min_decile": 0},
     AlertRule.Kind.CUSTOM: {"definition": {"match": "all", "conditions": []}},
 }
-DEFAULT_RULES = [
+DEFAULT_RULES: list[tuple[str, str, dict[str, Any]]] = [
     (
         "Savings drain away",
         AlertRule.Kind.BALANCE_DROP,
@@ -138,9 +138,10 @@ def alert_rule_save(
         rule = AlertRule(created_by=actor if actor is not None and actor.is_authenticated else None)
         before = None
     else:
-        rule = AlertRule.objects.filter(pk=rule_id).first()
-        if rule is None:
+        found = AlertRule.objects.filter(pk=rule_id).first()
+        if found is None:
             raise NotFound("No such rule.")
+        rule = found
         before = snapshot(rule, RULE_FIELDS)
     if not name.strip():
         raise ValidationError({"name": "Give the rule a name."})

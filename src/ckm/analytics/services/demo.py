@@ -92,7 +92,7 @@ def _propensity_products(as_of: dt.date, limit: int = 2) -> list[Product]:
         Holding.objects.filter(opened__gt=since, opened__lte=as_of)
         .values("product_id")
         .annotate(n=Count("id"))
-        .filter(n__gte=25)
+        .filter(n__gte=10)
         .order_by("-n")[: limit * 2]
     )
     products = Product.objects.in_bulk([r["product_id"] for r in rows])

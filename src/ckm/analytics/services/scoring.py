@@ -23,6 +23,7 @@ from ckm.analytics.models import ModelVersion, Score, ScoringRun
 from ckm.analytics.services.training import _enqueue, model_load
 from ckm.core.audit import audit_record
 from ckm.core.errors import ConflictError, DomainError, NotFound
+from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
@@ -116,17 +117,19 @@ def model_score(
                 total_steps,
                 f"Saving scores {start + 1:,}-{min(start + WRITE_BATCH, n):,} of {n:,}",
             )
-            Score.objects.bulk_create(
+            bulk_upsert(
+                Score,
                 [
-                    Score(
-                        run=run,
-                        customer_id=int(ids[i]),
-                        value=round(float(values[i]), 6),
-                        decile=int(ranks[i]),
-                        reasons=stored.get(i, []),
-                    )
+                    {
+                        "run_id": run.pk,
+                        "customer_id": int(ids[i]),
+                        "value": round(float(values[i]), 6),
+                        "decile": int(ranks[i]),
+                        "reasons": stored.get(i, []),
+                    }
                     for i in range(start, min(start + WRITE_BATCH, n))
-                ]
+                ],
+                key=("run_id", "customer_id"),
             )
     except Exception:
         ScoringRun.objects.filter(pk=run.pk).update(

@@ -69,11 +69,12 @@ def segment_save(
         )
         before = None
     else:
-        segment = Segment.objects.filter(pk=segment_id).first()
-        if segment is None:
+        found = Segment.objects.filter(pk=segment_id).first()
+        if found is None:
             raise NotFound("No such segment.")
-        if segment.kind != Segment.Kind.RULE:
+        if found.kind != Segment.Kind.RULE:
             raise DomainError("A learned segment is changed by learning again.")
+        segment = found
         before = snapshot(segment, ["name", "description", "definition"])
     segment.name = name.strip()[:120]
     segment.description = description.strip()[:500]
@@ -285,7 +286,7 @@ def segments_learn(
     models: dict[int, KMeans] = {}
     probe = sample[: min(len(sample), 5000)]
     for n_clusters in candidates:
-        model = KMeans(n_clusters=n_clusters, n_init=5, random_state=7).fit(z[sample])
+        model = KMeans(n_clusters=n_clusters, n_init=3, random_state=7).fit(z[sample])
         models[n_clusters] = model
         scores[n_clusters] = (
             float(silhouette_score(z[probe], model.predict(z[probe])))
@@ -302,7 +303,7 @@ def segments_learn(
     churn = {}
     if churn_run:
         churn = dict(Score.objects.filter(run_id=churn_run).values_list("customer_id", "value"))
-    clusters = []
+    clusters: list[dict[str, Any]] = []
     for index in range(chosen):
         mask = assignment == index
         zmean = z[mask].mean(axis=0)

@@ -421,7 +421,10 @@ def model_train(
     version = model_train_run(
         version_id=version.pk, population=population, as_of=as_of, progress=steps
     )
-    if auto_promote and _beats_active(version):
+    first = not ModelVersion.objects.filter(
+        slot=version.slot, status=ModelVersion.Status.ACTIVE
+    ).exists()
+    if (auto_promote or first) and _beats_active(version):
         version = model_promote(actor=actor, version_id=version.pk, score=score, progress=steps)
     return version
 

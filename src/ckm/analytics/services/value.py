@@ -320,8 +320,9 @@ def value_compute(
     frame["p_alive"] = np.nan
     tx_value = pd.Series(0.0, index=frame.index)
     version = None
+    result: ClvResult | None = None
     try:
-        result = clv_fit_predict(
+        fitted = clv_fit_predict(
             customer_ids=population,
             calibration_end=cut,
             horizon_weeks=horizon,
@@ -329,9 +330,9 @@ def value_compute(
             rates=rates or None,
         )
     except ValueError as exc:
-        result = None
         note = f"no CLV: {exc}"
     else:
+        result = fitted
         index = pd.Index(result.customer_id)
         frame["expected_purchases"] = pd.Series(result.expected, index=index).reindex(frame.index)
         frame["p_alive"] = pd.Series(result.p_alive, index=index).reindex(frame.index)

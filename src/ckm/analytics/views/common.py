@@ -6,9 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest
 
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 from ckm.core.models import Job
 
 
@@ -22,7 +22,7 @@ def running_jobs(user: Any, *, kinds: tuple[str, ...] = ("analytics.",)) -> list
     return [j for j in jobs[:10] if j.kind.startswith(kinds)]
 
 
-def report_error(request: HttpRequest, exc: Exception) -> None:
+def report_error(request: AuthedRequest, exc: Exception) -> None:
     """A domain or validation error as a message on the page."""
     if isinstance(exc, ValidationError):
         text = (

@@ -9,7 +9,7 @@ import pandas as pd
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -19,10 +19,11 @@ from ckm.analytics.learning import TrainingError
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 
 
 @permission_required("analytics.view_modelversion", raise_exception=True)
-def model_list(request: HttpRequest) -> HttpResponse:
+def model_list(request: AuthedRequest) -> HttpResponse:
     slots = selectors.model_slots(
         user=request.user, include_benchmarks=request.GET.get("bench") == "1"
     )
@@ -35,13 +36,13 @@ def model_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.train_modelversion", raise_exception=True)
-def model_train(request: HttpRequest) -> HttpResponse:
+def model_train(request: AuthedRequest) -> HttpResponse:
     form = TrainForm(request.POST)
     if not form.is_valid():
         messages.error(
             request,
             "Check the training form: "
-            + "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()),
+            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
         )
         return redirect("analytics:models")
     data = form.cleaned_data
@@ -125,7 +126,7 @@ def _calibration_chart(calibration: list[dict[str, Any]]) -> Any:
 
 
 @permission_required("analytics.view_modelversion", raise_exception=True)
-def model_detail(request: HttpRequest, version_id: int) -> HttpResponse:
+def model_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
     version = selectors.model_version_get(user=request.user, version_id=version_id)
     runs = selectors.scoring_runs(version=version)
     drift = selectors.drift_history(slot=version.slot)
@@ -159,7 +160,7 @@ def model_detail(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.promote_modelversion", raise_exception=True)
-def model_promote(request: HttpRequest, version_id: int) -> HttpResponse:
+def model_promote(request: AuthedRequest, version_id: int) -> HttpResponse:
     try:
         version = services.model_promote(actor=request.user, version_id=version_id, score=False)
     except (DomainError, PermissionDenied) as exc:
@@ -175,7 +176,7 @@ def model_promote(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.promote_modelversion", raise_exception=True)
-def model_rollback(request: HttpRequest) -> HttpResponse:
+def model_rollback(request: AuthedRequest) -> HttpResponse:
     slot = request.POST.get("slot", "")
     try:
         version = services.model_rollback(actor=request.user, slot=slot)
@@ -188,7 +189,7 @@ def model_rollback(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.train_modelversion", raise_exception=True)
-def model_rescore(request: HttpRequest, version_id: int) -> HttpResponse:
+def model_rescore(request: AuthedRequest, version_id: int) -> HttpResponse:
     try:
         services.model_score_start(actor=request.user, version_id=version_id)
     except (DomainError, PermissionDenied) as exc:
@@ -200,7 +201,7 @@ def model_rescore(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.promote_modelversion", raise_exception=True)
-def model_retire(request: HttpRequest, version_id: int) -> HttpResponse:
+def model_retire(request: AuthedRequest, version_id: int) -> HttpResponse:
     try:
         services.model_version_retire(actor=request.user, version_id=version_id)
     except (DomainError, PermissionDenied) as exc:
@@ -210,7 +211,7 @@ def model_retire(request: HttpRequest, version_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.train_modelversion", raise_exception=True)
-def refresh(request: HttpRequest) -> HttpResponse:
+def refresh(request: AuthedRequest) -> HttpResponse:
     """Recompute value, rescore every active model, evaluate the alert rules (background)."""
     try:
         services.analytics_refresh_start(actor=request.user)

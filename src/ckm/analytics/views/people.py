@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -20,10 +20,11 @@ from ckm.analytics.forms import AlertRuleForm, AlertStatusForm, ValueSettingsFor
 from ckm.analytics.models import Alert, AlertRule, Segment
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 from ckm.core.models import Role
 
 
-def _mine(request: HttpRequest) -> bool:
+def _mine(request: AuthedRequest) -> bool:
     """'Only my customers': on by default for relationship managers, then as the form says."""
     if "mine_set" in request.GET:
         return request.GET.get("mine") == "1"
@@ -31,7 +32,7 @@ def _mine(request: HttpRequest) -> bool:
 
 
 @permission_required("analytics.view_alert", raise_exception=True)
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     mine = _mine(request)
     rule_id = int(request.GET["rule"]) if request.GET.get("rule", "").isdigit() else None
@@ -57,7 +58,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.change_alert", raise_exception=True)
-def alert_update(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_update(request: AuthedRequest, alert_id: int) -> HttpResponse:
     form = AlertStatusForm(request.POST)
     alert = None
     if form.is_valid():
@@ -77,7 +78,7 @@ def alert_update(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 
 @permission_required("analytics.view_alertrule", raise_exception=True)
-def alert_rule_list(request: HttpRequest) -> HttpResponse:
+def alert_rule_list(request: AuthedRequest) -> HttpResponse:
     rules = selectors.alert_rule_list(user=request.user)
     return render(
         request,
@@ -91,7 +92,7 @@ def alert_rule_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("analytics.change_alertrule", raise_exception=True)
-def alert_rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpResponse:
+def alert_rule_edit(request: AuthedRequest, rule_id: int | None = None) -> HttpResponse:
     rule = AlertRule.objects.filter(pk=rule_id).first() if rule_id else None
     if rule_id and rule is None:
         from ckm.core.errors import NotFound
@@ -127,7 +128,7 @@ def alert_rule_edit(request: HttpRequest, rule_id: int | None = None) -> HttpRes
 
 @require_POST
 @permission_required("analytics.change_alertrule", raise_exception=True)
-def alerts_evaluate(request: HttpRequest) -> HttpResponse:
+def alerts_evaluate(request: AuthedRequest) -> HttpResponse:
     try:
         raised = services.alerts_evaluate(actor=request.user)
     except (DomainError, PermissionDenied) as exc:
@@ -144,7 +145,7 @@ def alerts_evaluate(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("analytics.view_prospects", raise_exception=True)
-def prospect_list(request: HttpRequest) -> HttpResponse:
+def prospect_list(request: AuthedRequest) -> HttpResponse:
     products = selectors.propensity_products()
     product_id = (
         int(request.GET["product"])
@@ -152,7 +153,8 @@ def prospect_list(request: HttpRequest) -> HttpResponse:
         else (products[0][0].pk if products else None)
     )
     mine = _mine(request)
-    version, rows = (None, [])
+    version: Any = None
+    rows: list[selectors.Prospect] = []
     if product_id:
         version, rows = selectors.prospects(
             user=request.user,
@@ -174,7 +176,7 @@ def prospect_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("analytics.view_customervalue", raise_exception=True)
-def customer_report(request: HttpRequest) -> HttpResponse:
+def customer_report(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     """Every customer with value, CLV, risk and propensities (a page and a CSV download)."""
     segment_id = int(request.GET["segment"]) if request.GET.get("segment", "").isdigit() else None
     order = request.GET.get("order", "-clv")
@@ -247,7 +249,7 @@ def _report_csv(customers: Any, versions: list[Any]) -> StreamingHttpResponse:
 
 
 @permission_required("analytics.view_customervalue", raise_exception=True)
-def value_settings(request: HttpRequest) -> HttpResponse:
+def value_settings(request: AuthedRequest) -> HttpResponse:
     current = services.value_settings_get()
     can_change = request.user.has_perm("analytics.change_value_settings")
     initial = {

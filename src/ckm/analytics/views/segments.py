@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -22,6 +22,7 @@ from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
 
 
 def _charts(rows: list[selectors.SegmentRow]) -> dict[str, Any]:
@@ -91,7 +92,7 @@ def _charts(rows: list[selectors.SegmentRow]) -> dict[str, Any]:
 
 
 @permission_required("analytics.view_segment", raise_exception=True)
-def segment_list(request: HttpRequest) -> HttpResponse:
+def segment_list(request: AuthedRequest) -> HttpResponse:
     rows = selectors.segment_list(user=request.user)
     summary = (
         selectors.value_summary(user=request.user)
@@ -112,7 +113,7 @@ def segment_list(request: HttpRequest) -> HttpResponse:
 
 
 @permission_required("analytics.view_segment", raise_exception=True)
-def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_detail(request: AuthedRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(user=request.user, segment_id=segment_id)
     members = (
         selectors.segment_customers(user=request.user, segment_id=segment_id)
@@ -166,7 +167,7 @@ def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 
 def _builder_context(
-    request: HttpRequest,
+    request: AuthedRequest,
     form: SegmentForm,
     conditions: list[dict[str, Any]],
     segment: Segment | None,
@@ -196,7 +197,7 @@ def _builder_context(
 
 
 @permission_required("analytics.add_segment", raise_exception=True)
-def segment_builder(request: HttpRequest, segment_id: int | None = None) -> HttpResponse:
+def segment_builder(request: AuthedRequest, segment_id: int | None = None) -> HttpResponse:
     segment = (
         selectors.segment_get(user=request.user, segment_id=segment_id) if segment_id else None
     )
@@ -242,7 +243,7 @@ def segment_builder(request: HttpRequest, segment_id: int | None = None) -> Http
 
 
 @permission_required("analytics.view_segment", raise_exception=True)
-def segment_condition(request: HttpRequest) -> HttpResponse:
+def segment_condition(request: AuthedRequest) -> HttpResponse:
     """One condition row of the builder (htmx): operators and value input fit the field."""
     fields = segment_fields()
     by_key = {f.key: f for f in fields}
@@ -266,7 +267,7 @@ def segment_condition(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.view_segment", raise_exception=True)
-def segment_preview(request: HttpRequest) -> HttpResponse:
+def segment_preview(request: AuthedRequest) -> HttpResponse:
     """How many customers the builder's conditions select, and their value (htmx)."""
     definition = {
         "match": request.POST.get("match", "all"),
@@ -290,7 +291,7 @@ def segment_preview(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.delete_segment", raise_exception=True)
-def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
+def segment_delete(request: AuthedRequest, segment_id: int) -> HttpResponse:
     try:
         services.segment_delete(actor=request.user, segment_id=segment_id)
     except (DomainError, PermissionDenied) as exc:
@@ -302,7 +303,7 @@ def segment_delete(request: HttpRequest, segment_id: int) -> HttpResponse:
 
 @require_POST
 @permission_required("analytics.add_segment", raise_exception=True)
-def segments_learn(request: HttpRequest) -> HttpResponse:
+def segments_learn(request: AuthedRequest) -> HttpResponse:
     try:
         services.segments_learn_start(actor=request.user, k=int(request.POST.get("k") or 0))
     except (DomainError, PermissionDenied, ValueError) as exc:

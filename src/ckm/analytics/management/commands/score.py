@@ -13,12 +13,12 @@ from ckm.core.errors import DomainError
 
 
 class Command(BaseCommand):
-    help = "Score every customer with the active churn and propensity models (or --slot/--version)."
+    help = "Score every customer with the active churn and propensity models (or --slot/--model-version)."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--slot", default="", help="only this slot (churn, propensity:SAV)")
         parser.add_argument(
-            "--version", type=int, default=None, help="only this model version (id)"
+            "--model-version", type=int, default=None, help="only this model version (id)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -27,8 +27,8 @@ class Command(BaseCommand):
         )
         if options["slot"]:
             versions = versions.filter(slot=options["slot"])
-        if options["version"]:
-            versions = ModelVersion.objects.filter(pk=options["version"])
+        if options["model_version"]:
+            versions = ModelVersion.objects.filter(pk=options["model_version"])
         if not versions.exists():
             raise CommandError("no model to score with: train one first (ckm train churn)")
         for version in versions:
