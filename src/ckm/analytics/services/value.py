@@ -163,6 +163,7 @@ def clv_fit_predict(
     summary = clv_math.summarise(purchases, end=calibration_end, period_days=7.0)
     started = time.monotonic()
     model = clv_math.fit_bgnbd(summary.x, summary.t_x, summary.T)
+    seconds = time.monotonic() - started  # BG/NBD alone, comparable with lifetimes' fit
     gamma_gamma = None
     repeat_value = (summary.x > 0) & (summary.monetary > 0)
     if repeat_value.sum() >= 20:
@@ -170,7 +171,6 @@ def clv_fit_predict(
             gamma_gamma = clv_math.fit_gamma_gamma(summary.x, summary.monetary)
         except ValueError:
             gamma_gamma = None
-    seconds = time.monotonic() - started
     expected = model.expected_purchases(horizon_weeks, summary.x, summary.t_x, summary.T)
     alive = model.p_alive(summary.x, summary.t_x, summary.T)
     if gamma_gamma is not None and gamma_gamma.q > 1:

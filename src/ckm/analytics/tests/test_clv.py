@@ -61,3 +61,15 @@ def test_summaries_merge_same_day_purchases() -> None:
     assert summary.x.tolist() == [1.0]  # customer 2 bought after the end
     assert summary.t_x.tolist() == [2.0] and summary.T.tolist() == [4.0]
     assert summary.monetary.tolist() == [20.0]
+
+
+def test_the_analytic_gradient_matches_finite_differences(cdnow) -> None:
+    from scipy.optimize import approx_fprime
+
+    x, t_x, T = cdnow["x"].to_numpy(float), cdnow["t_x"].to_numpy(), cdnow["T"].to_numpy()
+    point = np.array([0.3, 5.0, 0.7, 2.0])
+    weights = np.ones_like(x)
+    value, gradient = clv.bgnbd_loglik_gradient(point, x, t_x, T, weights)
+    assert value == pytest.approx(clv.bgnbd_loglik(point, x, t_x, T).sum())
+    numeric = approx_fprime(point, lambda p: clv.bgnbd_loglik_gradient(p, x, t_x, T, weights)[0], 1e-6)
+    assert np.allclose(gradient, numeric, rtol=1e-3)
