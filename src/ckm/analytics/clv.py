@@ -136,7 +136,9 @@ def bgnbd_loglik_gradient(
     with np.errstate(divide="ignore", invalid="ignore"):
         dead = np.where(
             repeat,
-            betaln(a + 1, np.maximum(b + x - 1, 1e-12)) - betaln(a, b) - (r + x) * np.log(alpha + t_x),
+            betaln(a + 1, np.maximum(b + x - 1, 1e-12))
+            - betaln(a, b)
+            - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
     total = np.logaddexp(alive, dead)
@@ -149,7 +151,9 @@ def bgnbd_loglik_gradient(
     d_alpha = r / alpha - share_alive * (r + x) / (alpha + T) - share_dead * (r + x) / (alpha + t_x)
     d_a = share_alive * (ab - abx) + share_dead * (digamma(a + 1) - digamma(a) + ab - abx)
     with np.errstate(invalid="ignore"):
-        d_b_dead = np.where(repeat, digamma(np.maximum(b + x - 1, 1e-12)) - digamma(b) + ab - abx, 0.0)
+        d_b_dead = np.where(
+            repeat, digamma(np.maximum(b + x - 1, 1e-12)) - digamma(b) + ab - abx, 0.0
+        )
     d_b = share_alive * (digamma(b + x) - digamma(b) + ab - abx) + share_dead * d_b_dead
     gradient = np.array([np.sum(w * g) for g in (d_r, d_alpha, d_a, d_b)])
     return float(np.sum(w * (common + total))), gradient

@@ -229,12 +229,17 @@ def build_features(
     *,
     exclude: Iterable[str] = (),
     groups: Iterable[str] | None = None,
+    snapshot: dt.date | None = None,
 ) -> FeatureTable:
     """Features for every (customer_id, as_of day number) row of `keys`.
 
     exclude: attribute names not to use (e.g. the outcome itself).
     groups: restrict to some feature groups (customer, attribute, holdings, balance,
-    transactions, contacts, cases); all by default."""
+    transactions, contacts, cases); all by default.
+    snapshot: the day the customer attributes describe (default: the data's as-of date).
+    Attributes have no history: a date attribute such as 'last login' is the latest event as
+    of the snapshot, so for rows cut earlier it is unknown (else it would tell the model what
+    happened after the cut)."""
     keys = keys.reset_index(drop=True)
     wanted = (
         set(groups)
@@ -249,7 +254,8 @@ def build_features(
     if "customer" in wanted:
         parts.append(_customer_features(keys, customers, info))
     if "attribute" in wanted:
-        parts.append(_attribute_features(keys, customers, info, set(exclude)))
+        snapshot_day = day_number(snapshot or data_as_of())
+        parts.append(_attribute_features(keys, customers, info, set(exclude), snapshot_day))
     if wanted & {"holdings", "balance"}:
         holdings = _frame(
             Holding,
@@ -351,7 +357,11 @@ def _customer_features(
 
 
 def _attribute_features(
-    keys: pd.DataFrame, customers: pd.DataFrame, info: dict[str, FeatureInfo], exclude: set[str]
+    keys: pd.DataFrame,
+    customers: pd.DataFrame,
+    info: dict[str, FeatureInfo],
+    exclude: set[str],
+    snapshot_day: int,
 ) -> pd.DataFrame:
     out = pd.DataFrame(index=keys.index)
     if customers.empty:
@@ -385,8 +395,9 @@ def _attribute_features(
             info[name] = FeatureInfo(name, label, "flag", "attribute")
         elif type_name in ("date", "datetime"):
             days = as_of - _days_of_dates(series.astype(object).where(series.notna(), None))
-            # a date after the as-of day is not known yet at that day: unknown, not negative
-            out[name] = np.where(days >= 0, days, np.nan)
+            # a date after the as-of day is not known yet at that day; and a snapshot's date
+            # says nothing true about a day before the snapshot: both are unknown
+            out[name] = np.where((days >= 0) & (as_of >= snapshot_day), days, np.nan)
             info[name] = FeatureInfo(name, f"days since {label}", "days", "attribute")
         else:
             text = series.astype(object).where(series.notna(), None)
@@ -807,6 +818,8 @@ def feature_phrase(info: dict[str, str] | FeatureInfo, value: Any) -> str:
         if not sep:
             subject, sep, period = label.partition(" in the last ")
             period = f"in the last {period}" if sep else ""
+        if abs(number) < 0.005:
+            return f"{subject} unchanged {period}".strip()
         direction = "down" if number < 0 else "up"
         return f"{subject} {direction} {abs(number) * 100:.0f} % {period}".strip()
     if kind == "days":

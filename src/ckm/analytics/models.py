@@ -3,8 +3,6 @@ retention alerts. No business logic here: services.* write, selectors read."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.db import models
 
@@ -352,10 +350,3 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.RESOLVED
-
-
-def json_default(value: Any) -> Any:
-    """JSON fields must hold plain types; used by services before saving numpy values."""
-    if hasattr(value, "item"):
-        return value.item()
-    return value

@@ -67,8 +67,10 @@ class ScoreView:
     reasons: list[dict[str, Any]]
 
     @property
-    def percent(self) -> int:
-        return round(self.value * 100)
+    def percent(self) -> str:
+        """The score in per cent, with a decimal below 10 % ('0.4', '7.5', '62')."""
+        share = self.value * 100
+        return f"{share:.0f}" if share >= 10 else f"{share:.1f}"
 
     @property
     def level(self) -> str:

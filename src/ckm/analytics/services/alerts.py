@@ -49,7 +49,7 @@ DEFAULT_PARAMS: dict[str, dict[str, Any]] = {
         "min_balance": 1000,
     },
     AlertRule.Kind.PRODUCT_CLOSED: {"family": "", "days": 30},
-    AlertRule.Kind.COMPLAINT_OPEN: {"days": 14, "use_contacts": True},
+    AlertRule.Kind.COMPLAINT_OPEN: {"days": 14, "use_contacts": True, "contact_window_days": 60},
     AlertRule.Kind.CONTACT_DROP: {"channel": "web", "drop_pct": 60, "min_before": 4},
     AlertRule.Kind.SCORE_THRESHOLD: {"slot": "churn", "min_value": 0.5, "min_decile": 0},
     AlertRule.Kind.CUSTOM: {"definition": {"match": "all", "conditions": []}},
@@ -100,6 +100,8 @@ def params_clean(kind: str, params: dict[str, Any]) -> dict[str, Any]:
         clean["family"] = str(clean.get("family") or "")
     elif kind == AlertRule.Kind.COMPLAINT_OPEN:
         _positive(clean, "days", errors, maximum=365)
+        # an escalated contact older than this with no follow-up is history, not an open complaint
+        _positive(clean, "contact_window_days", errors, maximum=365)
         clean["use_contacts"] = bool(clean.get("use_contacts"))
     elif kind == AlertRule.Kind.CONTACT_DROP:
         _positive(clean, "drop_pct", errors, maximum=100)
@@ -287,7 +289,9 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
             ["customer_id", "occurred_at", "outcome"],
             ["customer_id", "occurred_at", "outcome"],
             ids,
-            occurred_at__gte=local_start(as_of - dt.timedelta(days=180)),
+            occurred_at__gte=local_start(
+                as_of - dt.timedelta(days=int(params["contact_window_days"]))
+            ),
             occurred_at__lt=local_start(as_of + dt.timedelta(days=1)),
             outcome__in=["escalated", "resolved"],
         )
@@ -439,10 +443,11 @@ def alerts_evaluate(
         new = [c for c in candidates if c not in blocked]
         owners: dict[int, int | None] = {}
         for start in range(0, len(new), 5000):
+            # a customer who has left is no retention case any more
             owners.update(
-                Customer.objects.filter(pk__in=new[start : start + 5000]).values_list(
-                    "pk", "owner_id"
-                )
+                Customer.objects.filter(pk__in=new[start : start + 5000])
+                .exclude(status=Customer.Status.CLOSED)
+                .values_list("pk", "owner_id")
             )
         alerts = [
             Alert(

@@ -129,7 +129,11 @@ def analytics_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     mark = lap("value", mark)
     models: list[str] = []
     try:
-        churn = model_train(actor=None, kind="churn", as_of=as_of, folds=3, snapshots=2)
+        # an early warning: outcomes seen 60 days after the features (the demo's `churned`
+        # label marks who closed their main account by the as-of day)
+        churn = model_train(
+            actor=None, kind="churn", as_of=as_of, horizon_days=60, folds=3, snapshots=2
+        )
         models.append(churn.message)
     except TrainingError as exc:
         log.warning("demo churn model not trained: %s", exc)

@@ -117,20 +117,21 @@ def model_score(
                 total_steps,
                 f"Saving scores {start + 1:,}-{min(start + WRITE_BATCH, n):,} of {n:,}",
             )
-            bulk_upsert(
-                Score,
-                [
-                    {
-                        "run_id": run.pk,
-                        "customer_id": int(ids[i]),
-                        "value": round(float(values[i]), 6),
-                        "decile": int(ranks[i]),
-                        "reasons": stored.get(i, []),
-                    }
-                    for i in range(start, min(start + WRITE_BATCH, n))
-                ],
-                key=("run_id", "customer_id"),
-            )
+            with transaction.atomic():  # one commit a batch (SQLite would commit every row)
+                bulk_upsert(
+                    Score,
+                    [
+                        {
+                            "run_id": run.pk,
+                            "customer_id": int(ids[i]),
+                            "value": round(float(values[i]), 6),
+                            "decile": int(ranks[i]),
+                            "reasons": stored.get(i, []),
+                        }
+                        for i in range(start, min(start + WRITE_BATCH, n))
+                    ],
+                    key=("run_id", "customer_id"),
+                )
     except Exception:
         ScoringRun.objects.filter(pk=run.pk).update(
             status=ScoringRun.Status.FAILED, finished_at=timezone.now()

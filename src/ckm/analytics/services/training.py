@@ -294,6 +294,11 @@ def model_version_create(
         if product is None:
             raise NotFound("No such product.")
     slot = slot or slot_for(kind=kind, product=product)
+    active = ModelVersion.objects.filter(slot=slot, status=ModelVersion.Status.ACTIVE).first()
+    if active is not None:
+        # a retrain keeps the set-up of the version it would replace unless told otherwise
+        label = label or str(active.params.get("label") or "")
+        horizon_days = active.horizon_days if horizon_days is None else horizon_days
     if horizon_days is None:
         horizon_days = 0 if _label_target(kind, product, label) else DEFAULT_HORIZON[kind]
     version = ModelVersion(

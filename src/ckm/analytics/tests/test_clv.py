@@ -71,5 +71,7 @@ def test_the_analytic_gradient_matches_finite_differences(cdnow) -> None:
     weights = np.ones_like(x)
     value, gradient = clv.bgnbd_loglik_gradient(point, x, t_x, T, weights)
     assert value == pytest.approx(clv.bgnbd_loglik(point, x, t_x, T).sum())
-    numeric = approx_fprime(point, lambda p: clv.bgnbd_loglik_gradient(p, x, t_x, T, weights)[0], 1e-6)
+    numeric = approx_fprime(
+        point, lambda p: clv.bgnbd_loglik_gradient(p, x, t_x, T, weights)[0], 1e-6
+    )
     assert np.allclose(gradient, numeric, rtol=1e-3)

@@ -158,7 +158,7 @@ def test_attributes_are_typed_from_their_definitions() -> None:
             "last_login": "2026-07-15",
         }
     )
-    table = build_features(make_keys([first.pk, second.pk], AS_OF))
+    table = build_features(make_keys([first.pk, second.pk], AS_OF), snapshot=AS_OF)
     frame = table.frame
     assert frame["attr_income"].tolist()[0] == 52000.5 and np.isnan(
         frame["attr_income"].tolist()[1]
@@ -170,6 +170,10 @@ def test_attributes_are_typed_from_their_definitions() -> None:
         frame["attr_last_login"].tolist()[1]
     )  # a login after the as-of day is unknown then
     assert table.info["attr_contract"].label == "Contract"
+    # attributes are a snapshot: taken a month after the as-of day, the last login says
+    # nothing about that day (it may be a login after it)
+    earlier = build_features(make_keys([first.pk], AS_OF), snapshot=AS_OF + dt.timedelta(days=30))
+    assert np.isnan(earlier.frame["attr_last_login"].tolist()[0])
     assert (
         feature_phrase(table.info["attr_contract"], "Month-to-month") == "Contract: Month-to-month"
     )

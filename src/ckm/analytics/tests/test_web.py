@@ -79,7 +79,8 @@ def test_the_profile_shows_risk_value_propensities_and_why(login, web_bank, rm) 
     score = Score.objects.get(
         run=ModelVersion.objects.get(pk=web_bank["churn"]).current_run, customer=customer
     )
-    assert f"{round(score.value * 100)} %" in page
+    share = score.value * 100
+    assert (f"{share:.0f} %" if share >= 10 else f"{share:.1f} %") in page
 
 
 def test_the_profile_panel_costs_a_fixed_number_of_queries(

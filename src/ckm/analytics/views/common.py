@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from ckm.core.charts import chart_svg
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Job
@@ -40,3 +42,20 @@ def report_error(request: AuthedRequest, exc: Exception) -> None:
     else:
         text = str(exc)
     messages.error(request, text)
+
+
+def hbar(frame: pd.DataFrame, *, x: str, y: str, title: str) -> Any:
+    """A horizontal bar chart whose segment names are not cut short."""
+    import altair as alt
+
+    chart = (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{x}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=300)),
+            x=alt.X(f"{y}:Q", title=y),
+            tooltip=[x, y],
+        )
+        .properties(width=300, height=max(120, 24 * len(frame)))
+    )
+    return chart_svg(chart, title=title)

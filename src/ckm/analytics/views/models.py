@@ -16,7 +16,8 @@ from django.views.decorators.http import require_POST
 from ckm.analytics import selectors, services
 from ckm.analytics.forms import TrainForm
 from ckm.analytics.learning import TrainingError
-from ckm.analytics.views.common import report_error, running_jobs
+from ckm.analytics.models import ModelVersion
+from ckm.analytics.views.common import hbar, report_error, running_jobs
 from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
@@ -84,18 +85,12 @@ def _metrics_charts(version: Any) -> dict[str, Any]:
         labels = {f["name"]: f["label"] for f in version.features or []}
         frame = pd.DataFrame(
             {
-                "feature": [labels.get(n, n)[:48] for n, _ in importance[:12]],
+                "feature": [labels.get(n, n)[:70] for n, _ in importance[:12]],
                 "share": [v for _, v in importance[:12]],
             }
         )
-        charts["importance"] = bar_chart(
-            frame,
-            x="feature",
-            y="share",
-            title="What the model relies on (share of gain)",
-            width=420,
-            height=260,
-            horizontal=True,
+        charts["importance"] = hbar(
+            frame, x="feature", y="share", title="What the model relies on (share of gain)"
         )
     return charts
 
@@ -154,6 +149,14 @@ def model_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
             "charts": _metrics_charts(version),
             "jobs": running_jobs(request.user),
             "metrics": version.metrics or {},
+            "can_roll_back": version.status == ModelVersion.Status.ACTIVE
+            and ModelVersion.objects.filter(
+                slot=version.slot,
+                status=ModelVersion.Status.RETIRED,
+                promoted_at__lt=version.promoted_at,
+            ).exists()
+            if version.promoted_at
+            else False,
         },
     )
 

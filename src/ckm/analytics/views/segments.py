@@ -19,8 +19,8 @@ from ckm.analytics.forms import SegmentForm, conditions_from_post
 from ckm.analytics.models import CustomerValue, Score, Segment
 from ckm.analytics.segments import OP_LABELS, definition_words, segment_fields
 from ckm.analytics.services.segments import segment_measures, segment_members
-from ckm.analytics.views.common import report_error, running_jobs
-from ckm.core.charts import bar_chart, line_chart
+from ckm.analytics.views.common import hbar, report_error, running_jobs
+from ckm.core.charts import line_chart
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 
@@ -39,24 +39,12 @@ def _charts(rows: list[selectors.SegmentRow]) -> dict[str, Any]:
                 "customers": [r.latest.size for r in latest if r.latest],
             }
         )
-        charts["value"] = bar_chart(
-            frame,
-            x="segment",
-            y="lifetime value",
-            title="Lifetime value by segment",
-            horizontal=True,
-            width=420,
-            height=max(120, 24 * len(frame)),
+        charts["value"] = hbar(
+            frame, x="segment", y="lifetime value", title="Lifetime value by segment"
         )
         if any(r.latest and r.latest.churn_mean is not None for r in latest):
-            charts["risk"] = bar_chart(
-                frame,
-                x="segment",
-                y="churn risk %",
-                title="Mean churn risk by segment",
-                horizontal=True,
-                width=420,
-                height=max(120, 24 * len(frame)),
+            charts["risk"] = hbar(
+                frame, x="segment", y="churn risk %", title="Mean churn risk by segment"
             )
     history = [
         {
