@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 
@@ -163,6 +162,8 @@ def fit_bgnbd(
     x: np.ndarray, t_x: np.ndarray, T: np.ndarray, *, weights: np.ndarray | None = None
 ) -> BGNBD:
     """Maximum-likelihood BG/NBD parameters (optimised on their logs, so they stay positive)."""
+    from scipy.optimize import minimize
+
     x, t_x, T = np.asarray(x, float), np.asarray(t_x, float), np.asarray(T, float)
     w = np.ones_like(x) if weights is None else np.asarray(weights, float)
     if len(x) < 3 or not (x > 0).any():
@@ -215,6 +216,8 @@ class GammaGamma:
 
 def fit_gamma_gamma(x: np.ndarray, monetary: np.ndarray) -> GammaGamma:
     """Gamma-Gamma spend model fitted on repeat buyers (x > 0, positive mean value)."""
+    from scipy.optimize import minimize
+
     x, m = np.asarray(x, float), np.asarray(monetary, float)
     keep = (x > 0) & (m > 0)
     x, m = x[keep], m[keep]

@@ -14,14 +14,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold, train_test_split
+
+if TYPE_CHECKING:  # LightGBM and scikit-learn load when a model is fitted or used, not on import
+    import lightgbm as lgb
 
 MAX_LEVELS = 30
 RARE_SHARE = 0.005
@@ -184,6 +183,8 @@ class FittedModel:
     @property
     def booster(self) -> lgb.Booster:
         if self._booster is None:
+            import lightgbm as lgb
+
             self._booster = lgb.Booster(model_str=self.booster_text)
         return self._booster
 
@@ -217,6 +218,9 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def _fit_trees(
     x: pd.DataFrame, y: np.ndarray, *, rounds: int | None, seed: int
 ) -> tuple[lgb.Booster, int]:
+    import lightgbm as lgb
+    from sklearn.model_selection import train_test_split
+
     params = {**LGBM_PARAMS, "seed": seed}
     if rounds is not None:
         booster = lgb.train(params, lgb.Dataset(x, y), num_boost_round=max(rounds, 20))
@@ -236,6 +240,8 @@ def _fit_trees(
 
 
 def _fit_linear(design: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=0.3, max_iter=3000)
     model.fit(design, y)
     return model.coef_[0].copy(), float(model.intercept_[0])
@@ -250,6 +256,9 @@ def fit(
     progress: Callable[[int, int, str], None] | None = None,
 ) -> FittedModel:
     """Fit the model on all rows; metrics come from out-of-fold predictions."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
     y = np.asarray(y).astype(int)
     positives = int(y.sum())
     if len(y) < 30 or positives < 5 or positives > len(y) - 5:
@@ -323,6 +332,8 @@ def fit(
 def _auc(y: np.ndarray, score: np.ndarray) -> float:
     if len(set(np.asarray(y).tolist())) < 2:
         return float("nan")
+    from sklearn.metrics import roc_auc_score
+
     return float(roc_auc_score(y, score))
 
 
@@ -369,6 +380,8 @@ def calibration_table(y: np.ndarray, proba: np.ndarray) -> list[dict[str, float]
 
 def evaluate(y: np.ndarray, proba: np.ndarray) -> dict[str, Any]:
     """AUC, PR AUC, Brier, lift by decile, top-decile lift and the calibration table."""
+    from sklearn.metrics import average_precision_score
+
     y = np.asarray(y, dtype=int)
     proba = np.asarray(proba, dtype=float)
     lifts = lift_by_decile(y, proba)

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.db.models import F, OuterRef, QuerySet, Subquery
 
-from ckm.analytics.explain import explain_customer, reason_words
 from ckm.analytics.models import (
     Alert,
     AlertRule,
@@ -78,6 +77,8 @@ class ScoreView:
 
 
 def _score_view(version: ModelVersion, score: Score, *, explain: bool = True) -> ScoreView:
+    from ckm.analytics.explain import explain_customer, reason_words  # loads the model stack
+
     reasons = score.reasons
     if not reasons and explain and version.current_run is not None:
         reasons = explain_customer(version, score.customer_id, version.current_run.as_of)

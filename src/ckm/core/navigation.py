@@ -38,10 +38,16 @@ NAV: list[NavItem] = [
     NavItem("Segments", "analytics:segments", "analytics.view_segment", "Analysis", "pie"),
     NavItem("Models", "analytics:models", "analytics.view_modelversion", "Analysis", "chip"),
     NavItem(
-        "Retention alerts", "analytics:alerts", "analytics.view_alert", "Analysis", "bell",
+        "Retention alerts",
+        "analytics:alerts",
+        "analytics.view_alert",
+        "Analysis",
+        "bell",
         count="ckm.analytics.selectors.alert_count_new",
     ),
-    NavItem("Best prospects", "analytics:prospects", "analytics.view_prospects", "Analysis", "star"),
+    NavItem(
+        "Best prospects", "analytics:prospects", "analytics.view_prospects", "Analysis", "star"
+    ),
     NavItem("Campaigns", "campaigns:list", "campaigns.view_campaign", "Analysis", "megaphone"),
     NavItem("Leads", "sales:leads", "sales.view_lead", "Analysis", "funnel"),
     NavItem("Surveys", "research:surveys", "research.view_survey", "Analysis", "chat"),

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ckm.analytics.selectors import customer_knowledge
 from ckm.customers.models import Customer
 
 
@@ -26,6 +25,8 @@ def analytics_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
     """Value, CLV, churn risk, propensities and why (analytics)."""
     if not user.has_perm("analytics.view_score"):
         return None
+    from ckm.analytics.selectors import customer_knowledge  # numpy/LightGBM load on first use
+
     return {"k": customer_knowledge(user=user, customer_id=customer.pk)}
 
 

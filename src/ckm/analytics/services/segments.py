@@ -12,8 +12,6 @@ import pandas as pd
 from django.db import transaction
 from django.db.models import Avg, QuerySet, Sum
 from django.utils import timezone
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
 
 from ckm.analytics.features import build_features, data_as_of, make_keys
 from ckm.analytics.models import (
@@ -257,6 +255,9 @@ def segments_learn(
 ) -> ModelVersion:
     """Cluster customers (KMeans on standardised value, product and activity features) and save
     each cluster as a learned segment with its size, value and what sets it apart."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     if actor is not None:
         require_perm(actor, "analytics.add_segment")
     step = progress or (lambda done, total, message: None)

@@ -6,7 +6,6 @@ from typing import Any
 
 from django import template
 
-from ckm.analytics.selectors import alert_count_new, propensity_products, retention_list
 from ckm.customers.models import Customer
 
 register = template.Library()
@@ -16,6 +15,8 @@ register = template.Library()
 def analytics_home(context: dict[str, Any]) -> dict[str, Any]:
     """The start page's retention widget: new alerts on the user's customers, and a way to
     their best prospects."""
+    from ckm.analytics.selectors import alert_count_new, propensity_products, retention_list
+
     user = context["user"]
     data: dict[str, Any] = {"show": False, "perms": context.get("perms")}
     if user.has_perm("analytics.view_alert"):
