@@ -174,7 +174,19 @@ def _builder_context(
         }
         for i, c in enumerate(conditions or [{"field": "", "op": "eq", "value": ""}])
     ]
+    preview: dict[str, Any] | None = None
+    if any(c.get("field") for c in conditions):
+        definition = {"match": form["match"].value() or "all", "conditions": conditions}
+        try:
+            preview = {
+                "measures": selectors.segment_preview(user=request.user, definition=definition),
+                "error": "",
+                "words": definition_words(definition),
+            }
+        except ValidationError as exc:
+            preview = {"measures": None, "error": " ".join(exc.messages), "words": ""}
     return {
+        "preview": preview,
         "form": form,
         "rows": rows,
         "groups": groups,
