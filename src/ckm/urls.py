@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("ckm.desk.urls")),
     path("customers/", include("ckm.customers.urls")),
     path("interactions/", include("ckm.interactions.urls")),
+    path("analytics/", include("ckm.analytics.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

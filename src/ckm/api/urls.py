@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
 
+from ckm.analytics.api import router as analytics_router
 from ckm.api.auth import API_AUTH
 from ckm.api.errors import install_error_handlers
 from ckm.core.api import router as core_router
@@ -43,3 +44,4 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", interactions_router)
+api.add_router("/", analytics_router)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.urls import NoReverseMatch, reverse
+from django.utils.module_loading import import_string
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,9 @@ class NavItem:
     perm: str | None
     section: str
     icon: str = ""
+    # dotted path of a function(user) -> int shown as a badge (e.g. new alerts); imported when
+    # drawn, so core does not import the app that provides it
+    count: str = ""
 
 
 NAV: list[NavItem] = [
@@ -33,7 +37,17 @@ NAV: list[NavItem] = [
     NavItem("Product insights", "feedback:insights", "feedback.view_insight", "Knowledge", "bulb"),
     NavItem("Segments", "analytics:segments", "analytics.view_segment", "Analysis", "pie"),
     NavItem("Models", "analytics:models", "analytics.view_modelversion", "Analysis", "chip"),
-    NavItem("Retention alerts", "analytics:alerts", "analytics.view_alert", "Analysis", "bell"),
+    NavItem(
+        "Retention alerts",
+        "analytics:alerts",
+        "analytics.view_alert",
+        "Analysis",
+        "bell",
+        count="ckm.analytics.selectors.alert_count_new",
+    ),
+    NavItem(
+        "Best prospects", "analytics:prospects", "analytics.view_prospects", "Analysis", "star"
+    ),
     NavItem("Campaigns", "campaigns:list", "campaigns.view_campaign", "Analysis", "megaphone"),
     NavItem("Leads", "sales:leads", "sales.view_lead", "Analysis", "funnel"),
     NavItem("Surveys", "research:surveys", "research.view_survey", "Analysis", "chat"),
@@ -57,7 +71,8 @@ def navigation_for(user: Any, current_path: str) -> list[tuple[str, list[dict[st
         except NoReverseMatch:
             continue
         active = current_path == url if url == "/" else current_path.startswith(url)
+        count = import_string(item.count)(user) if item.count else 0
         sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "active": active, "icon": item.icon}
+            {"label": item.label, "url": url, "active": active, "icon": item.icon, "count": count}
         )
     return list(sections.items())

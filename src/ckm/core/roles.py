@@ -30,14 +30,42 @@ _SERVICE = [
     "interactions.add_interaction",
 ]
 
+_KNOWLEDGE_READ = [
+    "analytics.view_score",
+    "analytics.view_customervalue",
+]
+_ANALYTICS_ALL = [
+    *_KNOWLEDGE_READ,
+    "analytics.view_prospects",
+    "analytics.view_alert",
+    "analytics.change_alert",
+    "analytics.view_alertrule",
+    "analytics.add_alertrule",
+    "analytics.change_alertrule",
+    "analytics.delete_alertrule",
+    "analytics.view_segment",
+    "analytics.add_segment",
+    "analytics.change_segment",
+    "analytics.delete_segment",
+    "analytics.view_modelversion",
+    "analytics.train_modelversion",
+    "analytics.promote_modelversion",
+    "analytics.change_value_settings",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: [*_SERVICE],
+    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ],
     Role.RELATIONSHIP_MANAGER: [
         *_SERVICE,
         "customers.change_personalfact",
         "customers.delete_personalfact",
         "customers.view_customer_history",
         "customers.view_label",
+        *_KNOWLEDGE_READ,
+        "analytics.view_prospects",
+        "analytics.view_alert",
+        "analytics.change_alert",
+        "analytics.view_segment",
     ],
     Role.MARKETER: [
         "customers.view_customer",
@@ -46,6 +74,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_transaction",
         "customers.view_consent",
         "customers.view_label",
+        *_KNOWLEDGE_READ,
+        "analytics.view_prospects",
+        "analytics.view_segment",
+        "analytics.add_segment",
+        "analytics.change_segment",
+        "analytics.delete_segment",
+        "analytics.view_modelversion",
     ],
     Role.KNOWLEDGE_EDITOR: [
         "customers.view_product",
@@ -65,6 +100,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_importrun",
         "core.view_team",
         "core.view_user",
+        *_ANALYTICS_ALL,
     ],
     # admin: every permission (see RoleBackend)
     Role.ADMIN: [],

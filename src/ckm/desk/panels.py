@@ -21,7 +21,18 @@ class Panel:
     column: str = "side"  # "main" or "side"
 
 
-PANELS: list[Panel] = []
+def analytics_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
+    """Value, CLV, churn risk, propensities and why (analytics)."""
+    if not user.has_perm("analytics.view_score"):
+        return None
+    from ckm.analytics.selectors import customer_knowledge  # numpy/LightGBM load on first use
+
+    return {"k": customer_knowledge(user=user, customer_id=customer.pk)}
+
+
+PANELS: list[Panel] = [
+    Panel("analytics", "desk/panels/analytics.html", analytics_panel, column="side"),
+]
 
 
 def profile_panels(*, user: Any, customer: Customer) -> list[tuple[Panel, dict[str, Any]]]:

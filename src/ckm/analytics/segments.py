@@ -1,0 +1,400 @@
+"""Rule segments: a saved definition (JSON) evaluated to a customer queryset when read, so a
+segment is always current. Used by the segment builder, the custom alert rule, and the campaigns
+app ("customers of segment S").
+
+A definition: {"match": "all" | "any", "conditions": [{"field": ..., "op": ..., "value": ...}]}.
+Fields (see `segment_fields()` for the live catalogue with labels and allowed operators):
+    customer:kind | status | city | country | age | tenure_years | owner | team | office
+    attribute:<name>                     any typed customer attribute
+    holds:family | holds:product         has / has_not a product (family or product id) held now
+    value:profit | clv | balance | p_alive | value_decile | frequency | recency_days | rfm
+    score:<slot>                         current score of the slot's active model (0..1)
+    decile:<slot>                        its decile (10 = highest)
+    alert:open                           on the retention list (true/false)
+    segment:<id>                         member of a learned segment (true/false)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ckm.analytics.models import Alert, ModelVersion, Score, Segment, SegmentMember
+from ckm.core.errors import ValidationError
+from ckm.customers.models import AttributeDefinition, Customer, Holding, Product
+
+NUMBER_OPS = ["eq", "ne", "gt", "gte", "lt", "lte", "is_set", "is_not_set"]
+TEXT_OPS = ["eq", "ne", "in", "contains", "is_set", "is_not_set"]
+CHOICE_OPS = ["eq", "ne", "in"]
+HAS_OPS = ["has", "has_not"]
+BOOL_OPS = ["is_true", "is_false"]
+OP_LABELS = {
+    "eq": "is",
+    "ne": "is not",
+    "gt": ">",
+    "gte": "≥",
+    "lt": "<",
+    "lte": "≤",
+    "in": "is one of",
+    "contains": "contains",
+    "is_set": "is known",
+    "is_not_set": "is unknown",
+    "has": "holds",
+    "has_not": "does not hold",
+    "is_true": "yes",
+    "is_false": "no",
+}
+_COMPARE = {"gt": "gt", "gte": "gte", "lt": "lt", "lte": "lte"}
+
+
+@dataclass(frozen=True)
+class SegmentField:
+    key: str
+    label: str
+    group: str
+    type: str  # number | text | choice | has | bool | date
+    ops: list[str]
+    choices: list[tuple[str, str]] = field(default_factory=list)
+
+
+def segment_fields() -> list[SegmentField]:
+    """Every field a rule may filter on, with its label and operators (for the builder)."""
+    fields = [
+        SegmentField(
+            "customer:kind", "Kind", "Customer", "choice", CHOICE_OPS, list(Customer.Kind.choices)
+        ),
+        SegmentField(
+            "customer:status",
+            "Status",
+            "Customer",
+            "choice",
+            CHOICE_OPS,
+            list(Customer.Status.choices),
+        ),
+        SegmentField("customer:city", "City", "Customer", "text", TEXT_OPS),
+        SegmentField("customer:country", "Country", "Customer", "text", TEXT_OPS),
+        SegmentField("customer:age", "Age (years)", "Customer", "number", NUMBER_OPS),
+        SegmentField(
+            "customer:tenure_years", "Years as a customer", "Customer", "number", NUMBER_OPS
+        ),
+        SegmentField(
+            "customer:owner",
+            "Owner (username)",
+            "Customer",
+            "text",
+            ["eq", "ne", "is_set", "is_not_set"],
+        ),
+        SegmentField(
+            "customer:team", "Team", "Customer", "text", ["eq", "ne", "is_set", "is_not_set"]
+        ),
+        SegmentField(
+            "customer:office",
+            "Home office (code)",
+            "Customer",
+            "text",
+            ["eq", "ne", "is_set", "is_not_set"],
+        ),
+    ]
+    for definition in AttributeDefinition.objects.order_by("name"):
+        kind = definition.type
+        if kind in ("integer", "float", "decimal"):
+            fields.append(
+                SegmentField(
+                    f"attribute:{definition.name}",
+                    definition.label or definition.name,
+                    "Attributes",
+                    "number",
+                    NUMBER_OPS,
+                )
+            )
+        elif kind == "bool":
+            fields.append(
+                SegmentField(
+                    f"attribute:{definition.name}",
+                    definition.label or definition.name,
+                    "Attributes",
+                    "bool",
+                    BOOL_OPS,
+                )
+            )
+        elif kind in ("date", "datetime"):
+            fields.append(
+                SegmentField(
+                    f"attribute:{definition.name}",
+                    definition.label or definition.name,
+                    "Attributes",
+                    "date",
+                    NUMBER_OPS,
+                )
+            )
+        else:
+            fields.append(
+                SegmentField(
+                    f"attribute:{definition.name}",
+                    definition.label or definition.name,
+                    "Attributes",
+                    "text",
+                    TEXT_OPS,
+                )
+            )
+    families = sorted(Product.objects.order_by().values_list("family", flat=True).distinct())
+    fields.append(
+        SegmentField(
+            "holds:family",
+            "Product family",
+            "Products",
+            "has",
+            HAS_OPS,
+            [(f, f.replace("_", " ")) for f in families],
+        )
+    )
+    products = list(Product.objects.order_by("name").values_list("external_id", "name"))
+    fields.append(SegmentField("holds:product", "Product", "Products", "has", HAS_OPS, products))
+    for key, label in (
+        ("profit", "Annual profit"),
+        ("clv", "Lifetime value (CLV)"),
+        ("balance", "Total balance"),
+        ("p_alive", "Probability still active"),
+        ("value_decile", "Value decile"),
+        ("frequency", "Transactions in the last year"),
+        ("recency_days", "Days since the last transaction"),
+    ):
+        fields.append(SegmentField(f"value:{key}", label, "Value", "number", NUMBER_OPS))
+    fields.append(
+        SegmentField(
+            "value:rfm", "RFM code (e.g. 555)", "Value", "text", ["eq", "ne", "in", "contains"]
+        )
+    )
+    for version in ModelVersion.objects.filter(
+        status=ModelVersion.Status.ACTIVE, kind__in=["churn", "propensity"]
+    ).select_related("product"):
+        fields.append(
+            SegmentField(
+                f"score:{version.slot}",
+                f"{version.title}: score (0-1)",
+                "Scores",
+                "number",
+                NUMBER_OPS[:6],
+            )
+        )
+        fields.append(
+            SegmentField(
+                f"decile:{version.slot}",
+                f"{version.title}: decile (10 = highest)",
+                "Scores",
+                "number",
+                NUMBER_OPS[:6],
+            )
+        )
+    fields.append(
+        SegmentField("alert:open", "On the retention list", "Retention", "bool", BOOL_OPS)
+    )
+    for segment in Segment.objects.filter(kind=Segment.Kind.LEARNED, is_active=True).order_by(
+        "name"
+    ):
+        fields.append(
+            SegmentField(
+                f"segment:{segment.pk}",
+                f"In cluster: {segment.name}",
+                "Learned segments",
+                "bool",
+                BOOL_OPS,
+            )
+        )
+    return fields
+
+
+def _number(value: Any, key: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValidationError({"definition": f"{key}: {value!r} is not a number"}) from None
+
+
+def _compare(lookup: str, op: str, value: Any) -> Q:
+    if op == "eq":
+        return Q(**{lookup: value})
+    if op == "ne":
+        return ~Q(**{lookup: value})
+    if op in _COMPARE:
+        return Q(**{f"{lookup}__{_COMPARE[op]}": value})
+    if op == "in":
+        values = (
+            value
+            if isinstance(value, list)
+            else [v.strip() for v in str(value).split(",") if v.strip()]
+        )
+        return Q(**{f"{lookup}__in": values})
+    if op == "contains":
+        return Q(**{f"{lookup}__icontains": value})
+    if op == "is_set":
+        return Q(**{f"{lookup}__isnull": False})
+    if op == "is_not_set":
+        return Q(**{f"{lookup}__isnull": True})
+    raise ValidationError({"definition": f"unknown operator {op!r}"})
+
+
+def _active_run(slot: str) -> int | None:
+    return (
+        ModelVersion.objects.filter(slot=slot, status=ModelVersion.Status.ACTIVE)
+        .values_list("current_run_id", flat=True)
+        .first()
+    )
+
+
+def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q:
+    """One condition as a filter on Customer."""
+    key = str(condition.get("field", ""))
+    op = str(condition.get("op", "eq"))
+    value = condition.get("value")
+    group, _, name = key.partition(":")
+    today = today or timezone.localdate()
+    if group == "customer":
+        if name == "age":
+            years = _number(value, key) if op not in ("is_set", "is_not_set") else 0
+            born = today - dt.timedelta(days=int(years * 365.25))
+            flipped = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}.get(op, op)
+            return _compare("date_of_birth", flipped, born)
+        if name == "tenure_years":
+            years = _number(value, key) if op not in ("is_set", "is_not_set") else 0
+            since = today - dt.timedelta(days=int(years * 365.25))
+            flipped = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}.get(op, op)
+            return _compare("customer_since", flipped, since)
+        lookups = {"owner": "owner__username", "team": "team__name", "office": "office__code"}
+        if name in ("kind", "status", "city", "country", "owner", "team", "office"):
+            lookup = lookups.get(name, name)
+            if op == "eq" and name in ("city", "country"):
+                return Q(**{f"{lookup}__iexact": value})
+            return _compare(lookup, op, value)
+    elif group == "attribute" and name:
+        lookup = f"attributes__{name}"
+        if op == "is_true":
+            return Q(**{lookup: True})
+        if op == "is_false":
+            return Q(**{lookup: False})
+        if op == "is_set":
+            return Q(**{f"{lookup}__isnull": False})
+        if op == "is_not_set":
+            return Q(**{f"{lookup}__isnull": True})
+        type_name = (
+            AttributeDefinition.objects.filter(name=name).values_list("type", flat=True).first()
+            or ""
+        )
+        if type_name in ("integer", "float", "decimal"):
+            value = (
+                [_number(v, key) for v in value]
+                if isinstance(value, list)
+                else (
+                    [_number(v.strip(), key) for v in value.split(",") if v.strip()]
+                    if op == "in" and isinstance(value, str)
+                    else _number(value, key)
+                )
+            )
+        elif type_name == "bool" and not isinstance(value, bool):
+            value = str(value).strip().lower() in {"true", "yes", "1", "y"}
+        elif op in _COMPARE and not isinstance(value, str):
+            value = _number(value, key)
+        return _compare(lookup, op, value)
+    elif group == "holds" and name in ("family", "product"):
+        holdings = Holding.objects.filter(customer=OuterRef("pk")).exclude(
+            status=Holding.Status.CLOSED
+        )
+        if name == "family":
+            holdings = holdings.filter(product__family=value)
+        else:
+            holdings = holdings.filter(product__external_id=value)
+        exists = Exists(holdings)
+        return Q(exists) if op == "has" else ~Q(exists)
+    elif group == "value" and name:
+        if name == "rfm":
+            return _compare("value__rfm", op, value)
+        if name not in (
+            "profit",
+            "clv",
+            "balance",
+            "p_alive",
+            "value_decile",
+            "frequency",
+            "recency_days",
+        ):
+            raise ValidationError({"definition": f"unknown value field {name!r}"})
+        number = _number(value, key) if op not in ("is_set", "is_not_set") else None
+        return _compare(f"value__{name}", op, number)
+    elif group in ("score", "decile") and name:
+        run = _active_run(name)
+        if run is None:
+            return Q(pk__in=[])
+        lookup = "value" if group == "score" else "decile"
+        scores = Score.objects.filter(run_id=run, customer=OuterRef("pk"))
+        scores = scores.filter(_compare(lookup, op, _number(value, key)))
+        return Q(Exists(scores))
+    elif group == "alert" and name == "open":
+        exists = Exists(
+            Alert.objects.filter(customer=OuterRef("pk")).exclude(status=Alert.Status.RESOLVED)
+        )
+        return Q(exists) if op != "is_false" else ~Q(exists)
+    elif group == "segment" and name.isdigit():
+        exists = Exists(SegmentMember.objects.filter(segment_id=int(name), customer=OuterRef("pk")))
+        return Q(exists) if op != "is_false" else ~Q(exists)
+    raise ValidationError({"definition": f"unknown field {key!r}"})
+
+
+def definition_validate(definition: Any) -> dict[str, Any]:
+    """A clean definition, or ValidationError naming what is wrong."""
+    if not isinstance(definition, dict):
+        raise ValidationError({"definition": "a definition is an object with match and conditions"})
+    match = definition.get("match", "all")
+    if match not in ("all", "any"):
+        raise ValidationError({"definition": "match must be 'all' or 'any'"})
+    conditions = definition.get("conditions", [])
+    if not isinstance(conditions, list) or not conditions:
+        raise ValidationError({"definition": "add at least one condition"})
+    clean = []
+    for condition in conditions:
+        if not isinstance(condition, dict) or "field" not in condition:
+            raise ValidationError(
+                {"definition": "each condition needs a field, an operator and a value"}
+            )
+        item = {
+            "field": str(condition["field"]),
+            "op": str(condition.get("op", "eq")),
+            "value": condition.get("value"),
+        }
+        condition_q(item)  # raises on unknown fields, operators or values
+        clean.append(item)
+    return {"match": match, "conditions": clean}
+
+
+def definition_queryset(
+    definition: dict[str, Any], customers: QuerySet[Customer] | None = None
+) -> QuerySet[Customer]:
+    """The customers a definition selects, within `customers` (default: all)."""
+    clean = definition_validate(definition)
+    queries = [condition_q(c) for c in clean["conditions"]]
+    combined = queries[0]
+    for query in queries[1:]:
+        combined = combined & query if clean["match"] == "all" else combined | query
+    base = customers if customers is not None else Customer.objects.all()
+    return base.filter(combined)
+
+
+def definition_words(definition: dict[str, Any]) -> str:
+    """A definition in words: 'Product family holds savings and Annual profit ≥ 500'."""
+    labels = {f.key: f.label for f in segment_fields()}
+    parts = []
+    for condition in definition.get("conditions", []):
+        label = labels.get(condition.get("field", ""), condition.get("field", ""))
+        op = OP_LABELS.get(condition.get("op", ""), condition.get("op", ""))
+        value = condition.get("value")
+        if condition.get("op") in ("is_set", "is_not_set", "is_true", "is_false"):
+            parts.append(f"{label} {op}")
+        elif str(condition.get("field", "")).startswith("holds:"):
+            parts.append(f"{op} {value}")
+        else:
+            parts.append(f"{label} {op} {value}")
+    joiner = " and " if definition.get("match", "all") == "all" else " or "
+    return joiner.join(parts)

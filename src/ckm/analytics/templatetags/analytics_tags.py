@@ -1,0 +1,30 @@
+"""Template tags that bring analytics to pages other apps render (the start page)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from ckm.customers.models import Customer
+
+register = template.Library()
+
+
+@register.inclusion_tag("analytics/_home_widget.html", takes_context=True)
+def analytics_home(context: dict[str, Any]) -> dict[str, Any]:
+    """The start page's retention widget: new alerts on the user's customers, and a way to
+    their best prospects."""
+    from ckm.analytics.selectors import alert_count_new, propensity_products, retention_list
+
+    user = context["user"]
+    data: dict[str, Any] = {"show": False, "perms": context.get("perms")}
+    if user.has_perm("analytics.view_alert"):
+        owns = Customer.objects.filter(owner=user).exists()
+        data["alerts"] = list(retention_list(user=user, status="new", mine=owns)[:6])
+        data["alert_count"] = alert_count_new(user)
+        data["show"] = True
+    if user.has_perm("analytics.view_prospects"):
+        data["products"] = [p for p, _ in propensity_products()][:6]
+        data["show"] = True
+    return data

@@ -1,0 +1,236 @@
+"""The feature builder: typed attributes from any package, and the as-of cut (no leakage)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import numpy as np
+import pytest
+from django.utils import timezone
+
+from ckm.analytics.features import (
+    build_features,
+    case_frame,
+    day_number,
+    feature_phrase,
+    make_keys,
+)
+from ckm.customers.models import AttributeDefinition
+from ckm.customers.tests.factories import (
+    CustomerFactory,
+    HoldingFactory,
+    ProductFactory,
+    TransactionFactory,
+)
+from ckm.interactions.tests.factories import InteractionFactory
+
+pytestmark = pytest.mark.django_db
+
+AS_OF = dt.date(2026, 6, 30)
+
+
+def at(day: dt.date, hour: int = 12) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+
+
+def row(table, index=0):
+    return table.frame.iloc[index]
+
+
+def test_events_after_the_as_of_day_never_count() -> None:
+    customer = CustomerFactory()
+    for day in (
+        AS_OF - dt.timedelta(days=10),
+        AS_OF,
+        AS_OF + dt.timedelta(days=1),
+        AS_OF + dt.timedelta(days=40),
+    ):
+        TransactionFactory(customer=customer, booked_at=at(day), amount=Decimal("-10"), kind="card")
+        InteractionFactory(
+            customer=customer, occurred_at=at(day), channel="phone", outcome="escalated"
+        )
+    table = build_features(make_keys([customer.pk], AS_OF))
+    features = row(table)
+    assert features["tx_count_30d"] == 2  # 10 days before and on the day; never the day after
+    assert features["outflow_30d"] == 20
+    assert features["contacts_90d"] == 2
+    assert features["escalated_contacts_90d"] == 2
+    assert features["days_since_transaction"] == 0
+    later = row(build_features(make_keys([customer.pk], AS_OF + dt.timedelta(days=1))))
+    assert later["tx_count_30d"] == 3
+
+
+def test_each_key_is_cut_at_its_own_date() -> None:
+    customer = CustomerFactory()
+    TransactionFactory(customer=customer, booked_at=at(dt.date(2026, 1, 10)), kind="card")
+    TransactionFactory(customer=customer, booked_at=at(dt.date(2026, 5, 10)), kind="card")
+    keys = make_keys([customer.pk, customer.pk], [dt.date(2026, 2, 1), dt.date(2026, 6, 1)])
+    table = build_features(keys)
+    assert list(table.frame["tx_count_365d"]) == [1, 2]
+
+
+def test_products_opened_later_are_not_held_and_have_no_balance_yet() -> None:
+    customer = CustomerFactory()
+    savings = ProductFactory(external_id="SAV", family="savings")
+    fund = ProductFactory(external_id="INV", family="investment")
+    HoldingFactory(
+        customer=customer, product=savings, opened=dt.date(2020, 1, 1), balance=Decimal("5000")
+    )
+    HoldingFactory(
+        customer=customer,
+        product=fund,
+        opened=AS_OF + dt.timedelta(days=20),
+        balance=Decimal("90000"),
+    )
+    features = row(build_features(make_keys([customer.pk], AS_OF)))
+    assert features["holds_savings"] == 1 and features["holds_investment"] == 0
+    assert features["balance_investment"] == 0  # the future fund's balance must not leak back
+    assert features["balance_total"] == 5000
+    assert features["products_held"] == 1
+
+
+def test_balances_roll_back_through_later_transactions() -> None:
+    customer = CustomerFactory()
+    savings = ProductFactory(external_id="SAV", family="savings")
+    HoldingFactory(
+        customer=customer, product=savings, opened=dt.date(2020, 1, 1), balance=Decimal("2000")
+    )
+    # 8,000 left the account 10 days before the as-of day, 1,000 came in after it
+    TransactionFactory(
+        customer=customer,
+        product=savings,
+        booked_at=at(AS_OF - dt.timedelta(days=10)),
+        amount=Decimal("-8000"),
+    )
+    TransactionFactory(
+        customer=customer,
+        product=savings,
+        booked_at=at(AS_OF + dt.timedelta(days=5)),
+        amount=Decimal("1000"),
+    )
+    features = row(build_features(make_keys([customer.pk], AS_OF)))
+    assert features["balance_savings"] == pytest.approx(1000)  # 2,000 now - 1,000 booked later
+    assert features["balance_savings_change_30d"] == pytest.approx((1000 - 9000) / 9000)
+    assert "down 89 %" in feature_phrase(
+        table_info("balance_savings_change_30d", customer), features["balance_savings_change_30d"]
+    )
+
+
+def table_info(name, customer):
+    return build_features(make_keys([customer.pk], AS_OF)).info[name]
+
+
+def test_closed_products_count_until_they_close() -> None:
+    customer = CustomerFactory()
+    card = ProductFactory(external_id="CARD", family="card")
+    HoldingFactory(
+        customer=customer,
+        product=card,
+        opened=dt.date(2021, 1, 1),
+        closed=AS_OF - dt.timedelta(days=5),
+        status="closed",
+    )
+    before = row(build_features(make_keys([customer.pk], AS_OF - dt.timedelta(days=6))))
+    after = row(build_features(make_keys([customer.pk], AS_OF)))
+    assert before["holds_card"] == 1 and before["products_closed_90d"] == 0
+    assert after["holds_card"] == 0 and after["products_closed_90d"] == 1
+
+
+def test_attributes_are_typed_from_their_definitions() -> None:
+    AttributeDefinition.objects.create(name="income", type="float", label="Income")
+    AttributeDefinition.objects.create(name="contract", type="category", label="Contract")
+    AttributeDefinition.objects.create(name="paperless", type="bool", label="Paperless billing")
+    AttributeDefinition.objects.create(name="last_login", type="date", label="Last login")
+    first = CustomerFactory(
+        attributes={
+            "income": 52000.5,
+            "contract": "Month-to-month",
+            "paperless": True,
+            "last_login": "2026-06-20",
+        }
+    )
+    second = CustomerFactory(
+        attributes={
+            "income": None,
+            "contract": "Two year",
+            "paperless": "no",
+            "last_login": "2026-07-15",
+        }
+    )
+    table = build_features(make_keys([first.pk, second.pk], AS_OF), snapshot=AS_OF)
+    frame = table.frame
+    assert frame["attr_income"].tolist()[0] == 52000.5 and np.isnan(
+        frame["attr_income"].tolist()[1]
+    )
+    assert frame["attr_contract"].dtype.name == "category"
+    assert frame["attr_paperless"].tolist() == [1.0, 0.0]
+    assert frame["attr_last_login"].tolist()[0] == 10
+    assert np.isnan(
+        frame["attr_last_login"].tolist()[1]
+    )  # a login after the as-of day is unknown then
+    assert table.info["attr_contract"].label == "Contract"
+    # attributes are a snapshot: taken a month after the as-of day, the last login says
+    # nothing about that day (it may be a login after it)
+    earlier = build_features(make_keys([first.pk], AS_OF), snapshot=AS_OF + dt.timedelta(days=30))
+    assert np.isnan(earlier.frame["attr_last_login"].tolist()[0])
+    assert (
+        feature_phrase(table.info["attr_contract"], "Month-to-month") == "Contract: Month-to-month"
+    )
+
+
+def test_the_outcome_and_identifiers_are_not_features() -> None:
+    for i in range(300):
+        CustomerFactory(
+            attributes={
+                "churn": "yes" if i % 2 else "no",
+                "account_no": f"A{i:05d}",
+                "plan": "basic" if i % 3 else "plus",
+            }
+        )
+    table = build_features(make_keys(_ids(), AS_OF), exclude={"churn"})
+    assert "attr_churn" not in table.frame.columns
+    assert "attr_account_no" not in table.frame.columns  # 300 distinct values: an identifier
+    assert "attr_plan" in table.frame.columns
+
+
+def _ids():
+    from ckm.customers.models import Customer
+
+    return list(Customer.objects.values_list("pk", flat=True))
+
+
+def test_the_case_seam_is_empty_while_the_service_app_has_no_case_model() -> None:
+    frame = case_frame(customer_ids=[1, 2], until=AS_OF)
+    assert list(frame.columns) == [
+        "customer_id",
+        "kind",
+        "opened_at",
+        "closed_at",
+        "status",
+        "category",
+        "product_id",
+    ]
+    customer = CustomerFactory()
+    features = row(build_features(make_keys([customer.pk], AS_OF)))
+    assert features["complaints_60d"] == 0 and features["open_complaints"] == 0
+
+
+def test_phrases_read_like_a_person_wrote_them() -> None:
+    count = {"name": "complaints_60d", "label": "complaints in the last 60 days", "kind": "count"}
+    assert feature_phrase(count, 3) == "3 complaints in the last 60 days"
+    held = {"name": "holds_savings", "label": "savings products held", "kind": "count"}
+    assert feature_phrase(held, 0) == "holds no savings product"
+    assert feature_phrase(held, 2) == "holds 2 savings products"
+    change = {
+        "name": "c",
+        "label": "transactions in the last 30 days against the 3 months before",
+        "kind": "change",
+    }
+    assert (
+        feature_phrase(change, -0.6)
+        == "transactions down 60 % in the last 30 days against the 3 months before"
+    )
+    days = {"name": "d", "label": "days since the last contact", "kind": "days"}
+    assert feature_phrase(days, 45.0) == "45 days since the last contact"
+    assert day_number(dt.date(1970, 1, 2)) == 1

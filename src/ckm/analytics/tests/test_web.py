@@ -1,0 +1,338 @@
+"""The pages and the API where the knowledge reaches people: the profile panel, best prospects,
+the retention list, segments, models; record access, permissions and query counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from ckm.analytics.models import Alert, ModelVersion, Score, Segment
+from ckm.analytics.services import alerts_evaluate, model_train
+from ckm.analytics.tests.conftest import AS_OF
+from ckm.core.models import Job
+from ckm.core.services import api_token_create
+from ckm.customers.models import Customer, Product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def web_bank(bank: dict[str, Any], django_db_blocker: Any) -> dict[str, Any]:
+    """The bank plus an investment-fund propensity model and today's alerts."""
+    with django_db_blocker.unblock():
+        fund = Product.objects.get(external_id="INV")
+        version = model_train(
+            actor=None, kind="propensity", product_id=fund.pk, as_of=AS_OF, folds=2, snapshots=2
+        )
+        alerts_evaluate(as_of=AS_OF)
+    return {**bank, "propensity": version.pk, "fund": fund.pk}
+
+
+def bearer(user) -> dict[str, str]:
+    _, key = api_token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def drifting_customer_of(web_bank, username: str) -> Customer:
+    return Customer.objects.filter(
+        pk__in=web_bank["drifting"], owner__username=username, status="active"
+    ).first()
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/analytics/segments/",
+        "/analytics/models/",
+        "/analytics/alerts/",
+        "/analytics/prospects/",
+        "/analytics/customers/",
+        "/analytics/value/",
+    ],
+)
+def test_every_page_needs_a_login(client, url) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_roles_see_the_pages_of_their_work(login, web_bank, agent, editor, marketer) -> None:
+    assert login(agent).get("/analytics/segments/").status_code == 403
+    assert login(agent).get("/analytics/alerts/").status_code == 403
+    assert login(editor).get("/analytics/prospects/").status_code == 403
+    page = login(marketer).get("/").content.decode()
+    assert 'href="/analytics/segments/"' in page and 'href="/analytics/models/"' in page
+    assert 'href="/analytics/alerts/"' not in page
+    assert login(marketer).post("/analytics/models/train/", {"kind": "churn"}).status_code == 403
+
+
+def test_the_profile_shows_risk_value_propensities_and_why(login, web_bank, rm) -> None:
+    customer = drifting_customer_of(web_bank, "rm")
+    page = login(rm).get(f"/customers/{customer.pk}/").content.decode()
+    assert 'id="knowledge-heading"' in page and "Churn risk" in page
+    assert "raises the risk" in page
+    assert "Lifetime value" in page and "Profit per year" in page
+    score = Score.objects.get(
+        run=ModelVersion.objects.get(pk=web_bank["churn"]).current_run, customer=customer
+    )
+    share = score.value * 100
+    assert (f"{share:.0f} %" if share >= 10 else f"{share:.1f} %") in page
+
+
+def test_the_profile_panel_costs_a_fixed_number_of_queries(
+    login, web_bank, rm, django_assert_max_num_queries
+) -> None:
+    customer = drifting_customer_of(web_bank, "rm")
+    client = login(rm)
+    client.get(f"/customers/{customer.pk}/")
+    with django_assert_max_num_queries(60):
+        assert client.get(f"/customers/{customer.pk}/").status_code == 200
+
+
+def test_best_prospects_are_the_rms_own_customers_with_reasons(
+    login, web_bank, rm, django_assert_max_num_queries
+) -> None:
+    client = login(rm)
+    with django_assert_max_num_queries(25):
+        response = client.get("/analytics/prospects/", {"product": web_bank["fund"]})
+    page = response.content.decode()
+    assert "Best prospects for Investment fund" in page and "makes it more likely" in page
+    shown = {
+        int(part.split("/")[0])
+        for part in page.split('href="/customers/')[1:]
+        if part.split("/")[0].isdigit()
+    }
+    owners = set(Customer.objects.filter(pk__in=shown).values_list("owner__username", flat=True))
+    assert shown and owners == {"rm"}
+    holders = set(
+        Customer.objects.filter(
+            holdings__product_id=web_bank["fund"], holdings__status="active"
+        ).values_list("pk", flat=True)
+    )
+    assert not shown & holders
+
+
+def test_the_retention_list_and_the_start_page_tell_the_owner(
+    login, web_bank, rm, rm_south, django_assert_max_num_queries
+) -> None:
+    mine = Alert.objects.filter(owner=rm).exclude(status="resolved").count()
+    assert mine > 0
+    client = login(rm)
+    with django_assert_max_num_queries(20):
+        page = client.get("/analytics/alerts/").content.decode()
+    assert page.count('<tr id="alert-') == min(mine, 50)
+    assert "rm_south" not in page
+    home = client.get("/").content.decode()
+    assert "Customers who may leave" in home and f"{mine} new" in home
+    alert = Alert.objects.filter(owner=rm).first()
+    response = client.post(
+        f"/analytics/alerts/{alert.pk}/",
+        {"status": "contacted", "note": "Called"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "Contacted" in response.content.decode()
+    other = Alert.objects.filter(owner=rm_south).first()
+    client.post(f"/analytics/alerts/{other.pk}/", {"status": "resolved"})
+    other.refresh_from_db()
+    assert other.status == "new"
+
+
+def test_segments_page_charts_value_and_risk_by_segment(
+    login, web_bank, marketer, django_assert_max_num_queries
+) -> None:
+    client = login(marketer)
+    client.post(
+        "/analytics/segments/new/",
+        {
+            "name": "Savers",
+            "match": "all",
+            "field_0": "holds:family",
+            "op_0": "has",
+            "value_0": "savings",
+        },
+    )
+    segment = Segment.objects.get(name="Savers")
+    with django_assert_max_num_queries(20):
+        page = client.get("/analytics/segments/").content.decode()
+    assert (
+        "Savers" in page
+        and "<svg" in page
+        and "Lifetime value by segment" in page
+        and "Mean churn risk by segment" in page
+    )
+    detail = client.get(f"/analytics/segments/{segment.pk}/").content.decode()
+    assert "holds savings" in detail and "Customers you can see" in detail
+
+
+def test_the_builder_offers_fitting_operators_and_previews_the_count(
+    login, web_bank, marketer
+) -> None:
+    client = login(marketer)
+    row = client.get(
+        "/analytics/segments/condition/", {"index": 3, "field_3": "holds:family"}
+    ).content.decode()
+    assert 'name="op_3"' in row and ">holds<" in row and 'value="savings"' in row
+    preview = client.post(
+        "/analytics/segments/preview/",
+        {"match": "all", "field_0": "value:value_decile", "op_0": "gte", "value_0": "9"},
+    ).content.decode()
+    assert "customers match" in preview
+    bad = client.post(
+        "/analytics/segments/preview/",
+        {"match": "all", "field_0": "value:clv", "op_0": "gte", "value_0": "lots"},
+    ).content.decode()
+    assert "not a number" in bad
+
+
+def test_models_page_trains_with_progress_and_promotes(
+    login, web_bank, manager, django_capture_on_commit_callbacks
+) -> None:
+    client = login(manager)
+    page = client.get("/analytics/models/").content.decode()
+    assert "Churn risk" in page and "Propensity: Investment fund" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/analytics/models/train/", {"kind": "churn", "horizon_days": "0"})
+    job = Job.objects.filter(kind="analytics.train").latest("created_at")
+    assert job.status == "succeeded", job.message
+    version = ModelVersion.objects.get(slot="churn", version=2)
+    assert version.status == "candidate" and version.job == job
+    detail = client.get(f"/analytics/models/{version.pk}/").content.decode()
+    assert "Promote to active" in detail and "<svg" in detail and "ROC AUC" in detail
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/analytics/models/{version.pk}/promote/")
+    version.refresh_from_db()
+    assert version.status == "active" and version.current_run is not None
+
+
+def test_the_customer_report_downloads_one_row_per_customer(login, web_bank, manager) -> None:
+    client = login(manager)
+    page = client.get("/analytics/customers/").content.decode()
+    assert "Churn risk" in page and "Download CSV" in page
+    response = client.get("/analytics/customers/", {"format": "csv"})
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    visible = Customer.objects.filter(team__name="North").count()
+    assert rows[0].startswith("customer_id,name,owner,profit,clv") and len(rows) == visible + 1
+
+
+def test_value_settings_are_changed_by_managers(login, web_bank, manager, marketer) -> None:
+    form = {
+        "interaction_costs": '{"phone": 6}',
+        "case_costs": '{"complaint": 50}',
+        "transaction_rates": "{}",
+        "purchase_kinds": "card",
+        "clv_horizon_weeks": 52,
+        "discount_rate": 0.1,
+        "currency": "EUR",
+    }
+    assert login(marketer).post("/analytics/value/", form).status_code == 403
+    response = login(manager).post("/analytics/value/", form)
+    assert response.status_code == 302
+    from ckm.analytics.services import value_settings_get
+
+    assert value_settings_get().interaction_costs == {
+        "phone": 6
+    } and value_settings_get().purchase_kinds == ["card"]
+
+
+# --- API --------------------------------------------------------------------------------------------
+
+
+def test_api_customer_knowledge_respects_record_access(client, web_bank, rm) -> None:
+    mine = drifting_customer_of(web_bank, "rm")
+    theirs = drifting_customer_of(web_bank, "rm_south")
+    body = client.get(f"/api/analytics/customers/{mine.pk}", **bearer(rm)).json()
+    assert body["churn"]["slot"] == "churn" and body["churn"]["reasons"][0]["verb"] in (
+        "raises the risk",
+        "lowers the risk",
+    )
+    assert body["value"]["clv"] is not None
+    assert client.get(f"/api/analytics/customers/{theirs.pk}", **bearer(rm)).status_code == 404
+
+
+def test_api_registry_prospects_and_top_scores(client, web_bank, manager, agent) -> None:
+    versions = client.get("/api/analytics/models", {"slot": "churn"}, **bearer(manager)).json()
+    assert versions[0]["slot"] == "churn" and versions[0]["metrics"]["auc"] > 0.5
+    assert client.get("/api/analytics/models", **bearer(agent)).status_code == 403
+    prospects = client.get(
+        "/api/analytics/prospects", {"product": "INV", "limit": 5}, **bearer(manager)
+    ).json()
+    assert len(prospects) == 5 and prospects[0]["score"]["value"] >= prospects[-1]["score"]["value"]
+    top = client.get(
+        "/api/analytics/scores/top", {"slot": "churn", "k": 3}, **bearer(manager)
+    ).json()
+    assert len(top) == 3 and top[0]["decile"] == 10
+    bad = client.post(
+        "/api/analytics/models/train",
+        data=json.dumps({"kind": "propensity", "product": "NOPE"}),
+        content_type="application/json",
+        **bearer(manager),
+    )
+    assert bad.status_code == 400 and "product" in bad.json()["errors"]
+
+
+def test_api_segments_and_alerts_answer_4xx_with_field_errors(
+    client, web_bank, marketer, manager, rm
+) -> None:
+    def send(method, path, user, body):
+        return getattr(client, method)(
+            f"/api{path}", data=json.dumps(body), content_type="application/json", **bearer(user)
+        )
+
+    bad = send(
+        "post",
+        "/analytics/segments",
+        marketer,
+        {
+            "name": "X",
+            "definition": {"conditions": [{"field": "value:clv", "op": "gte", "value": "lots"}]},
+        },
+    )
+    assert bad.status_code == 400 and "definition" in bad.json()["errors"]
+    assert (
+        send(
+            "post", "/analytics/segments", marketer, {"name": "X", "definition": {"conditions": []}}
+        ).status_code
+        == 422
+    )
+    good = send(
+        "post",
+        "/analytics/segments",
+        marketer,
+        {
+            "name": "Top",
+            "definition": {
+                "conditions": [{"field": "value:value_decile", "op": "gte", "value": 9}]
+            },
+        },
+    )
+    assert good.status_code == 201 and good.json()["size"] > 0
+    members = client.get(
+        f"/api/analytics/segments/{good.json()['id']}/customers", **bearer(marketer)
+    ).json()
+    assert members["count"] == good.json()["size"]
+    preview = send(
+        "post",
+        "/analytics/segments/preview",
+        marketer,
+        {"conditions": [{"field": "holds:family", "op": "has", "value": "savings"}]},
+    ).json()
+    assert preview["size"] > 0
+    rule = send(
+        "post",
+        "/analytics/alert-rules",
+        manager,
+        {"name": "Bad", "kind": "balance_drop", "params": {"drop_pct": 300}},
+    )
+    assert rule.status_code == 400
+    alert = Alert.objects.filter(owner__username="rm").first()
+    assert send("patch", f"/analytics/alerts/{alert.pk}", rm, {"status": "done"}).status_code == 422
+    patched = send(
+        "patch", f"/analytics/alerts/{alert.pk}", rm, {"status": "resolved", "note": "Stays"}
+    )
+    assert patched.status_code == 200 and patched.json()["status"] == "resolved"
+    listed = client.get("/api/analytics/alerts", {"status": "all"}, **bearer(rm)).json()
+    assert {a["owner"] for a in listed["items"]} <= {"rm", None}
