@@ -34,3 +34,19 @@ def segments_learn_task(*, job_id: int, k: int = 0) -> int:
     from ckm.analytics.services.segments import segments_learn_job
 
     return segments_learn_job(job_id=job_id, k=k)
+
+
+@task()
+def alerts_after_import_task(*, run_id: int) -> dict[str, int]:
+    """Evaluate the early-warning rules on the data an import just loaded."""
+    from ckm.analytics.services.alerts import alerts_evaluate
+
+    return alerts_evaluate()
+
+
+def alerts_after_import(run_id: int) -> None:
+    """After-import hook (registered in AnalyticsConfig.ready): queue the rule evaluation."""
+    from ckm.analytics.models import AlertRule
+
+    if AlertRule.objects.filter(is_active=True).exists():
+        alerts_after_import_task.enqueue(run_id=run_id)

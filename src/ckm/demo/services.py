@@ -361,4 +361,16 @@ def demo_build(
     admin = User.objects.get(username="admin")
     knowledge = demo_knowledge_add(actor=admin, plan=package.knowledge)
     seconds["knowledge"] = time.perf_counter() - started
+
+    for name, seed in app_seeds():
+        started = time.perf_counter()
+        seed(actor=admin)
+        seconds[name] = time.perf_counter() - started
     return DemoReport(logins=logins, package=package, run=run, knowledge=knowledge, seconds=seconds)
+
+
+def app_seeds() -> list[tuple[str, Callable[..., Any]]]:
+    """What each app sets up on the imported bank (models, rules, topics), in dependency order."""
+    from ckm.analytics.services.demo import analytics_seed_demo
+
+    return [("analytics", analytics_seed_demo)]

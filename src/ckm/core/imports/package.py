@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import zipfile
 from pathlib import Path
@@ -14,9 +15,11 @@ from django.utils import timezone
 
 from ckm.core.audit import audit_record
 from ckm.core.imports.engine import FileReport, load_file
-from ckm.core.imports.registry import LoadContext, loaders
+from ckm.core.imports.registry import LoadContext, after_import_hooks, loaders
 from ckm.core.jobs import Progress, no_progress
 from ckm.core.models import AuditEntry, ImportIssue, ImportRun
+
+logger = logging.getLogger(__name__)
 
 
 class PackageError(Exception):
@@ -162,6 +165,12 @@ def package_run(run: ImportRun, *, user: Any, progress: Progress = no_progress) 
     run.finished_at = timezone.now()
     run.save()
     shutil.rmtree(workdir, ignore_errors=True)
+    if any(r.status == "loaded" for r in reports):
+        for hook in after_import_hooks():
+            try:
+                hook(run.pk)
+            except Exception:  # a follow-up must never undo or fail a finished import
+                logger.exception("after-import hook %s failed for import %s", hook, run.pk)
     return run
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -73,6 +73,7 @@ class FileLoader(ABC):
 
 
 _LOADERS: dict[str, FileLoader] = {}
+_AFTER_IMPORT: list[Callable[[int], None]] = []
 
 
 def register_loader(loader: FileLoader) -> None:
@@ -83,3 +84,14 @@ def register_loader(loader: FileLoader) -> None:
 def loaders() -> list[FileLoader]:
     """Every registered file loader in load order."""
     return sorted(_LOADERS.values(), key=lambda loader: loader.order)
+
+
+def register_after_import(hook: Callable[[int], None]) -> None:
+    """Run `hook(run_id)` after every import that loaded at least one file (e.g. to evaluate
+    early-warning rules on the new data). Called from an AppConfig.ready()."""
+    if hook not in _AFTER_IMPORT:
+        _AFTER_IMPORT.append(hook)
+
+
+def after_import_hooks() -> list[Callable[[int], None]]:
+    return list(_AFTER_IMPORT)
