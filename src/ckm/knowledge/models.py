@@ -1,1 +1,280 @@
-"""knowledge models (see the issue that builds this app)."""
+"""Knowledge models: the category tree, articles with their versions, templates, search and
+feedback logs, the resolved history (evidence) and the suggestion models trained on it."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+from ckm.core.models import TimeStampedModel
+
+
+class Category(TimeStampedModel):
+    """A node of the navigation tree ("Cards / Lost and stolen")."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # the whole path, "Cards / Lost and stolen": the key imports and filters use
+    path = models.CharField(max_length=400, unique=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.path
+
+    def ancestors(self) -> list[Category]:
+        """The categories from the root down to (and including) this one."""
+        chain: list[Category] = []
+        node: Category | None = self
+        while node is not None and len(chain) < 20:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+
+class ArticleTemplate(TimeStampedModel):
+    """A template with named sections (product fact sheet, how-to, known issue, policy)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    description = models.CharField(max_length=300, blank=True)
+    # [{"title": "What to do", "hint": "Numbered steps"}, ...]
+    sections = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Article(TimeStampedModel):
+    """One answer, in one house style, for agents (internal) or customers (public)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    class Audience(models.TextChoices):
+        INTERNAL = "internal", "Internal (agents)"
+        PUBLIC = "public", "Public (customers)"
+
+    class SourceFormat(models.TextChoices):
+        MARKDOWN = "md", "Markdown"
+        DOCX = "docx", "Word document"
+        HTML = "html", "HTML"
+
+    external_id = models.CharField("article id", max_length=64, unique=True, null=True, blank=True)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    summary = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML in the house layout")
+    body_source = models.TextField(blank=True, help_text="What the author wrote or uploaded")
+    source_format = models.CharField(
+        max_length=8, choices=SourceFormat.choices, default=SourceFormat.MARKDOWN
+    )
+    # the plain text of the body, for search and embeddings
+    body_text = models.TextField(blank=True)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    products = models.ManyToManyField("customers.Product", blank=True, related_name="articles")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.INTERNAL)
+    template = models.ForeignKey(
+        ArticleTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_articles",
+    )
+    team = models.ForeignKey(
+        "core.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="articles"
+    )
+    tags = models.JSONField(default=list, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    review_at = models.DateField("next review", null=True, blank=True)
+    reviewed_at = models.DateTimeField("last review", null=True, blank=True)
+    publish_at = models.DateTimeField(null=True, blank=True, help_text="Publish at this time")
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Archive at this time")
+    published_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    # hash of the text the embedding was computed from: recompute only when it changes
+    embedded_hash = models.CharField(max_length=64, blank=True, editable=False)
+    version_number = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            models.Index(fields=["status", "audience"], name="article_status_idx"),
+            models.Index(fields=["-published_at"], name="article_published_idx"),
+        ]
+        permissions = [
+            ("publish_article", "Can approve and publish articles"),
+            ("give_feedback", "Can vote whether an article helped"),
+            ("use_portal", "Can use the customer self-service portal"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("knowledge:article", kwargs={"slug": self.slug})
+
+    @property
+    def is_public(self) -> bool:
+        return self.audience == self.Audience.PUBLIC
+
+
+class ArticleVersion(models.Model):
+    """The article as it was after one save; restore copies one back."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    summary = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    body_source = models.TextField(blank=True)
+    source_format = models.CharField(max_length=8, default=Article.SourceFormat.MARKDOWN)
+    status = models.CharField(max_length=10)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} v{self.number}"
+
+
+class SearchQuery(models.Model):
+    """One search: what was asked, by whom, where, and how good the best answer was."""
+
+    class Where(models.TextChoices):
+        AGENT = "agent", "Agent search"
+        PORTAL = "portal", "Portal"
+        API = "api", "API"
+        MESSAGE = "message", "Customer message"
+
+    query = models.CharField(max_length=300)
+    normalised = models.CharField(max_length=300, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    where = models.CharField(max_length=10, choices=Where.choices, default=Where.AGENT)
+    results = models.PositiveIntegerField(default=0)
+    top_score = models.FloatField(default=0.0)
+    clicked_article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "search queries"
+
+    def __str__(self) -> str:
+        return self.query
+
+
+class ArticleFeedback(models.Model):
+    """A "did this help?" vote."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="feedback")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    helpful = models.BooleanField()
+    comment = models.CharField(max_length=500, blank=True)
+    where = models.CharField(max_length=10, default=SearchQuery.Where.AGENT)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {'yes' if self.helpful else 'no'}"
+
+
+class ArticleEvidence(models.Model):
+    """A customer message that an article answered: the resolved history suggestions learn from."""
+
+    class Source(models.TextChoices):
+        INTERACTION = "interaction", "Interaction"
+        CASE = "case", "Case"
+        IMPORT = "import", "Import"
+        BENCH = "bench", "Benchmark"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="evidence")
+    text = models.TextField()
+    source = models.CharField(max_length=12, choices=Source.choices)
+    source_id = models.CharField(max_length=64)
+    customer = models.ForeignKey(
+        "customers.Customer",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="article_evidence",
+    )
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "source", "source_id"], name="article_evidence_unique"
+            )
+        ]
+        verbose_name_plural = "article evidence"
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.source_id} -> {self.article_id}"
+
+
+class SuggestionModel(models.Model):
+    """A trained suggestion model: the registry the suggestion engine reads the active one from."""
+
+    class Status(models.TextChoices):
+        TRAINING = "training", "Training"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TRAINING)
+    n_evidence = models.PositiveIntegerField(default=0)
+    n_articles = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict, blank=True)
+    threshold = models.FloatField(default=0.5)
+    artifact_path = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=False)
+    message = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"suggestions v{self.version} ({self.status})"
