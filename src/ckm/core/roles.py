@@ -53,9 +53,32 @@ _ANALYTICS_ALL = [
     "analytics.change_value_settings",
 ]
 
+# knowledge: everyone reads articles (and sees the portal as customers do); agents also vote
+# and link articles as answers; knowledge editors write, approve and publish
+_KB_VIEW = ["knowledge.view_article", "knowledge.view_category", "knowledge.use_portal"]
+_KB_AGENT = [*_KB_VIEW, "knowledge.give_feedback"]
+_KB_EDIT = [
+    *_KB_AGENT,
+    "knowledge.add_article",
+    "knowledge.change_article",
+    "knowledge.delete_article",
+    "knowledge.publish_article",
+    "knowledge.view_articleversion",
+    "knowledge.add_category",
+    "knowledge.change_category",
+    "knowledge.view_articletemplate",
+    "knowledge.add_articletemplate",
+    "knowledge.change_articletemplate",
+    "knowledge.view_searchquery",
+    "knowledge.view_articlefeedback",
+    "knowledge.view_articleevidence",
+    "knowledge.view_suggestionmodel",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ],
+    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT],
     Role.RELATIONSHIP_MANAGER: [
+        *_KB_VIEW,
         *_SERVICE,
         "customers.change_personalfact",
         "customers.delete_personalfact",
@@ -68,6 +91,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analytics.view_segment",
     ],
     Role.MARKETER: [
+        *_KB_VIEW,
         "customers.view_customer",
         "customers.view_product",
         "customers.view_holding",
@@ -83,13 +107,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analytics.view_modelversion",
     ],
     Role.KNOWLEDGE_EDITOR: [
+        *_KB_EDIT,
         "customers.view_product",
     ],
     Role.PRODUCT_MANAGER: [
+        *_KB_VIEW,
         "customers.view_product",
         "customers.change_product",
     ],
     Role.MANAGER: [
+        *_KB_VIEW,
         *_SERVICE,
         "customers.change_personalfact",
         "customers.delete_personalfact",
