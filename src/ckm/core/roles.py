@@ -75,6 +75,20 @@ _KB_EDIT = [
     "knowledge.view_suggestionmodel",
 ]
 
+_CAMPAIGNS_WORK = [
+    "campaigns.view_campaign",
+    "campaigns.view_campaignmember",
+    "campaigns.change_campaignmember",
+]
+_CAMPAIGNS_RUN = [
+    *_CAMPAIGNS_WORK,
+    "campaigns.add_campaign",
+    "campaigns.change_campaign",
+    "campaigns.launch_campaign",
+    "campaigns.export_campaign",
+    "campaigns.retrain_from_responses",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT],
     Role.RELATIONSHIP_MANAGER: [
@@ -89,6 +103,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analytics.view_alert",
         "analytics.change_alert",
         "analytics.view_segment",
+        *_CAMPAIGNS_WORK,
     ],
     Role.MARKETER: [
         *_KB_VIEW,
@@ -105,6 +120,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analytics.change_segment",
         "analytics.delete_segment",
         "analytics.view_modelversion",
+        "analytics.view_alert",
+        *_CAMPAIGNS_RUN,
     ],
     Role.KNOWLEDGE_EDITOR: [
         *_KB_EDIT,
@@ -128,6 +145,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "core.view_team",
         "core.view_user",
         *_ANALYTICS_ALL,
+        *_CAMPAIGNS_RUN,
+        "campaigns.override_npv",
     ],
     # admin: every permission (see RoleBackend)
     Role.ADMIN: [],
