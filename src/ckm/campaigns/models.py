@@ -177,6 +177,7 @@ class Campaign(TimeStampedModel):
             ("launch_campaign", "Can approve, launch and close campaigns"),
             ("override_npv", "Can launch a campaign whose expected NPV is negative"),
             ("retrain_from_responses", "Can retrain models on campaign responses"),
+            ("export_campaign", "Can export e-mail and letter lists"),
         ]
 
     def __str__(self) -> str:

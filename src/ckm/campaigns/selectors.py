@@ -1,0 +1,382 @@
+"""Reads of campaigns. Every selector takes the user and returns only what they may see.
+
+- `campaign_list(user=)`, `campaign_get(user=, campaign_id=)`
+- `my_members(user=)`                 a relationship manager's target lists, with reasons
+- `campaign_results(user=, campaign_id=)`  target vs control, lift with its interval, NPV
+- `mailing_rows(user=, campaign_id=)`  the e-mail / letter list to export
+- `model_generations(user=, product_id=)`  each model generation's lift on later campaigns and
+  the time from a response to a model that learned from it
+- `customer_campaigns(user=, customer_id=)`  a customer's campaign memberships (the profile)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from ckm.analytics.models import ModelVersion
+from ckm.campaigns.economics import Lift, lift_interval, npv
+from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
+from ckm.campaigns.services.planning import business_case
+from ckm.core.errors import NotFound
+from ckm.core.permissions import require_perm
+from ckm.customers.models import ContactPoint, Product
+from ckm.customers.selectors import customer_get, customer_queryset
+
+
+def campaign_list(*, user: Any, status: str = "") -> QuerySet[Campaign]:
+    """Campaigns, newest first, with their member counts."""
+    require_perm(user, "campaigns.view_campaign")
+    campaigns = Campaign.objects.select_related("product", "segment", "model_version")
+    if status in Campaign.Status.values:
+        campaigns = campaigns.filter(status=status)
+    return campaigns.annotate(
+        n_target=Count("members", filter=Q(members__group=CampaignMember.Group.TARGET)),
+        n_control=Count("members", filter=Q(members__group=CampaignMember.Group.CONTROL)),
+        n_converted=Count(
+            "members",
+            filter=Q(members__group=CampaignMember.Group.TARGET, members__converted=True),
+        ),
+    ).order_by("-created_at", "-id")
+
+
+def campaign_get(*, user: Any, campaign_id: int) -> Campaign:
+    require_perm(user, "campaigns.view_campaign")
+    campaign = (
+        Campaign.objects.select_related(
+            "product",
+            "segment",
+            "model_version",
+            "uplift_model",
+            "pool",
+            "created_by",
+            "launched_by",
+            "override_by",
+        )
+        .filter(pk=campaign_id)
+        .first()
+    )
+    if campaign is None:
+        raise NotFound("No such campaign.")
+    return campaign
+
+
+def campaign_members(
+    *, user: Any, campaign_id: int, group: str = "", outcome: str | None = None
+) -> QuerySet[CampaignMember]:
+    """Members of a campaign whose customers the user may see, best score first."""
+    campaign_get(user=user, campaign_id=campaign_id)
+    members = CampaignMember.objects.filter(
+        campaign_id=campaign_id, customer__in=customer_queryset(user=user)
+    ).select_related("customer", "assigned_to", "pool")
+    if group in CampaignMember.Group.values:
+        members = members.filter(group=group)
+    if outcome is not None:
+        members = members.filter(outcome=outcome)
+    return members.order_by("group", "-score", "id")
+
+
+def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]:
+    """The user's target lists: target members of launched call campaigns assigned to them or
+    to their team's pool."""
+    require_perm(user, "campaigns.view_campaignmember")
+    mine = Q(assigned_to=user)
+    if getattr(user, "team_id", None):
+        mine |= Q(assigned_to__isnull=True, pool_id=user.team_id)
+    members = CampaignMember.objects.filter(
+        mine,
+        group=CampaignMember.Group.TARGET,
+        campaign__status=Campaign.Status.LAUNCHED,
+        campaign__channel=Campaign.Channel.RM_CALL,
+        customer__in=customer_queryset(user=user),
+    )
+    if open_only:
+        members = members.filter(
+            Q(outcome="")
+            | Q(outcome__in=[CampaignMember.Outcome.NOT_REACHED, CampaignMember.Outcome.REACHED])
+            | Q(outcome=CampaignMember.Outcome.INTERESTED)
+        )
+    return members.select_related("campaign", "campaign__product", "customer").order_by(
+        "campaign__ends_on", "campaign_id", "-score", "id"
+    )
+
+
+def articles_that_help(*, user: Any, campaign: Campaign, limit: int = 3) -> list[Any]:
+    """Knowledge articles for a campaign's product (when the knowledge app offers suggestions)."""
+    try:
+        from ckm.knowledge.selectors import article_suggest  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    text = f"{campaign.product.name} {campaign.product.description} {campaign.description}"
+    try:
+        result = article_suggest(text=text, user=user, limit=limit)
+    except Exception:  # noqa: BLE001 - suggestions are a help, never a reason for the list to fail
+        return []
+    return list(getattr(result, "suggestions", []) or [])
+
+
+# --- results ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class GroupCounts:
+    n: int = 0
+    contacted: int = 0
+    responded: int = 0
+    converted: int = 0
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.responded / self.n if self.n else None
+
+    @property
+    def conversion_rate(self) -> float | None:
+        return self.converted / self.n if self.n else None
+
+
+@dataclass
+class Breakdown:
+    name: str
+    target: GroupCounts
+    control: GroupCounts
+    lift: Lift
+
+
+@dataclass
+class Results:
+    campaign: Campaign
+    target: GroupCounts
+    control: GroupCounts
+    lift: Lift
+    incremental_conversions: float | None
+    planned_npv: float | None
+    realised_npv: float | None
+    outcomes: dict[str, int]
+    by_segment: list[Breakdown] = field(default_factory=list)
+    by_rm: list[Breakdown] = field(default_factory=list)
+
+
+def _count(rows: list[dict[str, Any]]) -> dict[str, GroupCounts]:
+    groups = {g: GroupCounts() for g in CampaignMember.Group.values}
+    for row in rows:
+        counts = groups[row["group"]]
+        counts.n += 1
+        counts.contacted += row["contacted_at"] is not None
+        counts.responded += bool(row["responded"])
+        counts.converted += bool(row["converted"])
+    return groups
+
+
+def _breakdown(name: str, rows: list[dict[str, Any]]) -> Breakdown:
+    groups = _count(rows)
+    target, control = groups["target"], groups["control"]
+    return Breakdown(
+        name, target, control, lift_interval(target.converted, target.n, control.converted, control.n)
+    )
+
+
+def campaign_results(*, user: Any, campaign_id: int) -> Results:
+    """Response and conversion of target vs control, the incremental lift with its 95 %
+    interval, realised NPV beside the plan, and the same by segment and relationship manager."""
+    campaign = campaign_get(user=user, campaign_id=campaign_id)
+    rows = list(
+        CampaignMember.objects.filter(campaign=campaign).values(
+            "group",
+            "contacted_at",
+            "responded",
+            "converted",
+            "outcome",
+            "segment_names",
+            "customer__owner__username",
+            "customer__owner__first_name",
+            "customer__owner__last_name",
+        )
+    )
+    groups = _count(rows)
+    target, control = groups["target"], groups["control"]
+    lift = lift_interval(target.converted, target.n, control.converted, control.n)
+    incremental = lift.lift * target.n if lift.lift is not None else None
+    realised = None
+    if campaign.launched_at is not None:
+        # without a control group, every conversion counts as won by the campaign
+        won = incremental if incremental is not None else float(target.converted)
+        contacts = target.contacted if campaign.uses_lists else target.n
+        realised = npv(business_case(campaign), contacts=contacts, conversions=won)
+    outcomes: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row["group"] == "target":
+            outcomes[row["outcome"] or "open"] += 1
+    by_segment: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    by_rm: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        for name in row["segment_names"] or ["(no learned segment)"]:
+            by_segment[name].append(row)
+        owner = (
+            f"{row['customer__owner__first_name']} {row['customer__owner__last_name']}".strip()
+            or row["customer__owner__username"]
+            or "(pool)"
+        )
+        by_rm[owner].append(row)
+    return Results(
+        campaign=campaign,
+        target=target,
+        control=control,
+        lift=lift,
+        incremental_conversions=incremental,
+        planned_npv=campaign.expected_npv,
+        realised_npv=realised,
+        outcomes=dict(outcomes),
+        by_segment=sorted(
+            (_breakdown(k, v) for k, v in by_segment.items()), key=lambda b: -b.target.n
+        )[:12],
+        by_rm=sorted((_breakdown(k, v) for k, v in by_rm.items()), key=lambda b: -b.target.n)[
+            :20
+        ],
+    )
+
+
+def mailing_rows(*, user: Any, campaign_id: int) -> Iterator[list[str]]:
+    """The e-mail or letter list of a launched campaign: header, then one row per target."""
+    require_perm(user, "campaigns.export_campaign")
+    campaign = campaign_get(user=user, campaign_id=campaign_id)
+    members = campaign_members(user=user, campaign_id=campaign.pk, group="target")
+    emails: dict[int, str] = {}
+    ids = list(members.values_list("customer_id", flat=True))
+    for start in range(0, len(ids), 5000):
+        for customer_id, value, primary in (
+            ContactPoint.objects.filter(
+                customer_id__in=ids[start : start + 5000], kind=ContactPoint.Kind.EMAIL
+            )
+            .order_by("customer_id", "-is_primary", "id")
+            .values_list("customer_id", "value", "is_primary")
+        ):
+            emails.setdefault(customer_id, value)
+    yield [
+        "customer_id",
+        "name",
+        "email",
+        "address",
+        "postcode",
+        "city",
+        "country",
+        "campaign",
+        "product",
+        "member_id",
+    ]
+    for member in members.iterator(chunk_size=2000):
+        c = member.customer
+        yield [
+            c.external_id,
+            c.display_name,
+            emails.get(c.pk, ""),
+            c.address,
+            c.postcode,
+            c.city,
+            c.country,
+            campaign.name,
+            campaign.product.external_id,
+            str(member.pk),
+        ]
+
+
+# --- the loop -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Generation:
+    version: ModelVersion
+    campaigns: list[tuple[Campaign, Lift]]
+    learned: int
+    latency_days: float | None  # median days from an outcome recorded to this version
+
+
+def model_generations(*, user: Any, product_id: int) -> list[Generation]:
+    """Each propensity model generation of a product: the campaigns that used it with their lift
+    vs control, how many campaign outcomes it learned from, and the median time from an outcome
+    being recorded to this model."""
+    require_perm(user, "campaigns.view_campaign")
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise NotFound("No such product.")
+    versions = list(
+        ModelVersion.objects.filter(slot=f"propensity:{product.external_id}").order_by("-version")
+    )
+    used: dict[int, list[Campaign]] = defaultdict(list)
+    for campaign in Campaign.objects.filter(model_version__in=versions).exclude(
+        status=Campaign.Status.DRAFT
+    ):
+        used[campaign.model_version_id or 0].append(campaign)
+    counts = {
+        row["campaign_id"]: row
+        for row in CampaignMember.objects.filter(
+            campaign_id__in=[c.pk for cs in used.values() for c in cs]
+        )
+        .values("campaign_id")
+        .annotate(
+            nt=Count("id", filter=Q(group="target")),
+            ct=Count("id", filter=Q(group="target", converted=True)),
+            nc=Count("id", filter=Q(group="control")),
+            cc=Count("id", filter=Q(group="control", converted=True)),
+        )
+    }
+    learned: dict[int, list[dt.datetime]] = defaultdict(list)
+    for version_id, at in CampaignMember.objects.filter(
+        learned_by__in=versions, label_at__isnull=False
+    ).values_list("learned_by_id", "outcome_at"):
+        if at is not None:
+            learned[version_id].append(at)
+    out = []
+    for version in versions:
+        campaign_lifts = []
+        for campaign in used.get(version.pk, []):
+            row = counts.get(campaign.pk, {"nt": 0, "ct": 0, "nc": 0, "cc": 0})
+            campaign_lifts.append(
+                (campaign, lift_interval(row["ct"], row["nt"], row["cc"], row["nc"]))
+            )
+        delays = [
+            (version.created_at - at).total_seconds() / 86400
+            for at in learned.get(version.pk, [])
+            if version.created_at >= at
+        ]
+        out.append(
+            Generation(
+                version=version,
+                campaigns=campaign_lifts,
+                learned=len(learned.get(version.pk, [])),
+                latency_days=round(statistics.median(delays), 2) if delays else None,
+            )
+        )
+    return out
+
+
+def uplift_models(*, user: Any, product_id: int | None = None) -> QuerySet[UpliftModel]:
+    require_perm(user, "campaigns.view_campaign")
+    models = UpliftModel.objects.select_related("product")
+    if product_id:
+        models = models.filter(product_id=product_id)
+    return models.order_by("product__name", "-version")
+
+
+def campaign_products(*, user: Any) -> list[Product]:
+    """Products that have had a campaign (the loop page's choice)."""
+    require_perm(user, "campaigns.view_campaign")
+    ids = Campaign.objects.values_list("product_id", flat=True).distinct()
+    return list(Product.objects.filter(pk__in=ids).order_by("name"))
+
+
+def customer_campaigns(*, user: Any, customer_id: int) -> list[CampaignMember]:
+    """The campaigns a customer is (or was) in, newest first (the profile panel)."""
+    require_perm(user, "campaigns.view_campaignmember")
+    customer = customer_get(user=user, customer_id=customer_id)
+    return list(
+        CampaignMember.objects.filter(customer=customer)
+        .exclude(campaign__status=Campaign.Status.DRAFT)
+        .select_related("campaign", "campaign__product", "assigned_to")
+        .order_by("-campaign__launched_at")[:10]
+    )
