@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 
 from ckm.analytics.api import router as analytics_router
 from ckm.api.auth import API_AUTH
+from ckm.campaigns.api import router as campaigns_router
 from ckm.api.errors import install_error_handlers
 from ckm.core.api import router as core_router
 from ckm.customers.api import router as customers_router
@@ -45,3 +46,4 @@ api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", interactions_router)
 api.add_router("/", analytics_router)
+api.add_router("/", campaigns_router)
