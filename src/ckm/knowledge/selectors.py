@@ -1,0 +1,450 @@
+"""Reads of the knowledge app. Every selector takes the user and returns only what they may see:
+editors see every article; everyone else sees published ones (checked against the schedule on
+read, so an article whose time has come is visible before the scheduler runs)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
+
+from ckm.core.errors import NotFound
+from ckm.knowledge import search as engine
+from ckm.knowledge.models import (
+    Article,
+    ArticleTemplate,
+    ArticleVersion,
+    Category,
+    SearchQuery,
+    SuggestionModel,
+)
+
+
+def can_edit(user: Any) -> bool:
+    return bool(user.has_perm("knowledge.change_article"))
+
+
+def live_q(now: dt.datetime | None = None) -> Q:
+    """Published and not expired, or approved and its publishing time has come."""
+    now = now or timezone.now()
+    not_expired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    return not_expired & (
+        Q(status=Article.Status.PUBLISHED)
+        | Q(status=Article.Status.IN_REVIEW, publish_at__isnull=False, publish_at__lte=now)
+    )
+
+
+def article_queryset(*, user: Any, audience: str | None = None) -> QuerySet[Article]:
+    """Articles the user may open: editors every one, others the live ones of their audience."""
+    if not user.has_perm("knowledge.view_article") and not user.has_perm("knowledge.use_portal"):
+        return Article.objects.none()
+    articles = Article.objects.all()
+    if not can_edit(user):
+        articles = articles.filter(live_q())
+    if not user.has_perm("knowledge.view_article"):
+        # portal-only users read what customers read
+        audience = Article.Audience.PUBLIC
+    if audience:
+        articles = articles.filter(audience=audience)
+    return articles
+
+
+def article_get(*, user: Any, slug: str, audience: str | None = None) -> Article:
+    """One article by its stable slug, or NotFound."""
+    article = (
+        article_queryset(user=user, audience=audience)
+        .select_related("category", "owner", "template")
+        .filter(slug=slug)
+        .first()
+    )
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def article_get_by_id(*, user: Any, article_id: int, audience: str | None = None) -> Article:
+    article = (
+        article_queryset(user=user, audience=audience)
+        .select_related("category", "owner")
+        .filter(pk=article_id)
+        .first()
+    )
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def is_live(article: Article, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if article.expires_at and article.expires_at <= now:
+        return False
+    if article.status == Article.Status.PUBLISHED:
+        return True
+    return bool(
+        article.status == Article.Status.IN_REVIEW
+        and article.publish_at
+        and article.publish_at <= now
+    )
+
+
+@dataclass(frozen=True)
+class ArticleFilters:
+    """The filters of the article lists, shared by the pages and the API."""
+
+    q: str = ""
+    status: str = ""
+    audience: str = ""
+    category_id: int | None = None
+    product_id: int | None = None
+    owner_id: int | None = None
+
+
+def _category_ids(category_id: int | None) -> list[int]:
+    """A category and everything below it."""
+    if not category_id:
+        return []
+    ids, frontier = [category_id], [category_id]
+    while frontier and len(ids) < 5000:
+        frontier = list(
+            Category.objects.filter(parent_id__in=frontier).values_list("id", flat=True)
+        )
+        ids += frontier
+    return ids
+
+
+def article_list(*, user: Any, filters: ArticleFilters) -> QuerySet[Article]:
+    """Articles matching plain filters (title contains), for lists and the API."""
+    articles = article_queryset(user=user).select_related("category", "owner")
+    if filters.q:
+        articles = articles.filter(Q(title__icontains=filters.q) | Q(slug=filters.q))
+    if filters.status:
+        articles = articles.filter(status=filters.status)
+    if filters.audience:
+        articles = articles.filter(audience=filters.audience)
+    if filters.category_id:
+        articles = articles.filter(category_id__in=_category_ids(filters.category_id))
+    if filters.product_id:
+        articles = articles.filter(products__id=filters.product_id)
+    if filters.owner_id:
+        articles = articles.filter(owner_id=filters.owner_id)
+    return articles.order_by("title")
+
+
+@dataclass
+class SearchHit:
+    article: Article
+    score: float
+    snippet: str
+    lexical_rank: int | None
+    semantic_rank: int | None
+    cosine: float | None
+
+
+@dataclass
+class SearchResult:
+    query: str
+    hits: list[SearchHit]
+    corrected: str = ""
+    top_score: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def good_answer(self) -> bool:
+        return bool(self.hits) and self.top_score >= engine.GOOD_ANSWER
+
+
+def article_search(
+    *,
+    user: Any,
+    query: str,
+    audience: str | None = None,
+    category_id: int | None = None,
+    product_id: int | None = None,
+    mode: str = "hybrid",
+    limit: int = 20,
+) -> SearchResult:
+    """Lexical search fused with semantic search over the articles the user may read."""
+    query = (query or "").strip()[:300]
+    if not query:
+        return SearchResult(query=query, hits=[])
+    if not user.has_perm("knowledge.view_article"):
+        if not user.has_perm("knowledge.use_portal"):
+            return SearchResult(query=query, hits=[])
+        audience = Article.Audience.PUBLIC
+    statuses: tuple[str, ...] = ("published",)
+    scope = engine.Scope(
+        statuses=statuses,
+        audiences=(audience,) if audience else ("internal", "public"),
+        category_ids=tuple(_category_ids(category_id)),
+        product_id=product_id,
+        now=engine.scope_now(),
+    )
+    found = engine.search(query, scope, mode=mode, limit=limit)
+    articles = Article.objects.select_related("category").in_bulk(
+        [h.article_id for h in found.hits]
+    )
+    hits = [
+        SearchHit(
+            article=articles[h.article_id],
+            score=h.score,
+            snippet=h.snippet or "",
+            lexical_rank=h.lexical_rank,
+            semantic_rank=h.semantic_rank,
+            cosine=h.cosine,
+        )
+        for h in found.hits
+        if h.article_id in articles
+    ]
+    if found.top_cosine is not None:
+        top = found.top_cosine
+    else:
+        # no vectors yet: a lexical match counts as an answer
+        top = 1.0 if hits else 0.0
+    return SearchResult(
+        query=query,
+        hits=hits,
+        corrected=found.corrected,
+        top_score=top,
+        timings_ms=found.timings_ms,
+    )
+
+
+# --- navigation -------------------------------------------------------------------------------
+
+
+@dataclass
+class CategoryNode:
+    category: Category
+    count: int
+    children: list[CategoryNode]
+
+
+def category_tree(*, user: Any, audience: str | None = None) -> list[CategoryNode]:
+    """The category tree with the number of articles the user may read in each (incl. below)."""
+    counts = Counter(
+        dict(
+            article_queryset(user=user, audience=audience)
+            .filter(category__isnull=False)
+            .values_list("category_id")
+            .annotate(n=Count("id"))
+            .values_list("category_id", "n")
+        )
+    )
+    categories = list(Category.objects.all())
+    nodes = {c.pk: CategoryNode(category=c, count=0, children=[]) for c in categories}
+    roots: list[CategoryNode] = []
+    for category in categories:
+        node = nodes[category.pk]
+        parent = nodes.get(category.parent_id) if category.parent_id else None
+        (parent.children if parent else roots).append(node)
+
+    def total(node: CategoryNode) -> int:
+        node.count = counts.get(node.category.pk, 0) + sum(total(c) for c in node.children)
+        return node.count
+
+    for root in roots:
+        total(root)
+    return [r for r in roots if r.count or can_edit(user)]
+
+
+def category_get(*, slug_path: str) -> Category:
+    category = Category.objects.filter(pk=int(slug_path)).first() if slug_path.isdigit() else None
+    if category is None:
+        raise NotFound("No such category.")
+    return category
+
+
+def templates() -> QuerySet[ArticleTemplate]:
+    return ArticleTemplate.objects.all()
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+
+def article_versions(*, user: Any, article: Article) -> QuerySet[ArticleVersion]:
+    if not can_edit(user):
+        return ArticleVersion.objects.none()
+    return article.versions.select_related("author").order_by("-number")
+
+
+@dataclass
+class VersionDiff:
+    old: ArticleVersion
+    new: ArticleVersion
+    lines: list[tuple[str, str]]  # (kind: "same" | "add" | "del" | "meta", text)
+
+
+def version_diff(*, user: Any, article: Article, old: int, new: int) -> VersionDiff:
+    """What changed in title, summary and body source between two versions."""
+    versions = {
+        v.number: v
+        for v in article_versions(user=user, article=article).filter(number__in=[old, new])
+    }
+    if old not in versions or new not in versions:
+        raise NotFound("No such version.")
+    a, b = versions[old], versions[new]
+
+    def text(v: ArticleVersion) -> list[str]:
+        return [f"# {v.title}", "", *v.summary.splitlines(), "", *v.body_source.splitlines()]
+
+    lines: list[tuple[str, str]] = []
+    for line in difflib.unified_diff(text(a), text(b), f"v{old}", f"v{new}", lineterm="", n=2):
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("@@"):
+            lines.append(("meta", line))
+        elif line.startswith("+"):
+            lines.append(("add", line[1:]))
+        elif line.startswith("-"):
+            lines.append(("del", line[1:]))
+        else:
+            lines.append(("same", line[1:]))
+    return VersionDiff(old=a, new=b, lines=lines)
+
+
+# --- the editors' overview --------------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    article: Article
+    staleness_days: int | None
+    overdue: bool
+    helpful_rate: float | None
+
+
+def editors_overview(*, user: Any, filters: ArticleFilters | None = None) -> list[OverviewRow]:
+    """Every article with status, owner, last review, views, votes and how stale it is."""
+    if not can_edit(user):
+        return []
+    articles = article_list(user=user, filters=filters or ArticleFilters())
+    today = timezone.localdate()
+    rows = []
+    for article in articles.order_by("status", "-updated_at"):
+        reviewed = article.reviewed_at or article.published_at
+        stale = (timezone.now() - reviewed).days if reviewed else None
+        votes = article.helpful_yes + article.helpful_no
+        rows.append(
+            OverviewRow(
+                article=article,
+                staleness_days=stale,
+                overdue=bool(article.review_at and article.review_at < today),
+                helpful_rate=(article.helpful_yes / votes) if votes else None,
+            )
+        )
+    return rows
+
+
+@dataclass
+class Gap:
+    query: str
+    count: int
+    last_at: dt.datetime
+    best_score: float
+    where: str
+
+
+def knowledge_gaps(*, user: Any, days: int = 90, limit: int = 20) -> dict[str, list[Gap]]:
+    """Frequent searches with no good answer, and customer messages (portal contacts after a
+    search) with no good answer, most frequent first."""
+    if not can_edit(user):
+        return {"searches": [], "messages": []}
+    since = timezone.now() - dt.timedelta(days=days)
+    weak = Q(results=0) | Q(top_score__lt=engine.GOOD_ANSWER)
+    base = SearchQuery.objects.filter(created_at__gte=since).filter(weak)
+
+    def grouped(rows: QuerySet[SearchQuery], where: str) -> list[Gap]:
+        return [
+            Gap(
+                query=r["example"] or r["normalised"],
+                count=r["n"],
+                last_at=r["last"],
+                best_score=r["best"] or 0.0,
+                where=where,
+            )
+            for r in rows.values("normalised")
+            .annotate(
+                n=Count("id"), last=Max("created_at"), best=Max("top_score"), example=Max("query")
+            )
+            .order_by("-n", "-last")[:limit]
+        ]
+
+    return {
+        "searches": grouped(base.exclude(where=SearchQuery.Where.MESSAGE), "search"),
+        "messages": grouped(base.filter(where=SearchQuery.Where.MESSAGE), "message"),
+    }
+
+
+def search_stats(*, user: Any, days: int = 90) -> list[dict[str, Any]]:
+    """Searches per week: all, with no good answer, and clicked through (for the chart)."""
+    if not can_edit(user):
+        return []
+    from django.db.models.functions import TruncWeek
+
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = (
+        SearchQuery.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(
+            searches=Count("id"),
+            unanswered=Count("id", filter=Q(results=0) | Q(top_score__lt=engine.GOOD_ANSWER)),
+            clicked=Count("id", filter=Q(clicked_article__isnull=False)),
+        )
+        .order_by("week")
+    )
+    return list(rows)
+
+
+def suggestion_model_active() -> SuggestionModel | None:
+    """The suggestion model in use (shown on the pages)."""
+    return SuggestionModel.objects.filter(active=True, status=SuggestionModel.Status.READY).first()
+
+
+# --- suggestions ------------------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    article: Article
+    confidence: float
+    reason: str
+
+
+@dataclass
+class SuggestionResult:
+    suggestions: list[Suggestion]
+    abstained: bool
+    model_version: str
+
+
+def _search_suggest(
+    *, text: str, user: Any, limit: int = 3, audience: str | None = None
+) -> SuggestionResult:
+    """Until the learned engine is installed: the hybrid search's best articles."""
+    found = article_search(user=user, query=text[:300], audience=audience, limit=limit)
+    return SuggestionResult(
+        suggestions=[
+            Suggestion(
+                article=h.article,
+                confidence=float(max(0.0, min(1.0, h.cosine if h.cosine is not None else 0.5))),
+                reason="search match",
+            )
+            for h in found.hits[:limit]
+        ],
+        abstained=False,
+        model_version="search",
+    )
+
+
+try:  # the learned engine (ckm.knowledge.suggestions) when it is installed
+    from ckm.knowledge.suggestions.engine import (  # type: ignore[import-not-found,unused-ignore]
+        article_suggest,
+    )
+except ImportError:  # pragma: no cover - depends on the engine being present
+    article_suggest = _search_suggest  # type: ignore[assignment,unused-ignore]

@@ -1,0 +1,455 @@
+"""Writing articles: create and update (every save is a version), the workflow draft → in review
+→ published → archived with an editor's approval, scheduled publish and expiry, restore."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import IO, Any
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from ckm.core.audit import audit_record, snapshot
+from ckm.core.errors import ConflictError, DomainError, NotFound
+from ckm.core.permissions import require_perm
+from ckm.customers.models import Product
+from ckm.knowledge import content
+from ckm.knowledge.models import Article, ArticleTemplate, ArticleVersion, Category
+from ckm.knowledge.services.taxonomy import category_ensure
+
+PUBLISH = "knowledge.publish_article"
+AUDITED = ("title", "slug", "summary", "status", "audience", "category_id", "owner_id", "tags",
+           "review_at", "publish_at", "expires_at", "published_at", "source_format")  # fmt: skip
+
+# which workflow steps may follow which
+TRANSITIONS: dict[str, set[str]] = {
+    Article.Status.DRAFT: {Article.Status.IN_REVIEW, Article.Status.PUBLISHED},
+    Article.Status.IN_REVIEW: {Article.Status.DRAFT, Article.Status.PUBLISHED},
+    Article.Status.PUBLISHED: {Article.Status.ARCHIVED, Article.Status.DRAFT},
+    Article.Status.ARCHIVED: {Article.Status.DRAFT, Article.Status.PUBLISHED},
+}
+
+
+def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
+    """A URL slug from the title, made unique with a number when taken."""
+    base = slugify(title)[:200] or "article"
+    slug, n = base, 1
+    taken = Article.objects.exclude(pk=exclude_id) if exclude_id else Article.objects.all()
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def render_body(source: str, source_format: str) -> str:
+    """The stored, sanitised HTML of a body in its source format."""
+    if source_format == Article.SourceFormat.MARKDOWN:
+        return content.markdown_to_html(source)
+    return content.html_to_house(source)
+
+
+def _apply_body(article: Article, *, source: str, source_format: str) -> None:
+    article.source_format = source_format
+    article.body_source = source
+    article.body_html = render_body(source, source_format)
+    article.body_text = content.plain_text(article.body_html)
+    if not article.summary.strip():
+        article.summary = content.first_paragraph(article.body_text)
+
+
+def _version_save(article: Article, *, actor: Any, note: str) -> ArticleVersion:
+    number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    Article.objects.filter(pk=article.pk).update(version_number=number)
+    article.version_number = number
+    return ArticleVersion.objects.create(
+        article=article,
+        number=number,
+        title=article.title,
+        summary=article.summary,
+        body_html=article.body_html,
+        body_source=article.body_source,
+        source_format=article.source_format,
+        status=article.status,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note[:200],
+    )
+
+
+def _products(ids: Iterable[int | str]) -> list[Product]:
+    wanted = [int(i) for i in ids]
+    found = list(Product.objects.filter(pk__in=wanted))
+    if len(found) != len(set(wanted)):
+        raise DomainError("Unknown product.", field="products")
+    return found
+
+
+def _category(category: Category | str | int | None) -> Category | None:
+    if category is None or category == "":
+        return None
+    if isinstance(category, Category):
+        return category
+    if isinstance(category, int) or str(category).isdigit():
+        found = Category.objects.filter(pk=int(category)).first()
+        if found is None:
+            raise DomainError("Unknown category.", field="category")
+        return found
+    return category_ensure(path=str(category))
+
+
+def _tags(tags: Iterable[str] | str) -> list[str]:
+    items = tags.split(",") if isinstance(tags, str) else list(tags)
+    seen: list[str] = []
+    for tag in items:
+        tag = str(tag).strip().lower()[:40]
+        if tag and tag not in seen:
+            seen.append(tag)
+    return seen[:20]
+
+
+def _after_save(article: Article) -> None:
+    from ckm.knowledge.services.embedding import embed_after_commit
+
+    embed_after_commit([article.pk])
+
+
+@transaction.atomic
+def article_create(
+    *,
+    actor: Any,
+    title: str,
+    summary: str = "",
+    body_source: str = "",
+    source_format: str = Article.SourceFormat.MARKDOWN,
+    category: Category | str | int | None = None,
+    audience: str = Article.Audience.INTERNAL,
+    products: Sequence[int | str] = (),
+    tags: Iterable[str] | str = (),
+    template: ArticleTemplate | None = None,
+    owner: Any = None,
+    review_at: dt.date | None = None,
+    publish_at: dt.datetime | None = None,
+    expires_at: dt.datetime | None = None,
+    external_id: str | None = None,
+    note: str = "Created",
+    system: bool = False,
+) -> Article:
+    """A new draft article (version 1). `system` marks work no user asked for (imports, drafts
+    proposed by another app without a user)."""
+    if not system:
+        require_perm(actor, "knowledge.add_article")
+    if publish_at is not None:
+        require_perm(actor, PUBLISH)
+    if template is not None and not body_source.strip():
+        body_source = content.template_markdown(template.sections)
+    article = Article(
+        title=title.strip(),
+        summary=(summary or "").strip(),
+        category=_category(category),
+        audience=audience,
+        template=template,
+        owner=owner or (actor if getattr(actor, "is_authenticated", False) else None),
+        team=getattr(actor, "team", None),
+        tags=_tags(tags),
+        review_at=review_at or (timezone.localdate() + dt.timedelta(days=365)),
+        publish_at=publish_at,
+        expires_at=expires_at,
+        external_id=external_id or None,
+        status=Article.Status.DRAFT,
+    )
+    _apply_body(article, source=body_source, source_format=source_format)
+    article.slug = unique_slug(article.title)
+    article.full_clean()
+    article.save()
+    if products:
+        article.products.set(_products(products))
+    _version_save(article, actor=actor, note=note)
+    audit_record(actor=actor, action="create", obj=article, after=snapshot(article, AUDITED))
+    _after_save(article)
+    return article
+
+
+@transaction.atomic
+def article_update(*, actor: Any, article: Article, note: str = "Edited", **fields: Any) -> Article:
+    """Change an article's fields or body; the result is a new version."""
+    require_perm(actor, "knowledge.change_article")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status == Article.Status.ARCHIVED:
+        raise ConflictError("An archived article cannot be edited; restore it to a draft first.")
+    before = snapshot(article, AUDITED)
+    if ("publish_at" in fields or "expires_at" in fields) and not actor.has_perm(PUBLISH):
+        raise DomainError("Only an editor who may publish schedules articles.", field="publish_at")
+    if "body_source" in fields or "source_format" in fields:
+        _apply_body(
+            article,
+            source=fields.pop("body_source", article.body_source),
+            source_format=fields.pop("source_format", article.source_format),
+        )
+    if "category" in fields:
+        article.category = _category(fields.pop("category"))
+    if "tags" in fields:
+        article.tags = _tags(fields.pop("tags"))
+    products = fields.pop("products", None)
+    for name in ("title", "summary", "audience", "review_at", "publish_at", "expires_at", "owner"):
+        if name in fields:
+            value = fields.pop(name)
+            setattr(article, name, value.strip() if isinstance(value, str) else value)
+    if fields:
+        raise DomainError(f"Unknown field {sorted(fields)[0]}.", field=sorted(fields)[0])
+    if article.title != before["title"]:
+        article.slug = unique_slug(article.title, exclude_id=article.pk)
+    article.full_clean()
+    article.save()
+    if products is not None:
+        article.products.set(_products(products))
+    _version_save(article, actor=actor, note=note)
+    audit_record(
+        actor=actor, action="update", obj=article, before=before, after=snapshot(article, AUDITED)
+    )
+    _after_save(article)
+    return article
+
+
+@transaction.atomic
+def article_docx_upload(
+    *,
+    actor: Any,
+    fileobj: IO[bytes],
+    filename: str = "",
+    article: Article | None = None,
+    title: str = "",
+    **fields: Any,
+) -> tuple[Article, list[str]]:
+    """A Word document converted to the house layout: a new draft, or a new version of `article`."""
+    try:
+        html, warnings = content.docx_to_html(fileobj)
+    except Exception as exc:  # mammoth raises many kinds on a broken file
+        raise DomainError(
+            f"This is not a Word document we can read ({exc}).", field="file"
+        ) from exc
+    note = f"Uploaded {filename}".strip()
+    if article is not None:
+        updated = article_update(
+            actor=actor,
+            article=article,
+            body_source=html,
+            source_format=Article.SourceFormat.DOCX,
+            note=note,
+            **fields,
+        )
+        return updated, warnings
+    title = title.strip() or (filename.rsplit(".", 1)[0].replace("_", " ").strip() or "Untitled")
+    created = article_create(
+        actor=actor,
+        title=title,
+        body_source=html,
+        source_format=Article.SourceFormat.DOCX,
+        note=note,
+        **fields,
+    )
+    return created, warnings
+
+
+def _transition(article: Article, target: str) -> None:
+    if target not in TRANSITIONS.get(article.status, set()):
+        raise ConflictError(
+            f"A {article.get_status_display().lower()} article cannot become "
+            f"{Article.Status(target).label.lower()}."
+        )
+
+
+def _set_status(*, actor: Any, article: Article, target: str, note: str, **changes: Any) -> Article:
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    _transition(article, target)
+    before = snapshot(article, AUDITED)
+    article.status = target
+    for name, value in changes.items():
+        setattr(article, name, value)
+    article.save()
+    _version_save(article, actor=actor, note=note)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=article,
+        before=before,
+        after=snapshot(article, AUDITED),
+        summary=note,
+    )
+    return article
+
+
+@transaction.atomic
+def article_submit(*, actor: Any, article: Article) -> Article:
+    """An author asks an editor to approve the draft."""
+    require_perm(actor, "knowledge.change_article")
+    return _set_status(
+        actor=actor, article=article, target=Article.Status.IN_REVIEW, note="Sent for review"
+    )
+
+
+@transaction.atomic
+def article_publish(
+    *, actor: Any, article: Article, at: dt.datetime | None = None, expires_at: Any = ...
+) -> Article:
+    """An editor approves: published now, or (with `at` in the future) scheduled for then."""
+    require_perm(actor, PUBLISH)
+    now = timezone.now()
+    extra: dict[str, Any] = {}
+    if expires_at is not ...:
+        if expires_at is not None and expires_at <= (at or now):
+            raise DomainError("The expiry must come after publishing.", field="expires_at")
+        extra["expires_at"] = expires_at
+    if at is not None and at > now:
+        # approved, waiting for its time: the scheduler (and every read) publishes it then
+        if article.status == Article.Status.DRAFT:
+            article = _set_status(
+                actor=actor, article=article, target=Article.Status.IN_REVIEW, note="Approved"
+            )
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        before = snapshot(locked, AUDITED)
+        locked.publish_at = at
+        for name, value in extra.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["publish_at", "expires_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="update",
+            obj=locked,
+            before=before,
+            after=snapshot(locked, AUDITED),
+            summary=f"Scheduled to publish at {at:%Y-%m-%d %H:%M}",
+        )
+        return locked
+    return _set_status(
+        actor=actor,
+        article=article,
+        target=Article.Status.PUBLISHED,
+        note="Published",
+        published_at=now,
+        publish_at=None,
+        reviewed_at=now,
+        **extra,
+    )
+
+
+@transaction.atomic
+def article_reject(*, actor: Any, article: Article, reason: str = "") -> Article:
+    """An editor sends an article in review back to its author as a draft."""
+    require_perm(actor, PUBLISH)
+    if article.status != Article.Status.IN_REVIEW:
+        raise ConflictError("Only an article in review can be sent back.")
+    note = f"Sent back: {reason}".strip().rstrip(":") if reason else "Sent back"
+    return _set_status(
+        actor=actor, article=article, target=Article.Status.DRAFT, note=note, publish_at=None
+    )
+
+
+@transaction.atomic
+def article_archive(*, actor: Any, article: Article) -> Article:
+    """Take a published article out of use (kept with its versions)."""
+    require_perm(actor, PUBLISH)
+    return _set_status(
+        actor=actor, article=article, target=Article.Status.ARCHIVED, note="Archived"
+    )
+
+
+@transaction.atomic
+def article_reopen(*, actor: Any, article: Article) -> Article:
+    """An archived or published article back to a draft for rework."""
+    require_perm(actor, PUBLISH)
+    return _set_status(
+        actor=actor, article=article, target=Article.Status.DRAFT, note="Reopened as a draft"
+    )
+
+
+@transaction.atomic
+def article_reviewed(
+    *, actor: Any, article: Article, next_review: dt.date | None = None
+) -> Article:
+    """An editor confirms the article is still right: last review now, next review in a year."""
+    require_perm(actor, "knowledge.change_article")
+    before = snapshot(article, AUDITED)
+    article.reviewed_at = timezone.now()
+    article.review_at = next_review or (timezone.localdate() + dt.timedelta(days=365))
+    article.save(update_fields=["reviewed_at", "review_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=article,
+        before=before,
+        after=snapshot(article, AUDITED),
+        summary="Reviewed",
+    )
+    return article
+
+
+@transaction.atomic
+def article_restore(*, actor: Any, article: Article, number: int) -> Article:
+    """Copy an old version's text back as the newest version."""
+    require_perm(actor, "knowledge.change_article")
+    version = ArticleVersion.objects.filter(article=article, number=number).first()
+    if version is None:
+        raise NotFound("No such version.")
+    if article.status == Article.Status.ARCHIVED:
+        article = article_reopen(actor=actor, article=article)
+    return article_update(
+        actor=actor,
+        article=article,
+        title=version.title,
+        summary=version.summary,
+        body_source=version.body_source,
+        source_format=version.source_format,
+        note=f"Restored version {number}",
+    )
+
+
+@transaction.atomic
+def articles_schedule_apply(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Publish approved articles whose time has come; archive expired ones (the scheduler's work)."""
+    now = now or timezone.now()
+    published = archived = 0
+    due = Article.objects.select_for_update().filter(
+        status=Article.Status.IN_REVIEW, publish_at__isnull=False, publish_at__lte=now
+    )
+    for article in due:
+        _set_status(
+            actor=None,
+            article=article,
+            target=Article.Status.PUBLISHED,
+            note="Published as scheduled",
+            published_at=article.publish_at,
+            publish_at=None,
+            reviewed_at=now,
+        )
+        published += 1
+    expired = Article.objects.select_for_update().filter(
+        status=Article.Status.PUBLISHED, expires_at__isnull=False, expires_at__lte=now
+    )
+    for article in expired:
+        _set_status(actor=None, article=article, target=Article.Status.ARCHIVED, note="Expired")
+        archived += 1
+    return {"published": published, "archived": archived}
+
+
+@transaction.atomic
+def article_draft_create(
+    *,
+    actor: Any,
+    title: str,
+    summary: str,
+    body_markdown: str,
+    tags: Iterable[str] = (),
+) -> Article:
+    """A draft for an editor to finish, e.g. from a complaint topic or a knowledge gap."""
+    return article_create(
+        actor=actor,
+        title=title,
+        summary=summary,
+        body_source=body_markdown,
+        source_format=Article.SourceFormat.MARKDOWN,
+        tags=tags,
+        note="Draft proposed",
+        system=actor is None,
+    )

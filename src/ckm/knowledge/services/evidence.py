@@ -1,0 +1,82 @@
+"""The resolved history: a customer message an article answered becomes evidence for that article,
+and the suggestion engine retrains on it in the background."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+from ckm.core.audit import audit_record
+from ckm.core.errors import DomainError
+from ckm.core.permissions import require_perm
+from ckm.customers.selectors import customer_get
+from ckm.knowledge.models import Article, ArticleEvidence
+
+logger = logging.getLogger(__name__)
+
+
+def retrain_after_commit() -> None:
+    """Queue the suggestion engine's retraining once the new evidence is committed (if the engine
+    is installed; it decides itself whether enough has changed to train)."""
+    try:
+        from ckm.knowledge.suggestions.tasks import (  # type: ignore[import-not-found,unused-ignore]
+            suggestion_retrain,
+        )
+    except ImportError:
+        return
+
+    def enqueue() -> None:
+        try:
+            suggestion_retrain.enqueue()
+        except Exception:  # a full queue must not undo the agent's link
+            logger.exception("could not queue the suggestion retraining")
+
+    transaction.on_commit(enqueue)
+
+
+@transaction.atomic
+def article_link_resolution(
+    *,
+    actor: Any,
+    article: Article,
+    text: str,
+    source: str,
+    source_id: str,
+    customer: Any = None,
+) -> ArticleEvidence:
+    """Record that `article` answered the customer message `text` (idempotent per source record)."""
+    require_perm(actor, "knowledge.view_article")
+    if source not in ArticleEvidence.Source.values:
+        raise DomainError(f"Unknown source {source!r}.", field="source")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("The customer's message is empty.", field="text")
+    if not str(source_id).strip():
+        raise DomainError("Which record answered? source_id is empty.", field="source_id")
+    if customer is not None and getattr(actor, "is_authenticated", False):
+        # only customers the actor may see (raises NotFound otherwise)
+        customer = customer_get(user=actor, customer_id=customer.pk)
+    evidence, created = ArticleEvidence.objects.get_or_create(
+        article=article,
+        source=source,
+        source_id=str(source_id)[:64],
+        defaults={
+            "text": text[:5000],
+            "customer": customer,
+            "created_by": actor if getattr(actor, "is_authenticated", False) else None,
+        },
+    )
+    if not created:
+        return evidence
+    audit_record(
+        actor=actor,
+        action="create",
+        obj=evidence,
+        customer_id=customer.pk if customer is not None else None,
+        summary=f"{article.title[:120]} answered {source} {source_id}",
+        after={"article": article.pk, "source": source, "source_id": str(source_id)},
+    )
+    retrain_after_commit()
+    return evidence

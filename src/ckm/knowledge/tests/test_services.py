@@ -1,0 +1,206 @@
+"""Authoring, workflow, versions, schedule, evidence and feedback through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+
+from ckm.core.errors import ConflictError, DomainError
+from ckm.core.models import AuditEntry
+from ckm.knowledge import selectors, services
+from ckm.knowledge.models import Article, ArticleEvidence, ArticleFeedback, Category
+from ckm.knowledge.tests.docx import docx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+def make(editor, **kwargs):
+    fields = {
+        "title": "Lost card",
+        "body_source": "Block it **at once**.",
+        "category": "Cards / Lost",
+    }
+    fields.update(kwargs)
+    return services.article_create(actor=editor, **fields)
+
+
+def test_create_renders_sanitised_html_and_records_version_one(editor) -> None:
+    article = make(
+        editor, body_source="Block it.\n\n<script>alert(1)</script><a href='javascript:x'>y</a>"
+    )
+    assert article.status == Article.Status.DRAFT
+    assert article.slug == "lost-card"
+    assert "<script" not in article.body_html and "javascript:" not in article.body_html
+    assert article.summary == "Block it."
+    assert article.category.path == "Cards / Lost"
+    assert Category.objects.get(path="Cards").children.count() == 1
+    assert list(article.versions.values_list("number", flat=True)) == [1]
+    assert AuditEntry.objects.filter(object_type="knowledge.article", action="create").count() == 1
+
+
+def test_agents_may_not_write_articles(agent) -> None:
+    with pytest.raises(PermissionDenied):
+        services.article_create(actor=agent, title="x")
+
+
+def test_every_save_is_a_version_and_restore_brings_old_text_back(editor) -> None:
+    article = make(editor)
+    services.article_update(actor=editor, article=article, body_source="Second text.")
+    article = services.article_update(actor=editor, article=article, title="Lost or stolen card")
+    assert article.slug == "lost-or-stolen-card"
+    assert article.versions.count() == 3
+    diff = selectors.version_diff(user=editor, article=article, old=1, new=2)
+    assert ("del", "Block it **at once**.") in diff.lines
+    assert ("add", "Second text.") in diff.lines
+    restored = services.article_restore(actor=editor, article=article, number=1)
+    assert restored.body_source == "Block it **at once**."
+    assert restored.versions.first().note == "Restored version 1"
+    assert restored.version_number == 4
+
+
+def test_workflow_needs_an_editor_who_may_publish(editor, make_user, agent) -> None:
+    author = make_user("knowledge_editor", username="author")
+    article = make(editor)
+    article = services.article_submit(actor=editor, article=article)
+    assert article.status == Article.Status.IN_REVIEW
+    with pytest.raises(PermissionDenied):
+        services.article_publish(actor=agent, article=article)
+    article = services.article_publish(actor=editor, article=article)
+    assert article.status == Article.Status.PUBLISHED and article.published_at
+    with pytest.raises(ConflictError):
+        services.article_submit(actor=author, article=article)
+    article = services.article_archive(actor=editor, article=article)
+    with pytest.raises(ConflictError):
+        services.article_update(actor=editor, article=article, title="x")
+    assert [v.status for v in article.versions.order_by("number")] == [
+        "draft",
+        "in_review",
+        "published",
+        "archived",
+    ]
+
+
+def test_reject_sends_back_to_draft(editor) -> None:
+    article = services.article_submit(actor=editor, article=make(editor))
+    article = services.article_reject(actor=editor, article=article, reason="needs fees")
+    assert article.status == Article.Status.DRAFT
+    assert article.versions.first().note == "Sent back: needs fees"
+
+
+def test_scheduled_publish_is_visible_on_read_and_applied_by_the_scheduler(editor, agent) -> None:
+    article = make(editor)
+    soon = timezone.now() + dt.timedelta(hours=1)
+    article = services.article_publish(actor=editor, article=article, at=soon)
+    assert article.status == Article.Status.IN_REVIEW and article.publish_at == soon
+    assert not selectors.article_queryset(user=agent).filter(pk=article.pk).exists()
+    Article.objects.filter(pk=article.pk).update(
+        publish_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    # the read check shows it before the scheduler ran
+    assert selectors.article_queryset(user=agent).filter(pk=article.pk).exists()
+    assert services.articles_schedule_apply() == {"published": 1, "archived": 0}
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
+
+
+def test_expired_articles_disappear_and_are_archived(editor, agent) -> None:
+    article = services.article_publish(actor=editor, article=make(editor))
+    Article.objects.filter(pk=article.pk).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    assert not selectors.article_queryset(user=agent).filter(pk=article.pk).exists()
+    assert services.articles_schedule_apply()["archived"] == 1
+    article.refresh_from_db()
+    assert article.status == Article.Status.ARCHIVED
+
+
+def test_expiry_before_publishing_is_refused(editor) -> None:
+    with pytest.raises(DomainError):
+        services.article_publish(
+            actor=editor, article=make(editor), expires_at=timezone.now() - dt.timedelta(days=1)
+        )
+
+
+def test_docx_upload_creates_a_draft_in_house_layout(editor) -> None:
+    data = docx_bytes(
+        title="PIN change", paragraphs=["Open the app."], hidden="<script>x()</script>"
+    )
+    article, _ = services.article_docx_upload(
+        actor=editor, fileobj=io.BytesIO(data), filename="pin_change.docx"
+    )
+    assert article.title == "pin change"
+    assert article.source_format == Article.SourceFormat.DOCX
+    assert "<h2>PIN change</h2>" in article.body_html and "<script" not in article.body_html
+
+
+def test_broken_docx_is_a_domain_error(editor) -> None:
+    with pytest.raises(DomainError):
+        services.article_docx_upload(
+            actor=editor, fileobj=io.BytesIO(b"not a zip"), filename="x.docx"
+        )
+
+
+def test_template_prefills_sections(editor) -> None:
+    template = services.template_save(
+        actor=editor, name="How-to", sections=["What to do", "Good to know"]
+    )
+    article = services.article_create(actor=editor, title="Order a card", template=template)
+    assert "## What to do" in article.body_source and "<h2>Good to know</h2>" in article.body_html
+
+
+def test_link_resolution_is_idempotent_audited_and_checks_access(
+    editor, agent, rm, south_customer
+) -> None:
+    article = services.article_publish(actor=editor, article=make(editor))
+    first = services.article_link_resolution(
+        actor=agent, article=article, text="I lost my card", source="case", source_id="17"
+    )
+    again = services.article_link_resolution(
+        actor=agent, article=article, text="I lost my card", source="case", source_id="17"
+    )
+    assert first.pk == again.pk and ArticleEvidence.objects.count() == 1
+    assert AuditEntry.objects.filter(object_type="knowledge.articleevidence").count() == 1
+    with pytest.raises(DomainError):
+        services.article_link_resolution(
+            actor=agent, article=article, text="x", source="mail", source_id="1"
+        )
+    from ckm.core.errors import NotFound
+
+    with pytest.raises(NotFound):  # rm of team North may not see a South customer
+        services.article_link_resolution(
+            actor=rm,
+            article=article,
+            text="x",
+            source="interaction",
+            source_id="9",
+            customer=south_customer,
+        )
+
+
+def test_draft_create_contract(editor) -> None:
+    article = services.article_draft_create(
+        actor=editor,
+        title="Fees abroad",
+        summary="What cards cost abroad",
+        body_markdown="## Fees\n\n1%",
+        tags=["fees", "Cards"],
+    )
+    assert article.status == Article.Status.DRAFT and article.tags == ["fees", "cards"]
+    system = services.article_draft_create(
+        actor=None, title="From a topic", summary="", body_markdown="x"
+    )
+    assert system.owner is None
+
+
+def test_feedback_one_vote_per_user_can_change(editor, agent) -> None:
+    article = services.article_publish(actor=editor, article=make(editor))
+    services.article_feedback_record(actor=agent, article=article, helpful=True)
+    services.article_feedback_record(actor=agent, article=article, helpful=True)
+    services.article_feedback_record(actor=agent, article=article, helpful=False)
+    article.refresh_from_db()
+    assert (article.helpful_yes, article.helpful_no) == (0, 1)
+    assert ArticleFeedback.objects.count() == 1
