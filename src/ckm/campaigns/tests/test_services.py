@@ -1,0 +1,251 @@
+"""Campaign services on a small synthetic bank: plan, contact rules, the NPV gate, launch,
+outcomes, conversion detection, results, the retraining loop and uplift."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ckm.analytics.models import ModelVersion
+from ckm.campaigns import selectors, services
+from ckm.campaigns.models import Campaign, CampaignMember
+from ckm.campaigns.services.demo import simulate_responses
+from ckm.core.errors import ConflictError, NotFound
+from ckm.customers.models import Consent, CustomerEvent, Holding, Label
+
+pytestmark = pytest.mark.django_db
+
+
+def make_campaign(bank: dict[str, Any], actor: Any, **overrides: Any) -> Campaign:
+    from ckm.analytics.models import Segment
+    from ckm.customers.models import Product
+
+    fields: dict[str, Any] = {
+        "name": "Fund calls",
+        "product": Product.objects.get(pk=bank["fund"]),
+        "channel": Campaign.Channel.RM_CALL,
+        "starts_on": dt.date(2026, 11, 1),
+        "ends_on": dt.date(2026, 12, 15),
+        "audience": Campaign.Audience.SEGMENT,
+        "segment": Segment.objects.get(pk=bank["segment"]),
+        "selection": Campaign.Selection.ALL,
+        "score_source": Campaign.ScoreSource.PROPENSITY,
+        "control_share": 0.3,
+        "cost_per_contact": 1.0,
+        "margin_per_month": 20.0,
+        "margin_months": 24,
+    }
+    fields.update(overrides)
+    campaign = services.campaign_save(actor=actor, **fields)
+    return services.campaign_plan(actor=actor, campaign_id=campaign.pk)
+
+
+def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_list(
+    bank, users
+) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    plan = campaign.plan
+    members = CampaignMember.objects.filter(campaign=campaign)
+    assert plan["funnel"]["with_consent"] < plan["funnel"]["audience"]
+    refused = Consent.objects.filter(purpose="marketing", channel="phone", granted=False)
+    assert not members.filter(customer_id__in=refused.values("customer_id")).exists()
+    holders = Holding.objects.filter(product_id=bank["fund"]).exclude(status="closed")
+    assert not members.filter(customer_id__in=holders.values("customer_id")).exists()
+    n_control = members.filter(group="control").count()
+    assert abs(n_control / members.count() - 0.3) < 0.05
+    for stratum in (1, 10):  # drawn within each decile, not from the bottom or top alone
+        in_stratum = members.filter(stratum=stratum)
+        assert 0.1 < in_stratum.filter(group="control").count() / in_stratum.count() < 0.5
+    targets = list(members.filter(group="target").values_list("score", flat=True))
+    assert campaign.expected_conversions == pytest.approx(sum(targets), rel=1e-6)
+    assert campaign.npv_low < campaign.expected_npv < campaign.npv_high
+    assert campaign.model_version_id == bank["version"]
+    assert members.filter(group="target").exclude(score_factors=[]).exists()
+
+
+def test_top_k_selects_the_highest_scores(bank, users) -> None:
+    campaign = make_campaign(
+        bank, users["marketer"], selection=Campaign.Selection.TOP_K, selection_value=40,
+        control_share=0.0,
+    )
+    members = CampaignMember.objects.filter(campaign=campaign)
+    assert members.count() == 40
+    everyone = make_campaign(bank, users["marketer"], control_share=0.0, name="All")
+    scores = sorted(
+        CampaignMember.objects.filter(campaign=everyone).values_list("score", flat=True),
+        reverse=True,
+    )
+    assert min(members.values_list("score", flat=True)) == pytest.approx(scores[39])
+
+
+def test_frequency_cap_leaves_out_customers_contacted_by_other_campaigns(bank, users) -> None:
+    first = make_campaign(bank, users["marketer"], channel=Campaign.Channel.EMAIL)
+    services.campaign_launch(actor=users["marketer"], campaign_id=first.pk)
+    second = make_campaign(
+        bank, users["marketer"], channel=Campaign.Channel.EMAIL, frequency_cap=1, name="Again"
+    )
+    contacted = CampaignMember.objects.filter(campaign=first, group="target")
+    again = CampaignMember.objects.filter(campaign=second)
+    assert second.plan["funnel"]["under_frequency_cap"] < second.plan["funnel"]["with_consent"]
+    assert not again.filter(customer_id__in=contacted.values("customer_id")).exists()
+
+
+def test_the_gate_stops_a_negative_npv_unless_a_manager_records_a_reason(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], cost_per_contact=500.0)
+    assert campaign.expected_npv < 0
+    with pytest.raises(services.GateError):
+        services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    with pytest.raises(PermissionDenied):
+        services.campaign_launch(
+            actor=users["marketer"], campaign_id=campaign.pk, override_reason="I want it"
+        )
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+    services.campaign_launch(
+        actor=users["manager"], campaign_id=campaign.pk, override_reason="Brand campaign"
+    )
+    campaign.refresh_from_db()
+    assert campaign.status == "launched"
+    assert campaign.override_by == users["manager"] and campaign.override_reason == "Brand campaign"
+
+
+def test_launch_assigns_members_to_their_relationship_manager_and_writes_the_timeline(
+    bank, users
+) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    targets = CampaignMember.objects.filter(campaign=campaign, group="target").select_related(
+        "customer"
+    )
+    assert all(m.assigned_to_id == m.customer.owner_id for m in targets)
+    assert not CampaignMember.objects.filter(
+        campaign=campaign, group="control", assigned_to__isnull=False
+    ).exists()
+    events = CustomerEvent.objects.filter(source="campaigns", kind="campaign_assigned")
+    assert events.count() == targets.count()
+    mine = selectors.my_members(user=users["rm"])
+    assert mine.count() == targets.filter(assigned_to=users["rm"]).count() > 0
+
+
+def test_an_outcome_goes_to_the_member_the_timeline_and_the_training_labels(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = selectors.my_members(user=users["rm"]).first()
+    services.member_outcome_record(actor=users["rm"], member_id=member.pk, outcome="converted")
+    member.refresh_from_db()
+    assert member.converted and member.responded and member.contacted_at is not None
+    label = Label.objects.get(external_id=f"campaign-{campaign.pk}-{member.customer_id}")
+    assert label.name == "took_inv" and label.value_number == 1.0
+    assert label.as_of.isoformat() == campaign.plan["as_of"]
+    assert CustomerEvent.objects.filter(
+        customer_id=member.customer_id, kind="campaign_outcome"
+    ).exists()
+    # another team's relationship manager cannot touch it
+    with pytest.raises(NotFound):
+        services.member_outcome_record(
+            actor=users["rm_south"], member_id=member.pk, outcome="declined"
+        )
+    control = CampaignMember.objects.filter(
+        campaign=campaign, group="control", customer__owner=users["rm"]
+    ).first()
+    with pytest.raises(ConflictError):  # the control group is not contacted
+        services.member_outcome_record(actor=users["rm"], member_id=control.pk, outcome="reached")
+
+
+def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    control = CampaignMember.objects.filter(campaign=campaign, group="control").first()
+    target = CampaignMember.objects.filter(campaign=campaign, group="target").first()
+    for n, member in enumerate((control, target)):
+        Holding.objects.create(
+            external_id=f"new-{n}", customer_id=member.customer_id, product_id=bank["fund"],
+            opened=dt.date(2026, 11, 20),
+        )
+    assert services.conversions_detect(campaign_id=campaign.pk) == 2
+    target.refresh_from_db()
+    control.refresh_from_db()
+    assert control.converted and target.converted
+    assert target.outcome == "converted" and target.source == "detected"
+    assert control.outcome == ""
+    assert services.conversions_detect(campaign_id=campaign.pk) == 0
+
+
+def test_results_show_lift_over_control_with_an_interval_and_realised_npv(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], control_share=0.4)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    simulate_responses(campaign=campaign, effect=0.6, start=dt.date(2026, 11, 1))
+    results = selectors.campaign_results(user=users["marketer"], campaign_id=campaign.pk)
+    assert results.target.n and results.control.n
+    assert results.lift.lift == pytest.approx(
+        results.target.conversion_rate - results.control.conversion_rate
+    )
+    assert results.lift.low < results.lift.lift < results.lift.high
+    assert results.lift.lift > 0 and results.realised_npv is not None
+    assert {b.name for b in results.by_rm} >= {"Test " + users["rm"].last_name}
+    assert results.outcomes
+
+
+def test_retraining_on_responses_makes_a_new_version_that_the_next_campaign_uses(
+    bank, users
+) -> None:
+    campaign = make_campaign(bank, users["marketer"], control_share=0.2)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    simulate_responses(campaign=campaign, effect=0.5, start=dt.date(2026, 11, 1))
+    services.campaign_close(actor=users["marketer"], campaign_id=campaign.pk)
+    labelled = CampaignMember.objects.filter(campaign=campaign, label_at__isnull=False).count()
+    assert labelled == Label.objects.filter(name="took_inv").count() > 60
+    version = services.model_retrain_from_responses(actor=users["marketer"], product_id=bank["fund"])
+    assert version.version == 2 and version.params["label"] == "took_inv"
+    assert version.status == ModelVersion.Status.ACTIVE
+    assert CampaignMember.objects.filter(learned_by=version).count() == labelled
+    generations = selectors.model_generations(user=users["marketer"], product_id=bank["fund"])
+    assert [g.version.version for g in generations] == [2, 1]
+    assert generations[0].learned == labelled and generations[0].latency_days is not None
+    assert generations[1].campaigns and generations[1].campaigns[0][0] == campaign
+    following = make_campaign(bank, users["marketer"], name="Next")
+    assert following.model_version == version
+
+
+def test_uplift_model_learns_from_a_randomised_campaign_and_targets_by_effect(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], control_share=0.5)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    simulate_responses(campaign=campaign, effect=0.6, start=dt.date(2026, 11, 1))
+    model = services.uplift_train(actor=users["marketer"], product_id=bank["fund"])
+    assert model.version == 1 and model.n_control > 0 and model.n_treated > 0
+    assert model.metrics["ate"] > 0
+    following = make_campaign(
+        bank, users["marketer"], score_source=Campaign.ScoreSource.UPLIFT,
+        selection=Campaign.Selection.TOP_PCT, selection_value=30, name="By uplift",
+    )
+    assert following.uplift_model == model and following.model_version is None
+    assert CampaignMember.objects.filter(campaign=following).exclude(score=None).exists()
+
+
+def test_a_retention_campaign_takes_its_audience_from_the_early_warning_list(bank, users) -> None:
+    from ckm.analytics.models import Alert
+
+    customers = list(
+        CampaignMember.objects.none().model.objects.none().values_list("id", flat=True)
+    )
+    assert customers == []
+    from ckm.customers.models import Customer
+
+    at_risk = list(Customer.objects.order_by("id")[:12])
+    for customer in at_risk:
+        Alert.objects.create(
+            customer=customer, reason="Savings balance down", raised_at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC)
+        )
+    campaign = make_campaign(
+        bank, users["manager"], objective=Campaign.Objective.RETENTION,
+        audience=Campaign.Audience.RETENTION, segment=None,
+        score_source=Campaign.ScoreSource.NONE, control_share=0.0,
+    )
+    ids = set(CampaignMember.objects.filter(campaign=campaign).values_list("customer_id", flat=True))
+    assert ids and ids <= {c.pk for c in at_risk}
