@@ -17,6 +17,7 @@ urlpatterns = [
     path("customers/", include("ckm.customers.urls")),
     path("interactions/", include("ckm.interactions.urls")),
     path("analytics/", include("ckm.analytics.urls")),
+    path("knowledge/", include("ckm.knowledge.urls")),
     path("campaigns/", include("ckm.campaigns.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
