@@ -1,0 +1,375 @@
+"""Topic discovery over short customer texts (case subjects and bodies, complaint narratives).
+
+The engine knows nothing of the database: it takes texts (or their embeddings) and returns topics,
+so the topic refresh task, the complaints benchmark and the tests run the same code.
+
+How it works:
+1. Embed every text with the local sentence model (ckm.knowledge.embeddings, in batches).
+2. Fit spherical k-means (k-means on unit vectors) on a sample of at most `sample_size` texts.
+   k is chosen from a small grid by the silhouette (cosine) on that sample, unless given.
+3. Assign every text to its nearest centroid (a dot product); texts far from every centroid, and
+   clusters smaller than `min_size`, go to an "other" bucket (topic id -1).
+4. Label each topic from class-based TF-IDF keywords (words frequent in the topic and rare in the
+   others, as in BERTopic's c-TF-IDF) and keep its most central texts as examples.
+New texts are later assigned with `topic_assign` against the stored centroids, without refitting.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+OTHER = -1
+"""The topic id of texts that fit no topic."""
+
+Progress = Callable[[int, int, str], None]
+
+# Words that say nothing about a topic in customer messages (masking, greetings, filler).
+_EXTRA_STOP_WORDS = {
+    "xx",
+    "xxxx",
+    "xxxxxxxx",
+    "hello",
+    "hi",
+    "dear",
+    "thanks",
+    "thank",
+    "regards",
+    "kind",
+    "best",
+    "sir",
+    "madam",
+    "please",
+    "help",
+    "just",
+    "like",
+    "know",
+    "got",
+    "get",
+    "did",
+    "does",
+    "told",
+    "said",
+    "asked",
+    "called",
+    "also",
+    "would",
+    "could",
+    "need",
+    "want",
+    "im",
+    "ive",
+    "dont",
+    "didnt",
+    "cant",
+    "doesnt",
+    "wasnt",
+    "ok",
+    "yes",
+    "time",
+    "times",
+    "day",
+    "days",
+    "today",
+    "yesterday",
+    "week",
+    "month",
+    "months",
+    "year",
+    "years",
+    "company",
+    "customer",
+    "bank",
+    "account",
+}
+_TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W\d_]+\b")
+
+
+@dataclass
+class Topic:
+    """One discovered topic."""
+
+    index: int
+    label: str
+    keywords: list[str]
+    size: int
+    centroid: np.ndarray
+    examples: list[int]  # indexes of the most central texts, most central first
+    cohesion: float  # mean cosine similarity of its texts to the centroid
+
+
+@dataclass
+class TopicResult:
+    """Discovered topics and the assignment of every text."""
+
+    topics: list[Topic]
+    labels: np.ndarray  # (n,) topic index per text, OTHER for the other bucket
+    similarity: np.ndarray  # (n,) cosine similarity to the assigned (or nearest) centroid
+    k: int
+    silhouette: float | None
+    params: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+    embeddings: np.ndarray | None = None
+
+    @property
+    def other_size(self) -> int:
+        return int((self.labels == OTHER).sum())
+
+    @property
+    def centroids(self) -> np.ndarray:
+        if not self.topics:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([t.centroid for t in self.topics]).astype(np.float32)
+
+
+def _no_progress(done: int, total: int, message: str) -> None:
+    pass
+
+
+def embed_texts(
+    texts: Sequence[str], *, batch_size: int = 256, max_chars: int = 1200, progress: Progress | None
+) -> np.ndarray:
+    """Unit vectors of the texts, embedded in batches so progress can be reported.
+
+    Texts are cut at `max_chars`: the model reads at most 256 word pieces anyway, and a long
+    narrative's opening says what it is about."""
+    from ckm.knowledge.embeddings import DIMENSIONS, embed
+
+    report = progress or _no_progress
+    total = len(texts)
+    out = np.zeros((total, DIMENSIONS), dtype=np.float32)
+    for start in range(0, total, batch_size):
+        chunk = [(t or "")[:max_chars] for t in texts[start : start + batch_size]]
+        out[start : start + len(chunk)] = embed(chunk, batch_size=64)
+        report(min(start + batch_size, total), total, "Reading the texts")
+    return out
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return (x / norms).astype(np.float32)
+
+
+def _kmeans(x: np.ndarray, k: int, random_state: int) -> np.ndarray:
+    """Unit-length centroids of k-means on unit vectors (spherical k-means, approximately)."""
+    from sklearn.cluster import KMeans
+
+    model = KMeans(n_clusters=k, n_init=3, random_state=random_state, max_iter=200)
+    model.fit(x)
+    return _normalise(model.cluster_centers_)
+
+
+def _candidate_ks(n: int, min_size: int) -> list[int]:
+    upper = max(2, min(60, n // max(min_size, 1)))
+    grid = [6, 8, 10, 12, 15, 18, 22, 26, 30, 36, 42, 50, 60]
+    ks = [k for k in grid if k <= upper]
+    return ks or [max(2, min(upper, n - 1))]
+
+
+def choose_k(
+    x: np.ndarray,
+    *,
+    min_size: int,
+    random_state: int = 42,
+    progress: Progress | None = None,
+) -> tuple[int, float, dict[int, float]]:
+    """The number of topics with the best cosine silhouette on the (sampled) vectors."""
+    from sklearn.metrics import silhouette_score
+
+    report = progress or _no_progress
+    ks = _candidate_ks(len(x), min_size)
+    scores: dict[int, float] = {}
+    rng = np.random.default_rng(random_state)
+    probe = x if len(x) <= 2500 else x[rng.choice(len(x), 2500, replace=False)]
+    for i, k in enumerate(ks):
+        centroids = _kmeans(x, k, random_state)
+        labels = np.argmax(probe @ centroids.T, axis=1)
+        if len(set(labels.tolist())) < 2:
+            continue
+        scores[k] = float(silhouette_score(probe, labels, metric="cosine"))
+        report(i + 1, len(ks), f"Trying {k} topics")
+    if not scores:
+        return ks[0], float("nan"), scores
+    best = max(scores, key=lambda k: scores[k])
+    return best, scores[best], scores
+
+
+def topic_assign(
+    vectors: np.ndarray, centroids: np.ndarray, *, min_similarity: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest topic of each vector and its cosine similarity; OTHER when below the bar."""
+    if len(vectors) == 0 or len(centroids) == 0:
+        n = len(vectors)
+        return np.full(n, OTHER, dtype=np.int64), np.zeros(n, dtype=np.float32)
+    sims = vectors @ centroids.T
+    nearest = np.argmax(sims, axis=1)
+    best = sims[np.arange(len(vectors)), nearest].astype(np.float32)
+    labels = np.where(best >= min_similarity, nearest, OTHER).astype(np.int64)
+    return labels, best
+
+
+def topic_keywords(
+    texts: Sequence[str], labels: np.ndarray, *, n_topics: int, top: int = 8
+) -> list[list[str]]:
+    """Class-based TF-IDF keywords per topic: words (and pairs) frequent in it, rare elsewhere."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
+    docs = [" ".join(texts[i] for i in np.flatnonzero(labels == t)) for t in range(n_topics)]
+    if not any(docs):
+        return [[] for _ in range(n_topics)]
+    stop = sorted(ENGLISH_STOP_WORDS | _EXTRA_STOP_WORDS)
+    vectorizer = CountVectorizer(
+        stop_words=stop,
+        token_pattern=_TOKEN.pattern,
+        ngram_range=(1, 2),
+        min_df=1,
+        max_features=40000,
+        lowercase=True,
+    )
+    try:
+        counts = vectorizer.fit_transform(docs).astype(np.float64)
+    except ValueError:  # only stop words
+        return [[] for _ in range(n_topics)]
+    words = vectorizer.get_feature_names_out()
+    tf = counts.multiply(1.0 / np.maximum(counts.sum(axis=1), 1.0)).tocsr()
+    frequency = np.asarray(counts.sum(axis=0)).ravel()
+    average = counts.sum() / max(n_topics, 1)
+    idf = np.log(1.0 + average / np.maximum(frequency, 1.0))
+    weights = tf.multiply(idf).tocsr()
+    result: list[list[str]] = []
+    for t in range(n_topics):
+        row = weights.getrow(t).toarray().ravel()
+        order = np.argsort(-row)
+        chosen: list[str] = []
+        for j in order:
+            if row[j] <= 0 or len(chosen) >= top:
+                break
+            word = str(words[j])
+            # a pair repeats its words: keep "late fee" and drop "late" and "fee" after it
+            if any(word in kept.split() or kept in word.split() for kept in chosen):
+                continue
+            chosen.append(word)
+        result.append(chosen)
+    return result
+
+
+def topic_label(keywords: Sequence[str], *, words: int = 3) -> str:
+    """A short readable label from the keywords ("late fee · refund · statement")."""
+    if not keywords:
+        return "Unlabelled topic"
+    return " · ".join(keywords[:words])
+
+
+def discover_topics(
+    texts: Sequence[str],
+    *,
+    min_size: int = 10,
+    random_state: int = 42,
+    k: int | None = None,
+    sample_size: int = 6000,
+    other_quantile: float = 0.03,
+    n_examples: int = 5,
+    embeddings: np.ndarray | None = None,
+    progress: Progress | None = None,
+) -> TopicResult:
+    """Topics of the texts: k-means on a sample of their embeddings, every text assigned to the
+    nearest topic, outliers and tiny clusters in the "other" bucket, labels from keywords.
+
+    `embeddings` (unit vectors, one per text) skips the embedding step; `k` skips the search for
+    the number of topics. `other_quantile` is the share of the sample's least typical texts that
+    marks the similarity below which a text counts as "other"."""
+    report = progress or _no_progress
+    n = len(texts)
+    seconds: dict[str, float] = {}
+    params: dict[str, Any] = {
+        "min_size": min_size,
+        "random_state": random_state,
+        "sample_size": sample_size,
+        "other_quantile": other_quantile,
+        "method": "kmeans-cosine",
+    }
+    if n == 0:
+        return TopicResult([], np.zeros(0, dtype=np.int64), np.zeros(0), 0, None, params)
+    started = time.perf_counter()
+    if embeddings is None:
+        vectors = embed_texts(texts, progress=report)
+    else:
+        vectors = _normalise(np.asarray(embeddings, dtype=np.float32))
+    seconds["embed"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    rng = np.random.default_rng(random_state)
+    sample = np.arange(n) if n <= sample_size else np.sort(rng.choice(n, sample_size, False))
+    x = vectors[sample]
+    silhouette: float | None = None
+    if n < max(2 * min_size, 4):
+        chosen_k = 1
+    elif k is None:
+        chosen_k, silhouette, scores = choose_k(
+            x, min_size=min_size, random_state=random_state, progress=report
+        )
+        params["silhouettes"] = {str(key): round(val, 4) for key, val in scores.items()}
+    else:
+        chosen_k = max(1, min(k, len(x)))
+    centroids = (
+        _normalise(x.mean(axis=0, keepdims=True))
+        if chosen_k == 1
+        else _kmeans(x, chosen_k, random_state)
+    )
+    seconds["cluster"] = time.perf_counter() - started
+    report(0, 1, "Assigning the texts")
+
+    started = time.perf_counter()
+    raw, sims = topic_assign(vectors, centroids, min_similarity=-1.0)
+    sample_sims = sims[sample]
+    bar = float(np.quantile(sample_sims, other_quantile)) if other_quantile > 0 else -1.0
+    params["min_similarity"] = round(bar, 4)
+    sizes = np.bincount(raw[raw >= 0], minlength=len(centroids))
+    keep = np.flatnonzero(sizes >= min_size)
+    if len(keep) < len(centroids):
+        # tiny clusters: their texts go to the next nearest kept topic if close enough
+        centroids = centroids[keep]
+        raw, sims = topic_assign(vectors, centroids, min_similarity=-1.0)
+    labels = np.where(sims >= bar, raw, OTHER).astype(np.int64)
+    keywords = topic_keywords(texts, labels, n_topics=len(centroids))
+    topics: list[Topic] = []
+    for t in range(len(centroids)):
+        members = np.flatnonzero(labels == t)
+        if len(members) == 0:
+            continue
+        # the centroid of the members actually assigned (not only of the sample)
+        centroid = _normalise(vectors[members].mean(axis=0, keepdims=True))[0]
+        member_sims = vectors[members] @ centroid
+        central = members[np.argsort(-member_sims)[:n_examples]]
+        topics.append(
+            Topic(
+                index=len(topics),
+                label=topic_label(keywords[t]),
+                keywords=keywords[t],
+                size=len(members),
+                centroid=centroid,
+                examples=[int(i) for i in central],
+                cohesion=float(member_sims.mean()),
+            )
+        )
+    # renumber: topics without members were dropped
+    mapping = {old: new for new, old in enumerate(sorted({int(v) for v in labels if v >= 0}))}
+    labels = np.array([mapping.get(int(v), OTHER) for v in labels], dtype=np.int64)
+    seconds["assign"] = time.perf_counter() - started
+    report(1, 1, f"{len(topics)} topics")
+    return TopicResult(
+        topics=topics,
+        labels=labels,
+        similarity=sims,
+        k=chosen_k,
+        silhouette=silhouette,
+        params=params,
+        seconds=seconds,
+        embeddings=vectors,
+    )
