@@ -315,7 +315,7 @@ class OverviewRow:
     article: Article
     staleness_days: int | None
     overdue: bool
-    helpful_rate: float | None
+    helpful_rate: int | None
 
 
 def editors_overview(*, user: Any, filters: ArticleFilters | None = None) -> list[OverviewRow]:
@@ -334,7 +334,7 @@ def editors_overview(*, user: Any, filters: ArticleFilters | None = None) -> lis
                 article=article,
                 staleness_days=stale,
                 overdue=bool(article.review_at and article.review_at < today),
-                helpful_rate=(article.helpful_yes / votes) if votes else None,
+                helpful_rate=round(100 * article.helpful_yes / votes) if votes else None,
             )
         )
     return rows

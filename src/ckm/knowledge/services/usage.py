@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.utils import timezone
 
 from ckm.core.audit import audit_record
 from ckm.core.permissions import require_perm
@@ -35,6 +37,23 @@ def search_query_record(
     normalised = normalise_query(query)
     if not normalised:
         return None
+    if getattr(user, "is_authenticated", False):
+        # search as you type: a query that extends the user's previous one within a minute
+        # replaces it, so the log (and the knowledge gaps) hold what people meant to ask
+        previous = (
+            SearchQuery.objects.filter(
+                user=user, where=where, created_at__gte=timezone.now() - dt.timedelta(minutes=1)
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if previous is not None and (
+            normalised.startswith(previous.normalised) or previous.normalised.startswith(normalised)
+        ):
+            previous.query, previous.normalised = query.strip()[:300], normalised
+            previous.results, previous.top_score = results, float(top_score)
+            previous.save(update_fields=["query", "normalised", "results", "top_score"])
+            return previous
     return SearchQuery.objects.create(
         query=query.strip()[:300],
         normalised=normalised,

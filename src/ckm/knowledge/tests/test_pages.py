@@ -1,0 +1,149 @@
+"""The knowledge pages: permissions, search, article page, editor pages, overview."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ckm.knowledge import services
+from ckm.knowledge.models import Article, ArticleFeedback, SearchQuery
+from ckm.knowledge.tests.docx import docx_bytes
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(editor):
+    article = services.article_create(
+        actor=editor,
+        title="Lost or stolen card",
+        body_source="Block the card **at once**.",
+        category="Cards / Lost",
+        audience="public",
+    )
+    return services.article_publish(actor=editor, article=article)
+
+
+def test_pages_need_login_and_permission(client, login, make_user, published) -> None:
+    response = client.get("/knowledge/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+    agent = make_user("agent", username="a1")
+    login(agent)
+    assert client.get("/knowledge/overview/").status_code == 403
+    assert client.get("/knowledge/new/").status_code == 403
+    assert client.post(f"/knowledge/a/{published.slug}/archive/").status_code == 403
+
+
+def test_agent_searches_and_opens_an_article_with_breadcrumbs(login, agent, published) -> None:
+    client = login(agent)
+    response = client.get("/knowledge/", {"q": "blocking card"})
+    assert response.status_code == 200
+    assert "Lost or stolen card" in response.content.decode()
+    search = SearchQuery.objects.get()
+    assert search.results == 1 and search.user == agent
+    page = client.get(f"/knowledge/a/{published.slug}/?s={search.pk}").content.decode()
+    assert '<nav class="small muted" aria-label="Breadcrumb">' in page and ">Cards</a>" in page
+    assert "<strong>at once</strong>" in page
+    published.refresh_from_db()
+    assert published.views == 1
+    search.refresh_from_db()
+    assert search.clicked_article == published
+
+
+def test_htmx_search_returns_the_results_fragment(login, agent, published) -> None:
+    response = login(agent).get("/knowledge/", {"q": "card"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "<html" not in body and "Lost or stolen card" in body
+
+
+def test_agent_votes_helpful_with_htmx(login, agent, published) -> None:
+    response = login(agent).post(
+        f"/knowledge/a/{published.slug}/feedback/", {"helpful": "yes"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Thank you" in response.content.decode()
+    assert ArticleFeedback.objects.get().helpful is True
+
+
+def test_agents_cannot_open_drafts(login, agent, editor) -> None:
+    draft = services.article_create(actor=editor, title="Secret draft")
+    assert login(agent).get(f"/knowledge/a/{draft.slug}/").status_code == 404
+
+
+def test_editor_writes_previews_publishes_and_restores(login, editor) -> None:
+    client = login(editor)
+    preview = client.post(
+        "/knowledge/preview/", {"body_source": "# Hi\n<script>x</script>", "source_format": "md"}
+    )
+    assert "<h2>Hi</h2>" in preview.content.decode() and "<script" not in preview.content.decode()
+    response = client.post(
+        "/knowledge/new/",
+        {
+            "title": "Card fees abroad",
+            "summary": "",
+            "category": "Cards / Fees",
+            "audience": "public",
+            "tags": "fees, abroad",
+            "source_format": "md",
+            "body_source": "One percent per payment.",
+        },
+    )
+    article = Article.objects.get(title="Card fees abroad")
+    assert response.status_code == 302 and response["Location"] == f"/knowledge/a/{article.slug}/"
+    client.post(
+        f"/knowledge/a/{article.slug}/edit/",
+        {
+            "title": "Card fees abroad",
+            "audience": "public",
+            "source_format": "md",
+            "body_source": "Two percent per payment.",
+            "note": "new fee",
+            "tags": "fees, abroad",
+        },
+    )
+    client.post(f"/knowledge/a/{article.slug}/publish/", {})
+    article.refresh_from_db()
+    assert article.status == "published" and article.tags == ["fees", "abroad"]
+    versions = client.get(f"/knowledge/a/{article.slug}/versions/").content.decode()
+    assert "One percent" in versions and "Two percent" in versions
+    client.post(f"/knowledge/a/{article.slug}/versions/1/restore/")
+    article.refresh_from_db()
+    assert article.body_source == "One percent per payment." and article.version_number == 4
+
+
+def test_editor_uploads_a_docx(login, editor) -> None:
+    data = docx_bytes(
+        title="Changing your PIN",
+        paragraphs=["At any cash machine."],
+        hidden="<script>alert(1)</script>",
+    )
+    response = login(editor).post(
+        "/knowledge/upload/",
+        {
+            "file": SimpleUploadedFile("pin.docx", data),
+            "title": "Changing your PIN",
+            "audience": "public",
+            "category": "Cards",
+        },
+    )
+    article = Article.objects.get(title="Changing your PIN")
+    assert response.status_code == 302
+    assert article.source_format == "docx" and "<script" not in article.body_html
+
+
+def test_upload_refuses_other_files(login, editor) -> None:
+    response = login(editor).post(
+        "/knowledge/upload/", {"file": SimpleUploadedFile("x.pdf", b"%PDF"), "audience": "public"}
+    )
+    assert response.status_code == 200 and "Word document" in response.content.decode()
+
+
+def test_overview_lists_articles_and_gaps(login, editor, agent, published, client) -> None:
+    for _ in range(3):
+        services.search_query_record(user=None, query="crypto wallet", results=0)
+    services.search_query_record(
+        user=None, query="how to close my account", where="message", results=0
+    )
+    page = login(editor).get("/knowledge/overview/").content.decode()
+    assert "Lost or stolen card" in page
+    assert "crypto wallet" in page and "how to close my account" in page
+    assert "<svg" in page

@@ -1,0 +1,411 @@
+"""The knowledge pages: search for agents, the article page with breadcrumbs and "did this help?",
+the editor's pages (write with live preview, upload a Word document, versions, diff, restore,
+workflow) and the editors' overview with knowledge gaps. Thin: forms validate, services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
+
+from ckm.core.charts import line_chart
+from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
+from ckm.customers.models import Product
+from ckm.knowledge import content, selectors, services
+from ckm.knowledge.forms import ArticleForm, FeedbackForm, PublishForm, UploadForm
+from ckm.knowledge.models import Article, ArticleTemplate, Category, SearchQuery
+from ckm.knowledge.services.articles import render_body
+
+
+def _error_text(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "error_dict"):
+            return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+        return " ".join(exc.messages)
+    if isinstance(exc, DomainError):
+        return exc.message
+    return str(exc) or "Your role may not do this."
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+# --- search and reading -----------------------------------------------------------------------
+
+
+@permission_required("knowledge.view_article", raise_exception=True)
+def search(request: AuthedRequest) -> HttpResponse:
+    """The agents' search: as you type, with filters and the category tree."""
+    q = request.GET.get("q", "").strip()
+    audience = request.GET.get("audience", "")
+    audience = audience if audience in Article.Audience.values else ""
+    category_id, product_id = _int(request.GET.get("category")), _int(request.GET.get("product"))
+    result = None
+    search_id = None
+    if q:
+        result = selectors.article_search(
+            user=request.user,
+            query=q,
+            audience=audience or None,
+            category_id=category_id,
+            product_id=product_id,
+        )
+        logged = services.search_query_record(
+            user=request.user,
+            query=q,
+            where=SearchQuery.Where.AGENT,
+            results=len(result.hits),
+            top_score=result.top_score,
+        )
+        search_id = logged.pk if logged else None
+    context = {
+        "q": q,
+        "result": result,
+        "search_id": search_id,
+        "audience": audience,
+        "category_id": category_id,
+        "product_id": product_id,
+        "audiences": Article.Audience.choices,
+    }
+    if request.htmx:
+        return render(request, "knowledge/_results.html", context)
+    latest = (
+        selectors.article_queryset(user=request.user)
+        .filter(selectors.live_q())
+        .select_related("category")
+        .order_by("-published_at")[:8]
+    )
+    context.update(
+        {
+            "tree": selectors.category_tree(user=request.user),
+            "products": Product.objects.filter(is_active=True).only("id", "name"),
+            "latest": latest,
+            "suggestion_model": selectors.suggestion_model_active(),
+        }
+    )
+    return render(request, "knowledge/search.html", context)
+
+
+@permission_required("knowledge.view_article", raise_exception=True)
+def article_detail(request: AuthedRequest, slug: str) -> HttpResponse:
+    """The article at its stable URL, with breadcrumbs, votes and (for editors) the workflow."""
+    article = selectors.article_get(user=request.user, slug=slug)
+    live = selectors.is_live(article)
+    if live:
+        services.article_view_record(article=article)
+        search_id = _int(request.GET.get("s"))
+        if search_id:
+            services.search_click_record(search_id=search_id, article=article, user=request.user)
+    vote = None
+    if request.user.is_authenticated:
+        vote = article.feedback.filter(user=request.user).first()
+    return render(
+        request,
+        "knowledge/article.html",
+        {
+            "article": article,
+            "live": live,
+            "crumbs": article.category.ancestors() if article.category else [],
+            "products": article.products.all(),
+            "vote": vote,
+            "versions": selectors.article_versions(user=request.user, article=article)[:8],
+            "publish_form": PublishForm(),
+            "can_edit": selectors.can_edit(request.user),
+        },
+    )
+
+
+@require_POST
+@permission_required("knowledge.give_feedback", raise_exception=True)
+def article_feedback(request: AuthedRequest, slug: str) -> HttpResponse:
+    """An htmx "did this help?" vote; answers with the updated box."""
+    article = selectors.article_get(user=request.user, slug=slug)
+    form = FeedbackForm(request.POST)
+    error = ""
+    vote = None
+    if form.is_valid():
+        vote = services.article_feedback_record(
+            actor=request.user,
+            article=article,
+            helpful=form.cleaned_data["helpful"],
+            comment=form.cleaned_data["comment"],
+        )
+        article.refresh_from_db()
+    else:
+        error = "Choose yes or no."
+    if not request.htmx:
+        return redirect(article.get_absolute_url())
+    return render(
+        request, "knowledge/_feedback.html", {"article": article, "vote": vote, "error": error}
+    )
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _editor_context(form: Any, article: Article | None = None) -> dict[str, Any]:
+    return {
+        "form": form,
+        "article": article,
+        "category_paths": Category.objects.values_list("path", flat=True),
+        "templates": ArticleTemplate.objects.all(),
+    }
+
+
+@permission_required("knowledge.add_article", raise_exception=True)
+def article_new(request: AuthedRequest) -> HttpResponse:
+    """Write a new article in Markdown (from a template, with live preview)."""
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            try:
+                article = services.article_create(
+                    actor=request.user,
+                    template=form.cleaned_data["template"],
+                    note=form.cleaned_data["note"] or "Created",
+                    **form.service_fields(),
+                )
+            except (DomainError, ValidationError, PermissionDenied) as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, "Draft saved as version 1.")
+                return redirect(article.get_absolute_url())
+    else:
+        template = ArticleTemplate.objects.filter(pk=_int(request.GET.get("template"))).first()
+        form = ArticleForm(
+            initial={
+                "audience": Article.Audience.INTERNAL,
+                "source_format": Article.SourceFormat.MARKDOWN,
+                "template": template,
+                "title": request.GET.get("title", "")[:200],
+                "body_source": content.template_markdown(template.sections) if template else "",
+            }
+        )
+    return render(request, "knowledge/edit.html", _editor_context(form))
+
+
+@permission_required("knowledge.change_article", raise_exception=True)
+def article_edit(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Change an article; saving makes a new version."""
+    article = selectors.article_get(user=request.user, slug=slug)
+    if request.method == "POST":
+        form = ArticleForm(request.POST)
+        if form.is_valid():
+            try:
+                article = services.article_update(
+                    actor=request.user,
+                    article=article,
+                    note=form.cleaned_data["note"] or "Edited",
+                    **form.service_fields(),
+                )
+            except (DomainError, ValidationError, PermissionDenied) as exc:
+                messages.error(request, _error_text(exc))
+            else:
+                messages.success(request, f"Saved as version {article.version_number}.")
+                return redirect(article.get_absolute_url())
+    else:
+        form = ArticleForm(
+            initial={
+                "title": article.title,
+                "summary": article.summary,
+                "category": article.category.path if article.category else "",
+                "audience": article.audience,
+                "products": list(article.products.all()),
+                "tags": ", ".join(article.tags),
+                "review_at": article.review_at,
+                "source_format": article.source_format,
+                "body_source": article.body_source,
+            }
+        )
+    return render(request, "knowledge/edit.html", _editor_context(form, article))
+
+
+@require_POST
+@permission_required("knowledge.add_article", raise_exception=True)
+def article_preview(request: AuthedRequest) -> HttpResponse:
+    """Live preview (htmx): the body as it will be published, sanitised."""
+    source = request.POST.get("body_source", "")[:200_000]
+    source_format = request.POST.get("source_format", Article.SourceFormat.MARKDOWN)
+    html = render_body(source, source_format)
+    return render(request, "knowledge/_preview.html", {"html": html})
+
+
+@permission_required("knowledge.add_article", raise_exception=True)
+def article_upload(request: AuthedRequest) -> HttpResponse:
+    """Upload a Word document: converted to the house layout as a new draft (or a new version)."""
+    target = None
+    if request.GET.get("article") or request.POST.get("article"):
+        target = selectors.article_get(
+            user=request.user, slug=request.GET.get("article") or request.POST.get("article", "")
+        )
+    if request.method == "POST":
+        form = UploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            extra: dict[str, Any] = {}
+            if target is None:
+                extra = {"category": data["category"] or None, "audience": data["audience"]}
+            try:
+                article, warnings = services.article_docx_upload(
+                    actor=request.user,
+                    fileobj=data["file"],
+                    filename=data["file"].name,
+                    article=target,
+                    title=data["title"],
+                    **extra,
+                )
+            except (DomainError, ValidationError, PermissionDenied) as exc:
+                form.add_error("file", _error_text(exc))
+            else:
+                messages.success(
+                    request,
+                    f"Converted {data['file'].name} to the house layout (version "
+                    f"{article.version_number}).",
+                )
+                for warning in warnings[:3]:
+                    messages.warning(request, f"Word conversion: {warning}")
+                return redirect(article.get_absolute_url())
+    else:
+        form = UploadForm(initial={"audience": Article.Audience.INTERNAL})
+    context = _editor_context(form, target)
+    return render(request, "knowledge/upload.html", context)
+
+
+WORKFLOW = {
+    "submit": services.article_submit,
+    "archive": services.article_archive,
+    "reopen": services.article_reopen,
+    "reviewed": services.article_reviewed,
+}
+
+
+@require_POST
+@permission_required("knowledge.change_article", raise_exception=True)
+def article_workflow(request: AuthedRequest, slug: str, action: str) -> HttpResponse:
+    """A workflow step: submit, publish (now or scheduled), reject, archive, reopen, reviewed."""
+    article = selectors.article_get(user=request.user, slug=slug)
+    try:
+        if action == "publish":
+            form = PublishForm(request.POST)
+            if not form.is_valid():
+                raise DomainError("Check the publishing date and time.")
+            article = services.article_publish(
+                actor=request.user,
+                article=article,
+                at=form.cleaned_data["at"],
+                expires_at=form.cleaned_data["expires_at"],
+            )
+            if article.status == Article.Status.PUBLISHED:
+                messages.success(request, "Published.")
+            else:
+                messages.success(
+                    request, f"Approved; publishes at {article.publish_at:%Y-%m-%d %H:%M}."
+                )
+        elif action == "reject":
+            article = services.article_reject(
+                actor=request.user, article=article, reason=request.POST.get("reason", "")[:150]
+            )
+            messages.success(request, "Sent back to the author as a draft.")
+        elif action in WORKFLOW:
+            article = WORKFLOW[action](actor=request.user, article=article)
+            messages.success(request, f"{article.title}: {article.get_status_display().lower()}.")
+        else:
+            raise DomainError("Unknown step.")
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    return redirect(article.get_absolute_url())
+
+
+@permission_required("knowledge.change_article", raise_exception=True)
+def article_versions(request: AuthedRequest, slug: str) -> HttpResponse:
+    """Every version; the diff between two; restore one."""
+    article = selectors.article_get(user=request.user, slug=slug)
+    versions = list(selectors.article_versions(user=request.user, article=article))
+    diff = None
+    newest = versions[0].number if versions else 1
+    old, new = _int(request.GET.get("old")), _int(request.GET.get("new"))
+    if old and new:
+        diff = selectors.version_diff(user=request.user, article=article, old=old, new=new)
+    elif len(versions) > 1:
+        diff = selectors.version_diff(
+            user=request.user, article=article, old=versions[1].number, new=newest
+        )
+    return render(
+        request,
+        "knowledge/versions.html",
+        {"article": article, "versions": versions, "diff": diff},
+    )
+
+
+@require_POST
+@permission_required("knowledge.change_article", raise_exception=True)
+def article_restore(request: AuthedRequest, slug: str, number: int) -> HttpResponse:
+    article = selectors.article_get(user=request.user, slug=slug)
+    try:
+        article = services.article_restore(actor=request.user, article=article, number=number)
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Version {number} restored as version {article.version_number}.")
+    return redirect("knowledge:versions", slug=article.slug)
+
+
+# --- the editors' overview --------------------------------------------------------------------
+
+
+@permission_required("knowledge.change_article", raise_exception=True)
+def overview(request: AuthedRequest) -> HttpResponse:
+    """Every article with status, owner, review, use and votes; the knowledge gaps; a chart."""
+    filters = selectors.ArticleFilters(
+        status=request.GET.get("status", ""),
+        audience=request.GET.get("audience", ""),
+        q=request.GET.get("q", "").strip(),
+    )
+    rows = selectors.editors_overview(user=request.user, filters=filters)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    gaps = selectors.knowledge_gaps(user=request.user)
+    stats = selectors.search_stats(user=request.user)
+    chart = None
+    if stats:
+        frame = pd.DataFrame(stats)
+        frame = frame.melt(
+            id_vars=["week"],
+            value_vars=["searches", "unanswered", "clicked"],
+            var_name="what",
+            value_name="count",
+        )
+        chart = line_chart(
+            frame, x="week", y="count", color="what", title="Searches per week", height=180
+        )
+    counts = {s: 0 for s in Article.Status.values}
+    for row in rows:
+        counts[row.article.status] += 1
+    return render(
+        request,
+        "knowledge/overview.html",
+        {
+            "page": page,
+            "filters": filters,
+            "gaps": gaps,
+            "chart": chart,
+            "counts": counts,
+            "statuses": Article.Status.choices,
+            "templates": ArticleTemplate.objects.all(),
+            "suggestion_model": selectors.suggestion_model_active(),
+            "gap_hint": format_html(
+                "A search counts as unanswered when nothing matched or the best match was weak "
+                "(similarity below {}).",
+                f"{selectors.engine.GOOD_ANSWER:.2f}",
+            ),
+        },
+    )
