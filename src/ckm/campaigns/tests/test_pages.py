@@ -1,0 +1,189 @@
+"""Campaign pages and API: permissions, the builder's live NPV, the gate, one-click outcomes,
+results, export, responses upload, the loop page; and the demo seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from ckm.analytics.models import ModelVersion
+from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
+from ckm.campaigns.tests.test_services import make_campaign
+from ckm.campaigns import services
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def builder_data(bank: dict[str, Any], **overrides: Any) -> dict[str, Any]:
+    data = {
+        "name": "Fund for savers",
+        "objective": "cross_sell",
+        "description": "",
+        "product": bank["fund"],
+        "channel": "rm_call",
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-12-15",
+        "audience": "segment",
+        "segment": bank["segment"],
+        "rule": "",
+        "selection": "top_pct",
+        "selection_value": "50",
+        "score_source": "propensity",
+        "control_share": "0.2",
+        "stratify": "on",
+        "consent_purpose": "marketing",
+        "check_consent": "on",
+        "frequency_cap": "2",
+        "frequency_days": "30",
+        "pool": "",
+        "cost_per_contact": "2",
+        "fixed_costs": "100",
+        "margin_per_month": "15",
+        "margin_months": "24",
+        "discount_rate": "0.08",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_pages_need_the_campaign_permissions(bank, users) -> None:
+    from ckm.core.models import Role
+    from ckm.core.tests.factories import UserFactory
+
+    agent = UserFactory(role=Role.AGENT, username="agent_x")
+    assert client_for(agent).get("/campaigns/").status_code == 403
+    assert client_for(users["rm"]).get("/campaigns/new/").status_code == 403
+    assert client_for(users["rm"]).get("/campaigns/my-lists/").status_code == 200
+    assert Client().get("/campaigns/").status_code == 302
+    assert Client().get("/api/campaigns").status_code == 401
+
+
+def test_the_builder_shows_the_live_npv_and_saves_a_planned_campaign(bank, users) -> None:
+    client = client_for(users["marketer"])
+    assert client.get("/campaigns/new/").status_code == 200
+    preview = client.post("/campaigns/preview/", builder_data(bank))
+    assert "Expected NPV" in preview.content.decode() and "to contact" in preview.content.decode()
+    bad = client.post("/campaigns/preview/", builder_data(bank, control_share="0.9"))
+    assert "message-error" in bad.content.decode()
+    response = client.post("/campaigns/new/", builder_data(bank))
+    campaign = Campaign.objects.get(name="Fund for savers")
+    assert response.status_code == 302 and response.url == f"/campaigns/{campaign.pk}/"
+    assert campaign.planned_at is not None and campaign.members.exists()
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Expected NPV" in page and str(campaign.model_version) in page
+
+
+def test_launching_a_negative_campaign_is_refused_on_the_page(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], cost_per_contact=400.0)
+    client = client_for(users["marketer"])
+    page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "launches only with a manager" in page
+    response = client.post(f"/campaigns/{campaign.pk}/launch/", {}, follow=True)
+    assert "cannot launch without" in response.content.decode()
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+
+
+def test_one_click_outcome_on_my_list_and_results_on_the_detail_page(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    rm = client_for(users["rm"])
+    page = rm.get("/campaigns/my-lists/").content.decode()
+    member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
+    assert f"member-{member.pk}" in page and campaign.name in page
+    response = rm.post(
+        f"/campaigns/members/{member.pk}/outcome/", {"outcome": "interested"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200 and "Interested" in response.content.decode()
+    member.refresh_from_db()
+    assert member.outcome == "interested" and member.outcome_by == users["rm"]
+    detail = client_for(users["marketer"]).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Results: target vs control" in detail and "<svg" in detail
+
+
+def test_export_and_responses_upload(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], channel=Campaign.Channel.EMAIL)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    client = client_for(users["marketer"])
+    response = client.get(f"/campaigns/{campaign.pk}/export/")
+    rows = b"".join(response.streaming_content).decode().splitlines()
+    targets = CampaignMember.objects.filter(campaign=campaign, group="target")
+    assert rows[0].startswith("customer_id,name,email") and len(rows) == targets.count() + 1
+    first = targets.select_related("customer").first()
+    upload = SimpleUploadedFile(
+        "responses.csv",
+        f"customer_id,outcome\n{first.customer.external_id},converted\nNOPE,declined\n".encode(),
+    )
+    response = client.post(f"/campaigns/{campaign.pk}/responses/", {"file": upload}, follow=True)
+    first.refresh_from_db()
+    assert first.converted and first.source == "import"
+    assert "line 3" in response.content.decode()
+
+
+def test_api_creates_launches_through_the_gate_and_records_outcomes(bank, users) -> None:
+    client = client_for(users["marketer"])
+    payload = {
+        "name": "API campaign",
+        "product_id": bank["fund"],
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-12-01",
+        "segment_id": bank["segment"],
+        "cost_per_contact": 900,
+    }
+    created = client.post("/api/campaigns", payload, content_type="application/json")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["expected_npv"] < 0 and body["plan"]["n_target"] > 0
+    refused = client.post(
+        f"/api/campaigns/{body['id']}/launch", {}, content_type="application/json"
+    )
+    assert refused.status_code == 409
+    bad = client.post("/api/campaigns", {**payload, "control_share": 2}, content_type="application/json")
+    assert bad.status_code == 422
+    cheap = client.post(
+        "/api/campaigns", {**payload, "cost_per_contact": 0.5}, content_type="application/json"
+    ).json()
+    launched = client.post(f"/api/campaigns/{cheap['id']}/launch", {}, content_type="application/json")
+    assert launched.status_code == 200 and launched.json()["status"] == "launched"
+    member = CampaignMember.objects.filter(campaign_id=cheap["id"], group="target").select_related("customer").first()
+    answer = client.post(
+        f"/api/campaigns/{cheap['id']}/outcomes",
+        {"customer_id": member.customer.external_id, "outcome": "declined"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200 and answer.json()["outcome"] == "declined"
+    assert answer.json()["source"] == "api"
+    results = client.get(f"/api/campaigns/{cheap['id']}/results").json()
+    assert results["target"]["n"] > 0 and "lift" in results
+    members = client.get(f"/api/campaigns/{cheap['id']}/members?group=control").json()
+    assert members["count"] == CampaignMember.objects.filter(campaign_id=cheap["id"], group="control").count()
+    assert client.get("/api/campaigns/99999").status_code == 404
+
+
+def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
+    from ckm.campaigns.services.demo import campaigns_seed_demo
+    from ckm.core.models import Role
+    from ckm.core.tests.factories import UserFactory
+
+    admin = UserFactory(role=Role.ADMIN, username="admin_x", is_superuser=True)
+    report = campaigns_seed_demo(actor=admin)
+    assert report["campaigns"] == 2
+    past, planned = Campaign.objects.order_by("id")
+    assert past.status == "closed" and planned.status == "draft"
+    assert past.members.filter(group="control").exists()
+    assert past.members.filter(converted=True).exists()
+    latest = ModelVersion.objects.filter(slot="propensity:INV", status="active").get()
+    assert latest.version == 2 and planned.model_version == latest
+    assert UpliftModel.objects.filter(status="active").exists()
+    loop = client_for(users["marketer"]).get(f"/campaigns/loop/?product={bank['fund']}")
+    assert loop.status_code == 200 and "v2" in loop.content.decode()
