@@ -200,11 +200,8 @@ def article_search(
         for h in found.hits
         if h.article_id in articles
     ]
-    if found.top_cosine is not None:
-        top = found.top_cosine
-    else:
-        # no vectors yet: a lexical match counts as an answer
-        top = 1.0 if hits else 0.0
+    # without vectors (none computed yet) a lexical match counts as an answer
+    top = found.top_cosine if found.top_cosine is not None else (1.0 if hits else 0.0)
     return SearchResult(
         query=query,
         hits=hits,

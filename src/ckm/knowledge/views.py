@@ -337,8 +337,13 @@ def article_versions(request: AuthedRequest, slug: str) -> HttpResponse:
     if old and new:
         diff = selectors.version_diff(user=request.user, article=article, old=old, new=new)
     elif len(versions) > 1:
+        # by default: what the last change of the text was (status changes keep the text)
+        def text(v: Any) -> tuple[str, str, str]:
+            return (v.title, v.summary, v.body_source)
+
+        changed = next((v for v in versions[1:] if text(v) != text(versions[0])), versions[1])
         diff = selectors.version_diff(
-            user=request.user, article=article, old=versions[1].number, new=newest
+            user=request.user, article=article, old=changed.number, new=newest
         )
     return render(
         request,
