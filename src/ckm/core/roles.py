@@ -89,8 +89,33 @@ _CAMPAIGNS_RUN = [
     "campaigns.retrain_from_responses",
 ]
 
+# feedback: agents read topics; editors handle knowledge gaps; product managers own insights
+# (and contact customers who agreed to product development contact); managers read all
+_FEEDBACK_TOPICS = ["feedback.view_topic", "feedback.view_topicalert"]
+_FEEDBACK_TOPICS_WORK = [
+    *_FEEDBACK_TOPICS,
+    "feedback.change_topic",
+    "feedback.change_topicalert",
+    "feedback.refresh_topics",
+]
+_FEEDBACK_GAPS = ["feedback.view_knowledgegap", "feedback.change_knowledgegap"]
+_FEEDBACK_INSIGHTS = [
+    "feedback.view_insight",
+    "feedback.add_insight",
+    "feedback.change_insight",
+    "feedback.delete_insight",
+    "feedback.view_insightcontact",
+    "feedback.change_insightcontact",
+]
+_FEEDBACK_READ_ALL = [
+    *_FEEDBACK_TOPICS,
+    "feedback.view_insight",
+    "feedback.view_insightcontact",
+    "feedback.view_knowledgegap",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT],
+    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT, *_FEEDBACK_TOPICS],
     Role.RELATIONSHIP_MANAGER: [
         *_KB_VIEW,
         *_SERVICE,
@@ -126,11 +151,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.KNOWLEDGE_EDITOR: [
         *_KB_EDIT,
         "customers.view_product",
+        *_FEEDBACK_TOPICS_WORK,
+        *_FEEDBACK_GAPS,
     ],
     Role.PRODUCT_MANAGER: [
         *_KB_VIEW,
         "customers.view_product",
         "customers.change_product",
+        *_FEEDBACK_TOPICS_WORK,
+        *_FEEDBACK_INSIGHTS,
     ],
     Role.MANAGER: [
         *_KB_VIEW,
@@ -147,6 +176,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_ANALYTICS_ALL,
         *_CAMPAIGNS_RUN,
         "campaigns.override_npv",
+        *_FEEDBACK_READ_ALL,
     ],
     # admin: every permission (see RoleBackend)
     Role.ADMIN: [],
