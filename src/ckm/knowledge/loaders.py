@@ -48,7 +48,9 @@ class ArticleLoader(FileLoader):
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
-        existing = {a.external_id: a for a in Article.objects.filter(external_id__in=[r.key for r in rows])}
+        existing = {
+            a.external_id: a for a in Article.objects.filter(external_id__in=[r.key for r in rows])
+        }
         products, users = product_ids(ctx), usernames(ctx)
         inserted = updated = 0
         changed: list[int] = []
@@ -58,7 +60,9 @@ class ArticleLoader(FileLoader):
             is_new = article.pk is None
             body = v["body"] or ""
             source_format = (
-                Article.SourceFormat.HTML if content.looks_like_html(body) else Article.SourceFormat.MARKDOWN
+                Article.SourceFormat.HTML
+                if content.looks_like_html(body)
+                else Article.SourceFormat.MARKDOWN
             )
             before = (article.title, article.body_source, article.summary)
             article.title = v["title"].strip()

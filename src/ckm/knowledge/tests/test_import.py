@@ -19,7 +19,12 @@ def write_package(folder: Path, rows: list[dict[str, str]]) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.yaml").write_text("name: test\nas_of: 2026-10-31\n")
     (folder / "customers.csv").write_text("customer_id,kind,last_name\nC1,person,Muster\n")
-    columns = sorted({k for r in rows for k in r}, key=lambda c: ["article_id", "title", "body"].index(c) if c in ("article_id", "title", "body") else 9)
+    columns = sorted(
+        {k for r in rows for k in r},
+        key=lambda c: (
+            ["article_id", "title", "body"].index(c) if c in ("article_id", "title", "body") else 9
+        ),
+    )
     with (folder / "articles.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
@@ -34,12 +39,31 @@ def run(folder: Path, user) -> ImportRun:
 
 def test_articles_csv_loads_markdown_and_html_sanitised(tmp_path, admin_user) -> None:
     ProductFactory(external_id="CARD", name="Debit card")
-    folder = write_package(tmp_path / "p", [
-        {"article_id": "KB-1", "title": "Lost card", "body": "Block it at once.\n\n## What to do\n\n1. Call us", "category": "Cards / Lost", "audience": "public", "products": "CARD"},
-        {"article_id": "KB-2", "title": "Fees", "body": "<p>One <b>percent</b></p><script>alert(1)</script>", "category": "Cards", "audience": "internal", "products": ""},
-    ])
+    folder = write_package(
+        tmp_path / "p",
+        [
+            {
+                "article_id": "KB-1",
+                "title": "Lost card",
+                "body": "Block it at once.\n\n## What to do\n\n1. Call us",
+                "category": "Cards / Lost",
+                "audience": "public",
+                "products": "CARD",
+            },
+            {
+                "article_id": "KB-2",
+                "title": "Fees",
+                "body": "<p>One <b>percent</b></p><script>alert(1)</script>",
+                "category": "Cards",
+                "audience": "internal",
+                "products": "",
+            },
+        ],
+    )
     result = run(folder, admin_user)
-    assert result.status == ImportRun.Status.SUCCEEDED, list(ImportIssue.objects.values_list("reason", flat=True))
+    assert result.status == ImportRun.Status.SUCCEEDED, list(
+        ImportIssue.objects.values_list("reason", flat=True)
+    )
     lost = Article.objects.get(external_id="KB-1")
     assert lost.summary == "Block it at once." and "<h2>What to do</h2>" in lost.body_html
     assert lost.category.path == "Cards / Lost" and lost.status == "draft"
@@ -49,8 +73,18 @@ def test_articles_csv_loads_markdown_and_html_sanitised(tmp_path, admin_user) ->
     assert lost.versions.count() == 1
 
 
-def test_reimport_updates_without_a_new_version_when_unchanged_and_keeps_status(tmp_path, admin_user) -> None:
-    rows = [{"article_id": "KB-1", "title": "Lost card", "body": "Block it.", "category": "Cards", "audience": "public"}]
+def test_reimport_updates_without_a_new_version_when_unchanged_and_keeps_status(
+    tmp_path, admin_user
+) -> None:
+    rows = [
+        {
+            "article_id": "KB-1",
+            "title": "Lost card",
+            "body": "Block it.",
+            "category": "Cards",
+            "audience": "public",
+        }
+    ]
     run(write_package(tmp_path / "a", rows), admin_user)
     Article.objects.filter(external_id="KB-1").update(status="published")
     run(write_package(tmp_path / "b", rows), admin_user)
@@ -62,9 +96,12 @@ def test_reimport_updates_without_a_new_version_when_unchanged_and_keeps_status(
 
 
 def test_unknown_product_is_reported_with_its_line(tmp_path, admin_user) -> None:
-    folder = write_package(tmp_path / "p", [
-        {"article_id": "KB-1", "title": "x", "body": "y", "products": "NOPE"},
-    ])
+    folder = write_package(
+        tmp_path / "p",
+        [
+            {"article_id": "KB-1", "title": "x", "body": "y", "products": "NOPE"},
+        ],
+    )
     result = run(folder, admin_user)
     issue = ImportIssue.objects.get(run=result)
     assert issue.line == 2 and issue.column == "products"

@@ -1,0 +1,325 @@
+"""API of knowledge: list, search, read, create, change and publish articles; record which article
+answered a customer message; suggestions for a message. Thin: schemas validate, services write,
+selectors read."""
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import PageNumberPagination, paginate
+
+from ckm.core.http import AuthedRequest
+from ckm.core.permissions import require_perm
+from ckm.customers.selectors import customer_get
+from ckm.knowledge import selectors, services
+from ckm.knowledge.models import Article, SearchQuery
+
+router = Router(tags=["knowledge"])
+
+Audience = Literal["internal", "public"]
+SourceFormat = Literal["md", "html"]
+
+
+class ArticleOut(Schema):
+    id: int
+    external_id: str | None
+    title: str
+    slug: str
+    url: str
+    summary: str
+    status: str
+    audience: str
+    category: str | None
+    tags: list[str]
+    products: list[int]
+    owner: str | None
+    version: int
+    published_at: dt.datetime | None
+    publish_at: dt.datetime | None
+    expires_at: dt.datetime | None
+    review_at: dt.date | None
+    views: int
+    helpful_yes: int
+    helpful_no: int
+
+    @staticmethod
+    def resolve_url(a: Article) -> str:
+        return a.get_absolute_url()
+
+    @staticmethod
+    def resolve_category(a: Article) -> str | None:
+        return a.category.path if a.category_id and a.category else None
+
+    @staticmethod
+    def resolve_owner(a: Article) -> str | None:
+        return a.owner.username if a.owner_id and a.owner else None
+
+    @staticmethod
+    def resolve_version(a: Article) -> int:
+        return a.version_number
+
+    @staticmethod
+    def resolve_products(a: Article) -> list[int]:
+        return [p.pk for p in a.products.all()]
+
+
+class ArticleDetailOut(ArticleOut):
+    body_html: str
+    body_source: str
+    source_format: str
+
+
+class ArticleFilterIn(Schema):
+    q: str = Field("", description="Title contains")
+    status: Literal["", "draft", "in_review", "published", "archived"] = ""
+    audience: Literal["", "internal", "public"] = ""
+    category_id: int | None = None
+    product_id: int | None = None
+
+
+@router.get(
+    "/knowledge/articles",
+    response=list[ArticleOut],
+    summary="Articles you may read (editors: every status)",
+)
+@paginate(PageNumberPagination, page_size=50)
+def article_list(request: AuthedRequest, filters: Query[ArticleFilterIn]) -> Any:
+    require_perm(request.user, "knowledge.view_article")
+    return (
+        selectors.article_list(
+            user=request.user,
+            filters=selectors.ArticleFilters(**filters.dict()),
+        )
+        .select_related("owner", "category")
+        .prefetch_related("products")
+    )
+
+
+class SearchHitOut(Schema):
+    article: ArticleOut
+    score: float
+    snippet_html: str
+    lexical_rank: int | None
+    semantic_rank: int | None
+    similarity: float | None
+
+
+class SearchOut(Schema):
+    query: str
+    corrected: str
+    good_answer: bool
+    top_score: float
+    hits: list[SearchHitOut]
+
+
+class SearchIn(Schema):
+    q: str = Field(..., min_length=1, max_length=300)
+    audience: Literal["", "internal", "public"] = ""
+    category_id: int | None = None
+    product_id: int | None = None
+    mode: Literal["hybrid", "lexical", "semantic"] = "hybrid"
+    limit: int = Field(10, ge=1, le=50)
+
+
+@router.get(
+    "/knowledge/search",
+    response=SearchOut,
+    summary="Search articles by words and meaning (ranked, highlighted snippets)",
+)
+def article_search(request: AuthedRequest, params: Query[SearchIn]) -> dict[str, Any]:
+    require_perm(request.user, "knowledge.view_article")
+    result = selectors.article_search(
+        user=request.user,
+        query=params.q,
+        audience=params.audience or None,
+        category_id=params.category_id,
+        product_id=params.product_id,
+        mode=params.mode,
+        limit=params.limit,
+    )
+    services.search_query_record(
+        user=request.user,
+        query=params.q,
+        where=SearchQuery.Where.API,
+        results=len(result.hits),
+        top_score=result.top_score,
+    )
+    return {
+        "query": result.query,
+        "corrected": result.corrected,
+        "good_answer": result.good_answer,
+        "top_score": result.top_score,
+        "hits": [
+            {
+                "article": h.article,
+                "score": h.score,
+                "snippet_html": h.snippet,
+                "lexical_rank": h.lexical_rank,
+                "semantic_rank": h.semantic_rank,
+                "similarity": h.cosine,
+            }
+            for h in result.hits
+        ],
+    }
+
+
+@router.get(
+    "/knowledge/articles/{int:article_id}", response=ArticleDetailOut, summary="One article"
+)
+def article_get(request: AuthedRequest, article_id: int) -> Article:
+    require_perm(request.user, "knowledge.view_article")
+    return selectors.article_get_by_id(user=request.user, article_id=article_id)
+
+
+class ArticleIn(Schema):
+    title: str = Field(..., min_length=1, max_length=200)
+    summary: str = ""
+    body: str = Field("", description="Markdown (source_format md) or HTML; sanitised")
+    source_format: SourceFormat = "md"
+    category: str | None = Field(None, description="Path, e.g. 'Cards / Lost and stolen'")
+    audience: Audience = "internal"
+    tags: list[str] = []
+    products: list[int] = []
+    review_at: dt.date | None = None
+
+
+class ArticlePatch(Schema):
+    title: str | None = Field(None, min_length=1, max_length=200)
+    summary: str | None = None
+    body: str | None = None
+    source_format: SourceFormat | None = None
+    category: str | None = None
+    audience: Audience | None = None
+    tags: list[str] | None = None
+    products: list[int] | None = None
+    review_at: dt.date | None = None
+    note: str = Field("Edited", max_length=200)
+
+
+@router.post(
+    "/knowledge/articles", response={201: ArticleDetailOut}, summary="Create a draft article"
+)
+def article_create(request: AuthedRequest, payload: ArticleIn) -> Status[Article]:
+    data = payload.dict()
+    article = services.article_create(
+        actor=request.user,
+        title=data["title"],
+        summary=data["summary"],
+        body_source=data["body"],
+        source_format=data["source_format"],
+        category=data["category"],
+        audience=data["audience"],
+        tags=data["tags"],
+        products=data["products"],
+        review_at=data["review_at"],
+        note="Created through the API",
+    )
+    return Status(201, article)
+
+
+@router.patch(
+    "/knowledge/articles/{int:article_id}",
+    response=ArticleDetailOut,
+    summary="Change an article (a new version)",
+)
+def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatch) -> Article:
+    require_perm(request.user, "knowledge.change_article")
+    article = selectors.article_get_by_id(user=request.user, article_id=article_id)
+    data = payload.dict(exclude_unset=True)
+    note = data.pop("note", "Edited")
+    if "body" in data:
+        data["body_source"] = data.pop("body") or ""
+    return services.article_update(actor=request.user, article=article, note=note, **data)
+
+
+class PublishIn(Schema):
+    at: dt.datetime | None = Field(None, description="Publish then (empty: now)")
+    expires_at: dt.datetime | None = None
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/publish",
+    response=ArticleDetailOut,
+    summary="Approve and publish (now or scheduled); needs knowledge.publish_article",
+)
+def article_publish(request: AuthedRequest, article_id: int, payload: PublishIn) -> Article:
+    require_perm(request.user, "knowledge.view_article")
+    article = selectors.article_get_by_id(user=request.user, article_id=article_id)
+    extra: dict[str, Any] = {}
+    if "expires_at" in payload.dict(exclude_unset=True):
+        extra["expires_at"] = payload.expires_at
+    return services.article_publish(actor=request.user, article=article, at=payload.at, **extra)
+
+
+class ResolutionIn(Schema):
+    text: str = Field(..., min_length=1, max_length=5000)
+    source: Literal["interaction", "case"]
+    source_id: str = Field(..., min_length=1, max_length=64)
+    customer_id: int | None = None
+
+
+class ResolutionOut(Schema):
+    id: int
+    article_id: int
+    source: str
+    source_id: str
+    created_at: dt.datetime
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/resolutions",
+    response={201: ResolutionOut},
+    summary="Record that this article answered a customer message (idempotent per source record)",
+)
+def article_resolution(
+    request: AuthedRequest, article_id: int, payload: ResolutionIn
+) -> Status[Any]:
+    article = selectors.article_get_by_id(user=request.user, article_id=article_id)
+    customer = (
+        customer_get(user=request.user, customer_id=payload.customer_id)
+        if payload.customer_id
+        else None
+    )
+    evidence = services.article_link_resolution(
+        actor=request.user,
+        article=article,
+        text=payload.text,
+        source=payload.source,
+        source_id=payload.source_id,
+        customer=customer,
+    )
+    return Status(201, evidence)
+
+
+class SuggestIn(Schema):
+    text: str = Field(..., min_length=1, max_length=5000)
+    limit: int = Field(3, ge=1, le=10)
+    audience: Literal["", "internal", "public"] = ""
+
+
+class SuggestionOut(Schema):
+    article: ArticleOut
+    confidence: float
+    reason: str
+
+
+class SuggestOut(Schema):
+    suggestions: list[SuggestionOut]
+    abstained: bool
+    model_version: str
+
+
+@router.post(
+    "/knowledge/suggest",
+    response=SuggestOut,
+    summary="Articles that answer a customer message (or an abstention when none fits)",
+)
+def article_suggest(request: AuthedRequest, payload: SuggestIn) -> Any:
+    require_perm(request.user, "knowledge.view_article")
+    result = selectors.article_suggest(
+        text=payload.text,
+        user=request.user,
+        limit=payload.limit,
+        audience=payload.audience or None,
+    )
+    return result

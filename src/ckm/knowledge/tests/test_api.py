@@ -1,0 +1,145 @@
+"""The knowledge API: token auth, list and search, create/update/publish, resolutions, suggest, 4xx."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckm.core.services import api_token_create
+from ckm.knowledge import services
+from ckm.knowledge.models import Article, ArticleEvidence
+
+pytestmark = pytest.mark.django_db
+
+
+def auth(user) -> dict[str, str]:
+    _, key = api_token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.fixture
+def published(editor):
+    article = services.article_create(
+        actor=editor, title="Lost card", body_source="Block the card.", category="Cards"
+    )
+    return services.article_publish(actor=editor, article=article)
+
+
+def test_api_needs_a_token(client) -> None:
+    assert client.get("/api/knowledge/articles").status_code == 401
+
+
+def test_editor_creates_updates_and_publishes(client, editor) -> None:
+    headers = auth(editor)
+    response = client.post(
+        "/api/knowledge/articles",
+        {
+            "title": "Card fees",
+            "body": "1 % <script>x</script>",
+            "category": "Cards / Fees",
+            "audience": "public",
+        },
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert (
+        body["status"] == "draft"
+        and "<script" not in body["body_html"]
+        and body["category"] == "Cards / Fees"
+    )
+    response = client.patch(
+        f"/api/knowledge/articles/{body['id']}",
+        {"body": "2 %", "note": "new fee"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200 and response.json()["version"] == 2
+    response = client.post(
+        f"/api/knowledge/articles/{body['id']}/publish",
+        {},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 200 and response.json()["status"] == "published"
+    assert (
+        client.post(
+            f"/api/knowledge/articles/{body['id']}/publish",
+            {},
+            content_type="application/json",
+            **headers,
+        ).status_code
+        == 409
+    )
+
+
+def test_field_errors_are_4xx(client, editor, agent) -> None:
+    response = client.post(
+        "/api/knowledge/articles", {"title": ""}, content_type="application/json", **auth(editor)
+    )
+    assert response.status_code == 422
+    response = client.post(
+        "/api/knowledge/articles",
+        {"title": "x", "products": [999]},
+        content_type="application/json",
+        **auth(editor),
+    )
+    assert response.status_code == 400 and "products" in response.json()["errors"]
+    response = client.post(
+        "/api/knowledge/articles", {"title": "x"}, content_type="application/json", **auth(agent)
+    )
+    assert response.status_code == 403
+
+
+def test_agent_lists_searches_and_records_a_resolution(
+    client, agent, published, north_customer
+) -> None:
+    headers = auth(agent)
+    listing = client.get("/api/knowledge/articles", **headers).json()
+    assert listing["count"] == 1 and listing["items"][0]["title"] == "Lost card"
+    found = client.get(
+        "/api/knowledge/search", {"q": "blocking cards", "mode": "lexical"}, **headers
+    ).json()
+    assert (
+        found["hits"][0]["article"]["id"] == published.pk
+        and "<mark>" in found["hits"][0]["snippet_html"]
+    )
+    payload = {
+        "text": "I lost my card",
+        "source": "interaction",
+        "source_id": "77",
+        "customer_id": north_customer.pk,
+    }
+    response = client.post(
+        f"/api/knowledge/articles/{published.pk}/resolutions",
+        payload,
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    client.post(
+        f"/api/knowledge/articles/{published.pk}/resolutions",
+        payload,
+        content_type="application/json",
+        **headers,
+    )
+    assert ArticleEvidence.objects.count() == 1
+    assert client.get("/api/knowledge/articles/99999", **headers).status_code == 404
+
+
+def test_suggest_answers_in_the_contract_shape(client, agent, published) -> None:
+    response = client.post(
+        "/api/knowledge/suggest",
+        {"text": "card blocked"},
+        content_type="application/json",
+        **auth(agent),
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"suggestions", "abstained", "model_version"}
+
+
+def test_drafts_are_hidden_from_agents(client, agent, editor) -> None:
+    draft = services.article_create(actor=editor, title="Secret")
+    assert client.get(f"/api/knowledge/articles/{draft.pk}", **auth(agent)).status_code == 404
+    assert Article.objects.count() == 1
