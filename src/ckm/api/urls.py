@@ -14,6 +14,7 @@ from ckm.api.errors import install_error_handlers
 from ckm.core.api import router as core_router
 from ckm.customers.api import router as customers_router
 from ckm.interactions.api import router as interactions_router
+from ckm.knowledge.api import router as knowledge_router
 
 
 class CkmAPI(NinjaAPI):
@@ -45,5 +46,6 @@ install_error_handlers(api)
 api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", interactions_router)
+api.add_router("/", knowledge_router)
 api.add_router("/", analytics_router)
 api.add_router("/", campaigns_router)
