@@ -56,6 +56,11 @@ class Command(BaseCommand):
         self._report(run, options["show"])
         if run.status == ImportRun.Status.FAILED:
             raise CommandError(f"import {run.pk} failed")
+        if run.status == ImportRun.Status.PARTIAL:
+            # scripts must notice: exit status 1, the loaded files stay loaded
+            raise CommandError(
+                f"import {run.pk}: some files were rejected (nothing of them written)"
+            )
 
     def _report(self, run: ImportRun, show: int) -> None:
         for note in run.notes:
