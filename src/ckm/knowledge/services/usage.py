@@ -80,8 +80,12 @@ def article_feedback_record(
     comment: str = "",
     where: str = SearchQuery.Where.AGENT,
 ) -> ArticleFeedback:
-    """A "did this help?" vote; one per user and article (a new vote replaces the old one)."""
-    require_perm(actor, "knowledge.give_feedback")
+    """A "did this help?" vote; one per user and article (a new vote replaces the old one).
+    Customers vote on the portal (knowledge.use_portal), staff on the knowledge pages."""
+    require_perm(
+        actor,
+        "knowledge.use_portal" if where == SearchQuery.Where.PORTAL else "knowledge.give_feedback",
+    )
     previous = ArticleFeedback.objects.filter(article=article, user=actor).first()
     if previous is not None:
         if previous.helpful == helpful:
