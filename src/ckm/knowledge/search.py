@@ -199,14 +199,19 @@ def sqlite_lexical(words: list[str], scope: Scope, *, limit: int = CANDIDATES) -
     if not words:
         return []
     where, params = _scope_sql(scope)
+    match = fts5_match(words)
+    # rank first, then make snippets for the best rows only (snippet() is the costly part)
     sql = (
-        "SELECT f.rowid, bm25(knowledge_article_fts, 10.0, 4.0, 1.0, 2.0) AS r, "
-        f"snippet(knowledge_article_fts, 2, '{MARK_OPEN}', '{MARK_CLOSE}', ' … ', 24) "
+        "WITH top AS (SELECT f.rowid AS id, bm25(knowledge_article_fts, 10.0, 4.0, 1.0, 2.0) AS r "
         "FROM knowledge_article_fts f JOIN knowledge_article a ON a.id = f.rowid "
-        f"WHERE knowledge_article_fts MATCH %s AND {where} ORDER BY r LIMIT %s"
+        f"WHERE knowledge_article_fts MATCH %s AND {where} ORDER BY r LIMIT %s) "
+        "SELECT top.id, top.r, "
+        f"snippet(knowledge_article_fts, 2, '{MARK_OPEN}', '{MARK_CLOSE}', ' … ', 24) "
+        "FROM knowledge_article_fts JOIN top ON knowledge_article_fts.rowid = top.id "
+        "WHERE knowledge_article_fts MATCH %s ORDER BY top.r"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [fts5_match(words), *params, limit])
+        cursor.execute(sql, [match, *params, limit, match])
         rows = cursor.fetchall()
     return [
         Hit(article_id=row[0], lexical_rank=i, snippet=safe_snippet(row[2]))
@@ -525,7 +530,9 @@ def search(query: str, scope: Scope, *, mode: str = "hybrid", limit: int = 20) -
     lexical_hits: list[Hit] = []
     corrected = ""
     if mode in ("hybrid", "lexical"):
-        lexical_hits, corrected = lexical(query, scope)
+        lexical_hits, corrected = lexical(
+            query, scope, limit=CANDIDATES if mode == "hybrid" else limit
+        )
     timings["lexical"] = (time.perf_counter() - started) * 1000
     semantic_hits: list[Hit] = []
     if mode in ("hybrid", "semantic"):
