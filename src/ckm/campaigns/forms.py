@@ -57,8 +57,8 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = BUILDER_FIELDS
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}),
-            "ends_on": forms.DateInput(attrs={"type": "date"}),
+            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.TextInput(),
         }
         labels = {
