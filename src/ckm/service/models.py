@@ -99,6 +99,9 @@ class SlaPolicy(TimeStampedModel):
     warn_at_percent = models.PositiveSmallIntegerField(
         default=80, help_text="Warn when this share of the time has passed"
     )
+    escalate_at_percent = models.PositiveSmallIntegerField(
+        default=95, help_text="Escalate when this share of a target has passed (100: at breach)"
+    )
     calendar = models.ForeignKey(
         BusinessCalendar, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -196,6 +199,7 @@ class ClassifierModel(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("train_classifiermodel", "Can train and activate the case classifier")]
         constraints = [
             models.UniqueConstraint(
                 fields=["active"], condition=Q(active=True), name="classifier_one_active"
@@ -280,6 +284,7 @@ class Case(TimeStampedModel):
 
     class Meta:
         ordering = ["-opened_at", "-id"]
+        permissions = [("view_all_cases", "Can see every case, whoever's customer")]
         constraints = [
             models.UniqueConstraint(
                 fields=["channel", "external_id"],

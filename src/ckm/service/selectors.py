@@ -1,0 +1,220 @@
+"""Reads of cases, queues and the classifier registry. Every selector takes the user and returns
+only what they may see: cases of customers they may see, cases from unknown contacts, and cases
+assigned to them or waiting in their queues; managers (service.view_all_cases) see every case."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from ckm.core.errors import NotFound
+from ckm.core.permissions import require_perm
+from ckm.customers.selectors import customer_queryset
+from ckm.service.models import (
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    ClassifierModel,
+    Queue,
+    ReplyTemplate,
+)
+
+
+def case_queryset(*, user: Any) -> QuerySet[Case]:
+    """The cases this user may see."""
+    require_perm(user, "service.view_case")
+    cases = Case.objects.all()
+    if user.has_perm("service.view_all_cases"):
+        return cases
+    visible = Q(customer__isnull=True) | Q(assignee=user) | Q(queue__members=user)
+    if user.has_perm("customers.view_customer"):
+        visible |= Q(customer__in=customer_queryset(user=user))
+    return cases.filter(visible).distinct()
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    status: str = ""  # a status, "open" or ""
+    kind: str = ""
+    channel: str = ""
+    queue_id: int | None = None
+    assignee_id: int | None = None
+    mine: bool = False
+    customer_id: int | None = None
+    product_id: int | None = None
+    office_id: int | None = None
+    category: str = ""
+    unknown_contact: bool = False
+    breached: bool = False
+    opened_from: dt.date | None = None
+    opened_to: dt.date | None = None
+
+
+def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
+    """Cases the user may see, filtered; the queue page and the API share it."""
+    cases = case_queryset(user=user)
+    f = filters
+    if f.status == "open":
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    elif f.status:
+        cases = cases.filter(status=f.status)
+    for name in ("kind", "channel", "category"):
+        if getattr(f, name):
+            cases = cases.filter(**{name: getattr(f, name)})
+    for name in ("queue_id", "assignee_id", "customer_id", "product_id", "office_id"):
+        if getattr(f, name) is not None:
+            cases = cases.filter(**{name: getattr(f, name)})
+    if f.mine:
+        cases = cases.filter(assignee=user)
+    if f.unknown_contact:
+        cases = cases.filter(customer__isnull=True)
+    if f.breached:
+        now = timezone.now()
+        cases = cases.filter(status__in=OPEN_STATUSES).filter(
+            Q(first_response_at__isnull=True, first_response_due__lt=now)
+            | Q(resolved_at__isnull=True, resolution_due__lt=now)
+        )
+    if f.opened_from:
+        cases = cases.filter(opened_at__date__gte=f.opened_from)
+    if f.opened_to:
+        cases = cases.filter(opened_at__date__lte=f.opened_to)
+    if f.q.strip():
+        q = f.q.strip()
+        reference = q.upper().removeprefix("C-")
+        match = (
+            Q(subject__icontains=q)
+            | Q(sender_email__iexact=q)
+            | Q(sender_name__icontains=q)
+            | Q(external_id=q)
+        )
+        if reference.isdigit():
+            match |= Q(pk=int(reference))
+        cases = cases.filter(match)
+    return cases.select_related(
+        "customer", "queue", "assignee", "product", "suggested_product", "office", "sla_policy"
+    ).order_by("-opened_at", "-id")
+
+
+def case_get(*, user: Any, case_id: int) -> Case:
+    """One case the user may see, or NotFound."""
+    case = (
+        case_queryset(user=user)
+        .select_related(
+            "customer",
+            "queue",
+            "assignee",
+            "product",
+            "suggested_product",
+            "office",
+            "sla_policy",
+            "team",
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def case_messages(*, case: Case) -> QuerySet[CaseMessage]:
+    return case.messages.select_related("author", "template").order_by("at", "id")
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "id")
+
+
+def customer_cases(*, user: Any, customer_id: int, limit: int = 10) -> list[Case]:
+    """A customer's cases, open ones first (the profile panel)."""
+    if not user.has_perm("service.view_case"):
+        return []
+    rows = (
+        case_queryset(user=user)
+        .filter(customer_id=customer_id)
+        .select_related("queue", "assignee", "sla_policy", "product")
+        .order_by("closed_at", "-opened_at")
+    )
+    return sorted(rows[:limit], key=lambda c: (not c.is_open, -c.opened_at.timestamp()))
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    queue: Queue
+    open: int
+    unassigned: int
+    breached: int
+
+
+def queue_overview(*, user: Any) -> list[QueueRow]:
+    """Every active queue with its open, unassigned and breached counts (one query)."""
+    require_perm(user, "service.view_case")
+    now = timezone.now()
+    open_cases = Q(cases__status__in=OPEN_STATUSES)
+    rows = (
+        Queue.objects.filter(active=True)
+        .annotate(
+            n_open=Count("cases", filter=open_cases, distinct=True),
+            n_unassigned=Count(
+                "cases", filter=open_cases & Q(cases__assignee__isnull=True), distinct=True
+            ),
+            n_breached=Count(
+                "cases",
+                filter=open_cases
+                & (
+                    Q(cases__first_response_at__isnull=True, cases__first_response_due__lt=now)
+                    | Q(cases__resolved_at__isnull=True, cases__resolution_due__lt=now)
+                ),
+                distinct=True,
+            ),
+        )
+        .order_by("rank", "name")
+    )
+    return [QueueRow(q, q.n_open, q.n_unassigned, q.n_breached) for q in rows]
+
+
+def queue_list() -> QuerySet[Queue]:
+    return Queue.objects.filter(active=True).order_by("rank", "name")
+
+
+def template_list(*, purpose: str = "") -> QuerySet[ReplyTemplate]:
+    rows = ReplyTemplate.objects.filter(active=True)
+    return rows.filter(purpose=purpose) if purpose else rows
+
+
+def classifier_versions(*, user: Any) -> QuerySet[ClassifierModel]:
+    require_perm(user, "service.view_classifiermodel")
+    return ClassifierModel.objects.select_related("created_by").order_by("-created_at", "-id")
+
+
+def classifier_active() -> ClassifierModel | None:
+    return ClassifierModel.objects.filter(active=True).first()
+
+
+def case_counts(*, user: Any) -> dict[str, int]:
+    """Open cases, mine, unassigned and breached for the start page."""
+    now = timezone.now()
+    cases = case_queryset(user=user).filter(status__in=OPEN_STATUSES)
+    return cases.aggregate(
+        open=Count("id"),
+        mine=Count("id", filter=Q(assignee=user)),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        breached=Count(
+            "id",
+            filter=Q(first_response_at__isnull=True, first_response_due__lt=now)
+            | Q(resolved_at__isnull=True, resolution_due__lt=now),
+        ),
+    )
+
+
+def my_open_case_count(user: Any) -> int:
+    """The badge on the Cases navigation item: open cases assigned to the user."""
+    if not user.has_perm("service.view_case"):
+        return 0
+    return Case.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()

@@ -1,0 +1,40 @@
+"""Open cases that arrive in bulk (the import): classified in one batch, SLA timers started and
+routed, like a case from any channel, but without acknowledging history again."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ckm.service.models import Case
+from ckm.service.services.classify import apply_prediction, predict_cases
+from ckm.service.services.common import case_history
+from ckm.service.services.intake import _route
+from ckm.service.services.timers import sla_start
+
+BATCH = 500
+
+
+def cases_triage(*, case_ids: Sequence[int]) -> int:
+    """Classify, time and route open cases that have no queue yet; returns how many."""
+    done = 0
+    for start in range(0, len(case_ids), BATCH):
+        cases = list(
+            Case.objects.filter(pk__in=case_ids[start : start + BATCH], queue__isnull=True)
+        )
+        result = predict_cases(cases) if cases else None
+        for index, case in enumerate(cases):
+            fields = ["sla_policy", "first_response_due", "resolution_due"]
+            if result is not None:
+                fields += apply_prediction(case, result[0], result[1][index])
+            sla_start(case)
+            case.save(update_fields=fields)
+            case_history(
+                case=case,
+                kind="imported",
+                summary=f"Imported ({case.external_id})",
+                timeline=False,
+                at=case.opened_at,
+            )
+            _route(case, actor=None)
+            done += 1
+    return done

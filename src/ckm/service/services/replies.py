@@ -1,0 +1,141 @@
+"""Messages to the customer: the acknowledgement on arrival, agents' replies (from a template or
+free text), the satisfaction question after close. E-mail goes out through Django's mail backend
+after the transaction commits; every message is recorded on the case with its Message-ID, so the
+customer's answer threads back to the case."""
+
+from __future__ import annotations
+
+from email.utils import make_msgid
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from ckm.core.errors import ValidationError
+from ckm.customers.models import ContactPoint
+from ckm.service.models import Case, CaseMessage, CaseStatus, ReplyTemplate
+from ckm.service.services.common import case_history
+
+
+class _Blank(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
+    """The active template for a purpose, the one for the case kind first."""
+    rows = ReplyTemplate.objects.filter(active=True, purpose=purpose)
+    return rows.filter(kind=kind).first() or rows.filter(kind="").first()
+
+
+def render(text: str, case: Case, actor: Any = None) -> str:
+    """Fill {reference}, {name}, {subject}, {agent}, {product} in a template text."""
+    values = _Blank(
+        reference=case.reference,
+        name=case.contact_label,
+        subject=case.subject,
+        agent=str(actor) if actor is not None and actor.is_authenticated else "Customer service",
+        product=case.product.name if case.product_id and case.product else "",
+    )
+    try:
+        return text.format_map(values)
+    except (ValueError, IndexError):
+        return text
+
+
+def recipient_of(case: Case) -> str:
+    if case.sender_email:
+        return case.sender_email
+    if case.customer_id:
+        point = (
+            ContactPoint.objects.filter(customer_id=case.customer_id, kind="email")
+            .order_by("-is_primary", "pk")
+            .first()
+        )
+        return point.value if point else ""
+    return ""
+
+
+def _send(message: CaseMessage, to: str, case: Case) -> None:
+    thread = [m for m in (case.message_id,) if m]
+    headers = {"Message-ID": message.message_id}
+    if thread:
+        headers["In-Reply-To"] = thread[-1]
+        headers["References"] = " ".join(thread)
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        from_email=getattr(settings, "CKM_SERVICE_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL),
+        to=[to],
+        headers=headers,
+    )
+    transaction.on_commit(lambda: email.send(fail_silently=True))
+
+
+def message_send(
+    *,
+    case: Case,
+    subject: str,
+    body: str,
+    actor: Any = None,
+    template: ReplyTemplate | None = None,
+    internal: bool = False,
+) -> CaseMessage:
+    """Record (and e-mail, when there is an address) a message to the customer or an internal note."""
+    to = "" if internal else recipient_of(case)
+    domain = getattr(settings, "CKM_SERVICE_MAIL_DOMAIN", "ckm.local")
+    user = actor if actor is not None and actor.is_authenticated else None
+    message = CaseMessage.objects.create(
+        case=case,
+        direction=CaseMessage.Direction.INTERNAL if internal else CaseMessage.Direction.OUTBOUND,
+        channel="email" if to else case.channel,
+        at=timezone.now(),
+        sender=str(user) if user else "Customer service",
+        recipients=to,
+        subject=subject[:255],
+        body=body,
+        message_id=make_msgid(idstring=f"case{case.pk}", domain=domain),
+        in_reply_to=case.message_id,
+        references=case.message_id,
+        template=template,
+        author=user,
+    )
+    if to:
+        _send(message, to, case)
+    return message
+
+
+def acknowledge(*, case: Case, actor: Any = None) -> CaseMessage | None:
+    """Send the acknowledgement template and move a received case to acknowledged."""
+    template = template_for(ReplyTemplate.Purpose.ACKNOWLEDGEMENT, case.kind)
+    if template is None or case.status != CaseStatus.RECEIVED:
+        return None
+    message = message_send(
+        case=case,
+        subject=render(template.subject, case, actor),
+        body=render(template.body, case, actor),
+        actor=actor,
+        template=template,
+    )
+    case.status = CaseStatus.ACKNOWLEDGED
+    case.save(update_fields=["status", "updated_at"])
+    how = f"e-mailed to {message.recipients}" if message.recipients else "recorded"
+    case_history(
+        case=case,
+        kind="acknowledged",
+        summary=f"Acknowledgement {how} ({template.name})",
+        actor=actor,
+        from_status=CaseStatus.RECEIVED,
+        to_status=CaseStatus.ACKNOWLEDGED,
+    )
+    return message
+
+
+def reply_text(*, case: Case, template: ReplyTemplate | None, body: str, actor: Any) -> str:
+    if template is not None and not body.strip():
+        return render(template.body, case, actor)
+    if not body.strip():
+        raise ValidationError({"body": "Write the reply or pick a template."})
+    return body.strip()
