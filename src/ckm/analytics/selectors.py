@@ -69,6 +69,8 @@ class ScoreView:
     def percent(self) -> str:
         """The score in per cent, with a decimal below 10 % ('0.4', '7.5', '62')."""
         share = self.value * 100
+        if 0 < share < 0.05:
+            return "< 0.1"
         return f"{share:.0f}" if share >= 10 else f"{share:.1f}"
 
     @property

@@ -15,7 +15,12 @@ register = template.Library()
 def analytics_home(context: dict[str, Any]) -> dict[str, Any]:
     """The start page's retention widget: new alerts on the user's customers, and a way to
     their best prospects."""
-    from ckm.analytics.selectors import alert_count_new, propensity_products, retention_list
+    from ckm.analytics.selectors import (
+        alert_count_new,
+        propensity_products,
+        prospects,
+        retention_list,
+    )
 
     user = context["user"]
     data: dict[str, Any] = {"show": False, "perms": context.get("perms")}
@@ -25,6 +30,15 @@ def analytics_home(context: dict[str, Any]) -> dict[str, Any]:
         data["alert_count"] = alert_count_new(user)
         data["show"] = True
     if user.has_perm("analytics.view_prospects"):
-        data["products"] = [p for p, _ in propensity_products()][:6]
+        products = [p for p, _ in propensity_products()][:6]
+        owns = Customer.objects.filter(owner=user).exists()
+        best = [
+            (prospect, product)
+            for product in products
+            for prospect in prospects(user=user, product_id=product.pk, mine=owns, limit=5)[1]
+        ]
+        best.sort(key=lambda pair: -pair[0].score.value)
+        data["products"] = products
+        data["prospects"] = best[:6]
         data["show"] = True
     return data

@@ -336,3 +336,16 @@ def test_api_segments_and_alerts_answer_4xx_with_field_errors(
     assert patched.status_code == 200 and patched.json()["status"] == "resolved"
     listed = client.get("/api/analytics/alerts", {"status": "all"}, **bearer(rm)).json()
     assert {a["owner"] for a in listed["items"]} <= {"rm", None}
+
+
+def test_start_page_lists_the_rms_best_prospects_by_name(login, web_bank, rm) -> None:
+    page = login(rm).get("/").content.decode()
+    section = page.split('id="prospects-heading"')[1].split("</section>")[0]
+    shown = {
+        int(part.split("/")[0])
+        for part in section.split('href="/customers/')[1:]
+        if part.split("/")[0].isdigit()
+    }
+    assert shown, "the widget names customers, not only products"
+    owners = set(Customer.objects.filter(pk__in=shown).values_list("owner__username", flat=True))
+    assert owners == {"rm"} and "Investment fund" in section and " %" in section
