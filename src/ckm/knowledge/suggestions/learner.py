@@ -40,7 +40,7 @@ class LearnerSettings:
 
 # the mixture weights tried on the held-out split: (classifier, neighbours, article text)
 WEIGHT_GRID: tuple[tuple[float, float, float], ...] = tuple(
-    (round(a, 2), round(b, 2), round(1 - a - b, 2))
+    (round(float(a), 2), round(float(b), 2), round(float(1 - a - b), 2))
     for a in np.arange(0.3, 0.96, 0.05)
     for b in np.arange(0.0, 0.71, 0.05)
     if 0.05 - 1e-9 <= 1 - a - b <= 0.3 + 1e-9
@@ -243,7 +243,7 @@ def fit_suggester(
         model.threshold = max(settings.default_threshold, 1.5 / max(1, len(article_ids)))
         model.novelty_threshold = settings.default_novelty
     metrics["train_s"] = round(time.perf_counter() - started, 2)
-    metrics["weights"] = list(model.weights)
+    metrics["weights"] = [float(w) for w in model.weights]
     metrics["threshold"] = round(model.threshold, 4)
     metrics["novelty_threshold"] = round(model.novelty_threshold, 4)
     model.metrics = metrics
