@@ -114,8 +114,40 @@ _FEEDBACK_READ_ALL = [
     "feedback.view_knowledgegap",
 ]
 
+# service: agents and RMs work cases (of customers they may see, unknown contacts, their queues);
+# managers see every case, set up queues and SLAs and train the classifier; PMs and editors read
+_CASES_READ = [
+    "service.view_case",
+    "service.view_all_cases",
+    "service.view_casemessage",
+    "service.view_classifiermodel",
+]
+_CASES_WORK = [
+    "service.view_case",
+    "service.add_case",
+    "service.change_case",
+    "service.view_casemessage",
+    "service.view_queue",
+    "service.view_replytemplate",
+    "service.view_classifiermodel",
+]
+_CASES_MANAGE = [
+    *_CASES_WORK,
+    "service.view_all_cases",
+    "service.add_queue",
+    "service.change_queue",
+    "service.view_slapolicy",
+    "service.add_slapolicy",
+    "service.change_slapolicy",
+    "service.view_businesscalendar",
+    "service.change_businesscalendar",
+    "service.add_replytemplate",
+    "service.change_replytemplate",
+    "service.train_classifiermodel",
+]
+
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT, *_FEEDBACK_TOPICS],
+    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT, *_FEEDBACK_TOPICS, *_CASES_WORK],
     Role.RELATIONSHIP_MANAGER: [
         *_KB_VIEW,
         *_SERVICE,
@@ -129,6 +161,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "analytics.change_alert",
         "analytics.view_segment",
         *_CAMPAIGNS_WORK,
+        *_CASES_WORK,
     ],
     Role.MARKETER: [
         *_KB_VIEW,
@@ -153,6 +186,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_product",
         *_FEEDBACK_TOPICS_WORK,
         *_FEEDBACK_GAPS,
+        *_CASES_READ,
     ],
     Role.PRODUCT_MANAGER: [
         *_KB_VIEW,
@@ -160,6 +194,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.change_product",
         *_FEEDBACK_TOPICS_WORK,
         *_FEEDBACK_INSIGHTS,
+        *_CASES_READ,
     ],
     Role.MANAGER: [
         *_KB_VIEW,
@@ -177,6 +212,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_CAMPAIGNS_RUN,
         "campaigns.override_npv",
         *_FEEDBACK_READ_ALL,
+        *_CASES_MANAGE,
     ],
     # admin: every permission (see RoleBackend)
     Role.ADMIN: [],
