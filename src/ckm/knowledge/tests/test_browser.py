@@ -1,0 +1,107 @@
+"""Browser journeys of knowledge, in Chromium: an editor uploads a Word document with a hidden
+script and publishes it (no script runs or survives); an agent finds it by a paraphrase; a customer
+finds it on the portal."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckm.knowledge.tests.docx import docx_bytes
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DOCX = docx_bytes(
+    title="Card payments abroad",
+    heading="What it costs",
+    paragraphs=[
+        "Paying by card outside the euro area costs 1.5 % of the amount; cash machines abroad charge 2 %.",
+        "<script>document.title='pwned'</script>",
+    ],
+    hidden="<img src=x onerror=\"document.title='pwned'\"><script>alert('hidden')</script>",
+    link=("javascript:alert('link')", "More about fees"),
+)
+
+
+def test_editor_uploads_docx_agent_finds_paraphrase_customer_finds_it_on_portal(
+    browser_login, page, editor, agent, make_user, settings
+) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    # the editor uploads the Word document and publishes it
+    browser_login("editor")
+    page.goto(f"{page.base}/knowledge/upload/")
+    page.set_input_files(
+        "#id_file",
+        files=[
+            {
+                "name": "fees-abroad.docx",
+                "mimeType": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                "buffer": DOCX,
+            }
+        ],
+    )
+    page.fill("#id_title", "Card payments abroad")
+    page.fill("#id_category", "Cards / Abroad")
+    page.select_option("#id_audience", "public")
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('Card payments abroad')")
+    page.click("#publish-form button[type=submit]")
+    page.wait_for_selector(".message-success:has-text('Published')")
+    body = page.inner_html("#article-body")
+    assert "What it costs" in page.inner_text("#article-body")
+    assert page.locator("#article-body script").count() == 0
+    assert page.locator("#article-body [onerror]").count() == 0
+    assert "javascript:" not in body
+    assert page.title() != "pwned" and dialogs == []
+    page.click("form[action='/logout/'] button")
+
+    # vectors are computed by a background task after the commit; run it now
+    from ckm.knowledge.services import articles_embed
+
+    articles_embed()
+    from ckm.knowledge.search import semantic_index_clear
+
+    semantic_index_clear()
+
+    # an agent asks in other words and finds it
+    browser_login("agent")
+    page.goto(f"{page.base}/knowledge/")
+    page.fill("#kb-q", "what do I pay for using my debit card on holiday in the USA")
+    page.wait_for_selector("#kb-results .kb-hit", timeout=30_000)
+    first = page.locator("#kb-results .kb-hit a.kb-title").first
+    assert first.inner_text() == "Card payments abroad"
+    first.click()
+    page.wait_for_selector("h1:has-text('Card payments abroad')")
+    page.click("#vote-box button[value=yes]")
+    page.wait_for_selector("#vote-box .message-success")
+    page.click("form[action='/logout/'] button")
+
+    # a customer (an account that may only use the portal) finds it on the portal
+    settings.CKM_ROLE_PERMISSIONS = {"product_manager": ["knowledge.use_portal"]}
+    make_user("product_manager", username="kunde")
+    page.goto(f"{page.base}/login/")
+    page.fill("#id_username", "kunde")
+    page.fill("#id_password", "pw-test-123")
+    page.click("button[type=submit]")
+    page.goto(f"{page.base}/portal/")
+    page.fill("#portal-q", "fees abroad card")
+    page.wait_for_selector("#portal-results .kb-hit", timeout=30_000)
+    page.locator("#portal-results a.kb-title", has_text="Card payments abroad").click()
+    page.wait_for_selector("h1:has-text('Card payments abroad')")
+    assert page.locator("#article-body script").count() == 0
+    page.click("#portal-vote button[value=yes]")
+    page.wait_for_selector("#portal-vote .message-success")
+    assert dialogs == []
+
+
+def test_editor_writes_with_live_preview(browser_login, page, editor) -> None:
+    browser_login("editor")
+    page.goto(f"{page.base}/knowledge/new/")
+    page.fill("#id_title", "Changing your PIN")
+    page.fill("#id_body_source", "## Steps\n\n1. Open the app\n\n<script>alert(1)</script>")
+    page.wait_for_selector("#preview h2:has-text('Steps')")
+    assert page.locator("#preview script").count() == 0
+    page.click("#article-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('Changing your PIN')")
+    assert page.locator(".badge.status-draft").count() == 1
