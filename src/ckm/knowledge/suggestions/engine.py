@@ -64,18 +64,10 @@ def active_model() -> tuple[Any, Suggester] | None:
 
 
 def embed_message(text: str) -> np.ndarray:
-    """The vector of one message. One thread: for a single short text that is fastest, and it
-    does not fight the other requests of a busy server for cores."""
-    import torch
-
+    """The vector of one message (the shared model runs a single text on one thread)."""
     from ckm.knowledge.embeddings import embed
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        return embed([text])[0]
-    finally:
-        torch.set_num_threads(threads)
+    return embed([text])[0]
 
 
 def reason_for(model: Suggester, prediction: Prediction, index: int) -> str:
