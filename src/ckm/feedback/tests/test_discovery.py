@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from ckm.feedback.models import CaseTopic, Topic, TopicRun
+from ckm.feedback.services import topics_refresh
+from ckm.feedback.tests.factories import CaseFactory
+
+
+def _homogeneity(themed: dict[str, list[Any]]) -> float:
+    """Share of cases whose topic is mostly about their own theme (topics do not mix themes)."""
+    theme_of = {c.pk: theme for theme, cases in themed.items() for c in cases}
+    by_topic: dict[Any, Counter[str]] = {}
+    for case_id, topic_id in CaseTopic.objects.values_list("case_id", "topic_id"):
+        by_topic.setdefault(topic_id, Counter())[theme_of[case_id]] += 1
+    major = sum(c.most_common(1)[0][1] for t, c in by_topic.items() if t is not None)
+    return major / sum(len(c) for c in themed.values())
+
+
+def test_discovery_separates_the_themes(themed_cases: dict[str, list[Any]]) -> None:
+    result = topics_refresh()
+    assert result.discovered
+    assert result.run.status == TopicRun.Status.SUCCEEDED
+    assert CaseTopic.objects.count() == 120
+    assert _homogeneity(themed_cases) >= 0.9
+    assert 4 <= result.run.n_topics <= 20
+    labels = " ".join(Topic.objects.values_list("label", flat=True)).lower()
+    assert "card" in labels and "app" in labels and ("fee" in labels or "fees" in labels)
+
+
+def test_new_cases_join_their_nearest_topic_without_rediscovery(
+    themed_cases: dict[str, list[Any]],
+) -> None:
+    topics_refresh()
+    topic_ids = set(Topic.objects.values_list("id", flat=True))
+    card_topics = set(
+        CaseTopic.objects.filter(case__in=themed_cases["card"]).values_list("topic_id", flat=True)
+    )
+    new = CaseFactory(body="Please block my debit card, I lost it at the supermarket yesterday")
+    result = topics_refresh()
+    assert not result.discovered
+    assert result.embedded == 1
+    assert set(Topic.objects.values_list("id", flat=True)) == topic_ids
+    assert CaseTopic.objects.get(case=new).topic_id in card_topics
+
+
+def test_rediscovery_keeps_topic_identity(themed_cases: dict[str, list[Any]]) -> None:
+    topics_refresh()
+    card_topic = CaseTopic.objects.get(case=themed_cases["card"][0]).topic_id
+    topics_refresh(full=True)
+    assert CaseTopic.objects.get(case=themed_cases["card"][0]).topic_id == card_topic
+    assert Topic.objects.get(pk=card_topic).status == Topic.Status.ACTIVE
+
+
+def test_refresh_needs_the_permission(agent: Any) -> None:
+    with pytest.raises(PermissionDenied):
+        topics_refresh(actor=agent)
