@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -23,6 +24,8 @@ class Command(BaseCommand):
             worker = subprocess.Popen(
                 [sys.executable, "-m", "ckm.cli", "worker", "--interval", "0.5"]
             )
+        # a plain `kill` (SIGTERM) must stop the worker too, not only Ctrl-C
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
         try:
             call_command("runserver", options["addrport"], use_reloader=False)
         finally:
