@@ -20,6 +20,7 @@ urlpatterns = [
     path("knowledge/", include("ckm.knowledge.urls")),
     path("portal/", include("ckm.portal.urls")),
     path("campaigns/", include("ckm.campaigns.urls")),
+    path("feedback/", include("ckm.feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
