@@ -418,7 +418,7 @@ def _semantic_index() -> SemanticIndex | None:
             if rows:
                 _index["value"] = SemanticIndex(
                     ids=np.array([r[0] for r in rows], dtype=np.int64),
-                    matrix=embeddings.stack([bytes(r[1]) for r in rows]),
+                    matrix=embeddings.stack([bytes(r[1] or b"") for r in rows]),
                     audience_public=np.array([r[2] == "public" for r in rows]),
                     category=np.array([r[3] or 0 for r in rows], dtype=np.int64),
                 )
@@ -455,7 +455,7 @@ def semantic(
     candidates = [(int(index.ids[i]), float(scores[i])) for i in top if scores[i] > -1.0]
     if allowed is None:
         allowed = _allowed([pk for pk, _ in candidates], scope)
-    hits = []
+    hits: list[Hit] = []
     for pk, cosine in candidates:
         if pk in allowed:
             hits.append(Hit(article_id=pk, semantic_rank=len(hits) + 1, cosine=cosine))

@@ -395,7 +395,69 @@ def search_stats(*, user: Any, days: int = 90) -> list[dict[str, Any]]:
         )
         .order_by("week")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
+
+
+@dataclass
+class Usage:
+    searches: int
+    unanswered: int
+    clicked: int
+    portal_searches: int
+    portal_contacts: int
+
+    @property
+    def click_through(self) -> float | None:
+        return self.clicked / self.searches if self.searches else None
+
+    @property
+    def deflection(self) -> float | None:
+        """Share of portal searches that did not end in a message to us."""
+        if not self.portal_searches:
+            return None
+        return max(0.0, 1 - self.portal_contacts / self.portal_searches)
+
+
+def usage_summary(*, user: Any, days: int = 90) -> Usage:
+    """Searches, unanswered ones, click-through and the portal's deflection rate."""
+    if not can_edit(user):
+        return Usage(0, 0, 0, 0, 0)
+    since = timezone.now() - dt.timedelta(days=days)
+    weak = Q(results=0) | Q(top_score__lt=engine.GOOD_ANSWER)
+    searches = SearchQuery.objects.filter(created_at__gte=since).exclude(
+        where=SearchQuery.Where.MESSAGE
+    )
+    counts = searches.aggregate(
+        n=Count("id"),
+        weak=Count("id", filter=weak),
+        clicked=Count("id", filter=Q(clicked_article__isnull=False)),
+        portal=Count("id", filter=Q(where=SearchQuery.Where.PORTAL)),
+    )
+    contacts = SearchQuery.objects.filter(
+        created_at__gte=since, where=SearchQuery.Where.MESSAGE
+    ).count()
+    return Usage(counts["n"], counts["weak"], counts["clicked"], counts["portal"], contacts)
+
+
+def views_by_category(*, user: Any) -> list[dict[str, Any]]:
+    """Views and helpful votes of the live articles per top-level category (for the chart)."""
+    if not can_edit(user):
+        return []
+    totals: dict[str, dict[str, Any]] = {}
+    rows = (
+        Article.objects.filter(live_q())
+        .select_related("category")
+        .values_list("category__path", "views", "helpful_yes", "helpful_no")
+    )
+    for path, views, yes, no in rows:
+        top = (path or "(none)").split(" / ")[0]
+        entry = totals.setdefault(
+            top, {"category": top, "views": 0, "helpful": 0, "not_helpful": 0}
+        )
+        entry["views"] += views
+        entry["helpful"] += yes
+        entry["not_helpful"] += no
+    return sorted(totals.values(), key=lambda e: -e["views"])[:15]
 
 
 def suggestion_model_active() -> SuggestionModel | None:

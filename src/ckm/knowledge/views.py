@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from ckm.core.charts import line_chart
+from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 from ckm.customers.models import Product
@@ -68,7 +68,7 @@ def search(request: AuthedRequest) -> HttpResponse:
             top_score=result.top_score,
         )
         search_id = logged.pk if logged else None
-    context = {
+    context: dict[str, Any] = {
         "q": q,
         "result": result,
         "search_id": search_id,
@@ -181,7 +181,8 @@ def article_new(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, "Draft saved as version 1.")
                 return redirect(article.get_absolute_url())
     else:
-        template = ArticleTemplate.objects.filter(pk=_int(request.GET.get("template"))).first()
+        template_id = _int(request.GET.get("template"))
+        template = ArticleTemplate.objects.filter(pk=template_id).first() if template_id else None
         form = ArticleForm(
             initial={
                 "audience": Article.Audience.INTERNAL,
@@ -392,6 +393,18 @@ def overview(request: AuthedRequest) -> HttpResponse:
         chart = line_chart(
             frame, x="week", y="count", color="what", title="Searches per week", height=180
         )
+    by_category = selectors.views_by_category(user=request.user)
+    category_chart = None
+    if by_category and any(row["views"] for row in by_category):
+        category_chart = bar_chart(
+            pd.DataFrame(by_category),
+            x="category",
+            y="views",
+            title="Article views by category",
+            horizontal=True,
+            height=max(120, 22 * len(by_category)),
+            width=380,
+        )
     counts = {s: 0 for s in Article.Status.values}
     for row in rows:
         counts[row.article.status] += 1
@@ -403,6 +416,8 @@ def overview(request: AuthedRequest) -> HttpResponse:
             "filters": filters,
             "gaps": gaps,
             "chart": chart,
+            "category_chart": category_chart,
+            "usage": selectors.usage_summary(user=request.user),
             "counts": counts,
             "statuses": Article.Status.choices,
             "templates": ArticleTemplate.objects.all(),

@@ -147,3 +147,16 @@ def test_overview_lists_articles_and_gaps(login, editor, agent, published, clien
     assert "Lost or stolen card" in page
     assert "crypto wallet" in page and "how to close my account" in page
     assert "<svg" in page
+
+
+def test_overview_shows_deflection_and_click_through(login, editor) -> None:
+    for query in ("lost card", "pin change", "fees abroad", "close account"):
+        services.search_query_record(
+            user=None, query=query, where="portal", results=1, top_score=0.9
+        )
+    services.search_query_record(
+        user=None, query="close account please", where="message", results=0
+    )
+    page = login(editor).get("/knowledge/overview/").content.decode()
+    assert "75 %" in page  # 1 contact after 4 portal searches
+    assert "1 contacts / 4 searches" in page
