@@ -71,8 +71,12 @@ class CampaignForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = Product.objects.filter(is_active=True).order_by("name")
-        self.fields["segment"].queryset = Segment.objects.filter(is_active=True).order_by("name")
+        product_field = self.fields["product"]
+        segment_field = self.fields["segment"]
+        assert isinstance(product_field, forms.ModelChoiceField)
+        assert isinstance(segment_field, forms.ModelChoiceField)
+        product_field.queryset = Product.objects.filter(is_active=True).order_by("name")
+        segment_field.queryset = Segment.objects.filter(is_active=True).order_by("name")
         if not self.is_bound and self.instance.pk is None:
             today = timezone.localdate()
             self.initial.setdefault("starts_on", today)

@@ -225,7 +225,9 @@ class CampaignMember(models.Model):
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    pool = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    pool = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     contacted_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=11, choices=Outcome.choices, default="", blank=True)
     outcome_at = models.DateTimeField(null=True, blank=True)

@@ -116,7 +116,7 @@ def articles_that_help(*, user: Any, campaign: Campaign, limit: int = 3) -> list
     text = f"{campaign.product.name} {campaign.product.description} {campaign.description}"
     try:
         result = article_suggest(text=text, user=user, limit=limit)
-    except Exception:  # noqa: BLE001 - suggestions are a help, never a reason for the list to fail
+    except Exception:
         return []
     return list(getattr(result, "suggestions", []) or [])
 
@@ -177,7 +177,10 @@ def _breakdown(name: str, rows: list[dict[str, Any]]) -> Breakdown:
     groups = _count(rows)
     target, control = groups["target"], groups["control"]
     return Breakdown(
-        name, target, control, lift_interval(target.converted, target.n, control.converted, control.n)
+        name,
+        target,
+        control,
+        lift_interval(target.converted, target.n, control.converted, control.n),
     )
 
 
@@ -185,8 +188,9 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
     """Response and conversion of target vs control, the incremental lift with its 95 %
     interval, realised NPV beside the plan, and the same by segment and relationship manager."""
     campaign = campaign_get(user=user, campaign_id=campaign_id)
-    rows = list(
-        CampaignMember.objects.filter(campaign=campaign).values(
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in CampaignMember.objects.filter(campaign=campaign).values(
             "group",
             "contacted_at",
             "responded",
@@ -197,7 +201,7 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
             "customer__owner__first_name",
             "customer__owner__last_name",
         )
-    )
+    ]
     groups = _count(rows)
     target, control = groups["target"], groups["control"]
     lift = lift_interval(target.converted, target.n, control.converted, control.n)
@@ -235,9 +239,7 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
         by_segment=sorted(
             (_breakdown(k, v) for k, v in by_segment.items()), key=lambda b: -b.target.n
         )[:12],
-        by_rm=sorted((_breakdown(k, v) for k, v in by_rm.items()), key=lambda b: -b.target.n)[
-            :20
-        ],
+        by_rm=sorted((_breakdown(k, v) for k, v in by_rm.items()), key=lambda b: -b.target.n)[:20],
     )
 
 
@@ -249,12 +251,12 @@ def mailing_rows(*, user: Any, campaign_id: int) -> Iterator[list[str]]:
     emails: dict[int, str] = {}
     ids = list(members.values_list("customer_id", flat=True))
     for start in range(0, len(ids), 5000):
-        for customer_id, value, primary in (
+        for customer_id, value in (
             ContactPoint.objects.filter(
                 customer_id__in=ids[start : start + 5000], kind=ContactPoint.Kind.EMAIL
             )
             .order_by("customer_id", "-is_primary", "id")
-            .values_list("customer_id", "value", "is_primary")
+            .values_list("customer_id", "value")
         ):
             emails.setdefault(customer_id, value)
     yield [

@@ -293,7 +293,8 @@ def tune(
         predictions[name] = found[2]
     blends: list[tuple[float, list[str]]] = []
     for size in range(1, len(LEARNERS) + 1):
-        for names in itertools.combinations(LEARNERS, size):
+        for combination in itertools.combinations(LEARNERS, size):
+            names = list(combination)
             score = float(
                 np.mean(
                     [

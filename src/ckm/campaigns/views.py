@@ -74,7 +74,9 @@ def _builder_context(request: AuthedRequest, form: CampaignForm, campaign: Campa
 
 @permission_required("campaigns.add_campaign", raise_exception=True)
 def campaign_builder(request: AuthedRequest, campaign_id: int | None = None) -> HttpResponse:
-    campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id) if campaign_id else None
+    campaign = (
+        selectors.campaign_get(user=request.user, campaign_id=campaign_id) if campaign_id else None
+    )
     if campaign is not None and not campaign.is_editable:
         messages.error(request, "Only a draft campaign can be changed.")
         return redirect("campaigns:detail", campaign.pk)
@@ -104,7 +106,9 @@ def campaign_builder(request: AuthedRequest, campaign_id: int | None = None) -> 
         else:
             messages.success(request, "Campaign saved and its target list built.")
             return redirect("campaigns:detail", saved.pk)
-    return render(request, "campaigns/campaign_builder.html", _builder_context(request, form, campaign))
+    return render(
+        request, "campaigns/campaign_builder.html", _builder_context(request, form, campaign)
+    )
 
 
 @require_POST
@@ -123,7 +127,9 @@ def campaign_preview(request: AuthedRequest) -> HttpResponse:
             error = _error_text(exc)
     else:
         error = "; ".join(
-            f"{form.fields[k].label if k in form.fields else ''}: {' '.join(v)}".strip(": ")
+            f"{form.fields[k].label if k in form.fields else ''}: {' '.join(map(str, v))}".strip(
+                ": "
+            )
             for k, v in form.errors.items()
         )
     return render(request, "campaigns/_plan_preview.html", {"plan": plan, "error": error})
@@ -161,17 +167,39 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 def _result_charts(results: selectors.Results) -> list[Any]:
     frame = pd.DataFrame(
         [
-            {"group": "target", "measure": "response rate", "rate": results.target.response_rate or 0},
-            {"group": "control", "measure": "response rate", "rate": results.control.response_rate or 0},
-            {"group": "target", "measure": "conversion rate", "rate": results.target.conversion_rate or 0},
-            {"group": "control", "measure": "conversion rate", "rate": results.control.conversion_rate or 0},
+            {
+                "group": "target",
+                "measure": "response rate",
+                "rate": results.target.response_rate or 0,
+            },
+            {
+                "group": "control",
+                "measure": "response rate",
+                "rate": results.control.response_rate or 0,
+            },
+            {
+                "group": "target",
+                "measure": "conversion rate",
+                "rate": results.target.conversion_rate or 0,
+            },
+            {
+                "group": "control",
+                "measure": "conversion rate",
+                "rate": results.control.conversion_rate or 0,
+            },
         ]
     )
     frame["label"] = frame["measure"] + " - " + frame["group"]
     charts = [
         bar_chart(
-            frame, x="label", y="rate", color="group", title="Target vs control", horizontal=True,
-            height=140, width=420,
+            frame,
+            x="label",
+            y="rate",
+            color="group",
+            title="Target vs control",
+            horizontal=True,
+            height=140,
+            width=420,
         )
     ]
     segment_rows = [
@@ -182,9 +210,13 @@ def _result_charts(results: selectors.Results) -> list[Any]:
     if segment_rows:
         charts.append(
             bar_chart(
-                pd.DataFrame(segment_rows), x="segment", y="lift",
-                title="Lift in conversion by segment (target - control)", horizontal=True,
-                height=max(100, 24 * len(segment_rows)), width=420,
+                pd.DataFrame(segment_rows),
+                x="segment",
+                y="lift",
+                title="Lift in conversion by segment (target - control)",
+                horizontal=True,
+                height=max(100, 24 * len(segment_rows)),
+                width=420,
             )
         )
     return charts
@@ -207,7 +239,9 @@ def campaign_launch(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     form = LaunchForm(request.POST)
     reason = form.cleaned_data["override_reason"] if form.is_valid() else ""
     try:
-        services.campaign_launch(actor=request.user, campaign_id=campaign_id, override_reason=reason)
+        services.campaign_launch(
+            actor=request.user, campaign_id=campaign_id, override_reason=reason
+        )
         messages.success(request, "Campaign launched.")
     except ERRORS as exc:
         messages.error(request, _error_text(exc))
@@ -246,7 +280,9 @@ def campaign_detect(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 
 
 @permission_required("campaigns.export_campaign", raise_exception=True)
-def campaign_export(request: AuthedRequest, campaign_id: int) -> HttpResponse:
+def campaign_export(
+    request: AuthedRequest, campaign_id: int
+) -> HttpResponse | StreamingHttpResponse:
     campaign = selectors.campaign_get(user=request.user, campaign_id=campaign_id)
     try:
         channel_error(campaign)
@@ -261,7 +297,9 @@ def campaign_export(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     writer = csv.writer(Echo())
     rows = selectors.mailing_rows(user=request.user, campaign_id=campaign.pk)
     response = StreamingHttpResponse((writer.writerow(r) for r in rows), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-{campaign.channel}.csv"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="campaign-{campaign.pk}-{campaign.channel}.csv"'
+    )
     return response
 
 
@@ -305,11 +343,17 @@ def my_lists(request: AuthedRequest) -> HttpResponse:
         )
         entry["members"].append(member)
     for entry in campaigns.values():
-        entry["articles"] = selectors.articles_that_help(user=request.user, campaign=entry["campaign"])
+        entry["articles"] = selectors.articles_that_help(
+            user=request.user, campaign=entry["campaign"]
+        )
     return render(
         request,
         "campaigns/my_lists.html",
-        {"lists": list(campaigns.values()), "show_all": show_all, "outcomes": CampaignMember.Outcome.choices[1:]},
+        {
+            "lists": list(campaigns.values()),
+            "show_all": show_all,
+            "outcomes": CampaignMember.Outcome.choices[1:],
+        },
     )
 
 
@@ -346,8 +390,12 @@ def member_outcome(request: AuthedRequest, member_id: int) -> HttpResponse:
 def loop(request: AuthedRequest) -> HttpResponse:
     products = selectors.campaign_products(user=request.user)
     product_id = request.GET.get("product", "")
-    product = next((p for p in products if str(p.pk) == product_id), products[0] if products else None)
-    generations = selectors.model_generations(user=request.user, product_id=product.pk) if product else []
+    product = next(
+        (p for p in products if str(p.pk) == product_id), products[0] if products else None
+    )
+    generations = (
+        selectors.model_generations(user=request.user, product_id=product.pk) if product else []
+    )
     pending = services.loop.labels_pending(product_id=product.pk) if product else 0
     return render(
         request,
@@ -357,7 +405,9 @@ def loop(request: AuthedRequest) -> HttpResponse:
             "product": product,
             "generations": generations,
             "pending": pending,
-            "uplift_models": selectors.uplift_models(user=request.user, product_id=product.pk if product else None),
+            "uplift_models": selectors.uplift_models(
+                user=request.user, product_id=product.pk if product else None
+            ),
         },
     )
 
@@ -368,11 +418,18 @@ def retrain(request: AuthedRequest) -> HttpResponse:
     product_id = int(request.POST.get("product") or 0)
     try:
         if request.POST.get("now") == "1":
-            version = services.model_retrain_from_responses(actor=request.user, product_id=product_id)
-            messages.success(request, f"Retrained: {version} ({version.get_status_display().lower()}). {version.message}")
+            version = services.model_retrain_from_responses(
+                actor=request.user, product_id=product_id
+            )
+            messages.success(
+                request,
+                f"Retrained: {version} ({version.get_status_display().lower()}). {version.message}",
+            )
         else:
             services.retrain_start(actor=request.user, product_id=product_id)
-            messages.success(request, "Retraining queued: the worker trains the model in the background.")
+            messages.success(
+                request, "Retraining queued: the worker trains the model in the background."
+            )
     except ERRORS as exc:
         messages.error(request, _error_text(exc))
     return redirect(f"{_loop_url()}?product={product_id}")

@@ -35,7 +35,10 @@ class GateError(ConflictError):
 
 def _campaign_for_update(campaign_id: int) -> Campaign:
     campaign = (
-        Campaign.objects.select_for_update().select_related("product").filter(pk=campaign_id).first()
+        Campaign.objects.select_for_update()
+        .select_related("product")
+        .filter(pk=campaign_id)
+        .first()
     )
     if campaign is None:
         raise NotFound("No such campaign.")
@@ -160,7 +163,9 @@ def member_outcome_record(
     training label for the product's propensity model."""
     require_perm(actor, "campaigns.change_campaignmember")
     if outcome not in CampaignMember.Outcome.values or not outcome:
-        raise ValidationError({"outcome": f"Choose one of {', '.join(CampaignMember.Outcome.values[1:])}."})
+        raise ValidationError(
+            {"outcome": f"Choose one of {', '.join(CampaignMember.Outcome.values[1:])}."}
+        )
     if source not in CampaignMember.Source.values:
         raise ValidationError({"source": "Unknown source."})
     member = _member_for_update(actor=actor, member_id=member_id)
@@ -265,7 +270,10 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None) -> int
     for start_at in range(0, len(ids), 5000):
         chunk = ids[start_at : start_at + 5000]
         for customer_id, opened in Holding.objects.filter(
-            customer_id__in=chunk, product_id=campaign.product_id, opened__gte=start, opened__lte=end
+            customer_id__in=chunk,
+            product_id=campaign.product_id,
+            opened__gte=start,
+            opened__lte=end,
         ).values_list("customer_id", "opened"):
             if customer_id not in first or opened < first[customer_id]:
                 first[customer_id] = opened

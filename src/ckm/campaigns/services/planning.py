@@ -180,7 +180,7 @@ def _select(campaign: Campaign, ids: list[int], scores: np.ndarray) -> np.ndarra
     if campaign.selection == Campaign.Selection.TOP_K:
         return order[: max(int(value), 0)]
     if campaign.selection == Campaign.Selection.TOP_PCT:
-        return order[: int(round(len(ids) * min(max(value, 0.0), 100.0) / 100))]
+        return order[: round(len(ids) * min(max(value, 0.0), 100.0) / 100)]
     if campaign.selection == Campaign.Selection.THRESHOLD:
         return order[scores[order] >= value]
     return order
@@ -362,7 +362,9 @@ CAMPAIGN_FIELDS = [
 @transaction.atomic
 def campaign_save(*, actor: Any, campaign_id: int | None = None, **fields: Any) -> Campaign:
     """Create a draft campaign or change one (only drafts change; the plan is then rebuilt)."""
-    require_perm(actor, "campaigns.add_campaign" if campaign_id is None else "campaigns.change_campaign")
+    require_perm(
+        actor, "campaigns.add_campaign" if campaign_id is None else "campaigns.change_campaign"
+    )
     unknown = set(fields) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError({k: "Unknown field." for k in sorted(unknown)})
@@ -408,7 +410,10 @@ def campaign_plan(*, actor: Any, campaign_id: int) -> Campaign:
 
     require_perm(actor, "campaigns.change_campaign")
     campaign = (
-        Campaign.objects.select_for_update().select_related("product").filter(pk=campaign_id).first()
+        Campaign.objects.select_for_update()
+        .select_related("product")
+        .filter(pk=campaign_id)
+        .first()
     )
     if campaign is None:
         raise NotFound("No such campaign.")

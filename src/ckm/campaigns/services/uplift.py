@@ -119,9 +119,9 @@ def uplift_train(*, actor: Any, product_id: int, seed: int = 42) -> UpliftModel:
     artifact = artifact_save(UpliftArtifact(pre, model, sorted(exclude)), kind="campaigns")
     with transaction.atomic():
         latest = UpliftModel.objects.filter(product_id=product_id).aggregate(n=Max("version"))["n"]
-        UpliftModel.objects.filter(
-            product_id=product_id, status=UpliftModel.Status.ACTIVE
-        ).update(status=UpliftModel.Status.RETIRED)
+        UpliftModel.objects.filter(product_id=product_id, status=UpliftModel.Status.ACTIVE).update(
+            status=UpliftModel.Status.RETIRED
+        )
         row = UpliftModel.objects.create(
             product=product,
             version=int(latest or 0) + 1,
@@ -143,7 +143,9 @@ def uplift_train(*, actor: Any, product_id: int, seed: int = 42) -> UpliftModel:
     return row
 
 
-def uplift_scores(model: UpliftModel, customer_ids: list[int], as_of: dt.date | None = None) -> dict[int, float]:
+def uplift_scores(
+    model: UpliftModel, customer_ids: list[int], as_of: dt.date | None = None
+) -> dict[int, float]:
     """The estimated incremental conversion probability of contacting each customer."""
     if not customer_ids:
         return {}

@@ -41,7 +41,10 @@ def build_bank(*, customers: int = 300, seed: int = 3) -> dict[str, Any]:
     Consent.objects.bulk_create(
         [
             Consent(
-                customer_id=cid, purpose="marketing", channel=channel, granted=k % 10 != 0,
+                customer_id=cid,
+                purpose="marketing",
+                channel=channel,
+                granted=k % 10 != 0,
                 recorded_at=now,
             )
             for k, cid in enumerate(ids)
@@ -90,4 +93,6 @@ def bank(django_db_setup: Any, django_db_blocker: Any) -> Iterator[dict[str, Any
 def users(bank: dict[str, Any]) -> dict[str, Any]:
     from ckm.core.models import User
 
-    return {name: User.objects.get(pk=bank[name]) for name in ("rm", "rm_south", "manager", "marketer")}
+    return {
+        name: User.objects.get(pk=bank[name]) for name in ("rm", "rm_south", "manager", "marketer")
+    }

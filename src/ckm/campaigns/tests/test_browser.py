@@ -73,7 +73,7 @@ def test_marketer_rm_and_the_loop(browser_login, chromium, campaign_bank) -> Non
     assert "negative" not in page.inner_text("#plan")
     page.click("text=Save and build the target list")
     page.wait_for_selector("h1:has-text('Fund: calls')")
-    assert f"v1" in page.inner_text("[data-testid=model-version]")
+    assert "v1" in page.inner_text("[data-testid=model-version]")
     page.click("button:has-text('Launch')")
     page.wait_for_selector("[data-testid=status]:has-text('Launched')")
     campaign = Campaign.objects.get(name="Fund: calls")

@@ -3,7 +3,6 @@ results, export, responses upload, the loop page; and the demo seed."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import pytest
@@ -11,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from ckm.analytics.models import ModelVersion
+from ckm.campaigns import services
 from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
 from ckm.campaigns.tests.test_services import make_campaign
-from ckm.campaigns import services
 
 pytestmark = pytest.mark.django_db
 
@@ -102,7 +101,9 @@ def test_one_click_outcome_on_my_list_and_results_on_the_detail_page(bank, users
     member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
     assert f"member-{member.pk}" in page and campaign.name in page
     response = rm.post(
-        f"/campaigns/members/{member.pk}/outcome/", {"outcome": "interested"}, HTTP_HX_REQUEST="true"
+        f"/campaigns/members/{member.pk}/outcome/",
+        {"outcome": "interested"},
+        HTTP_HX_REQUEST="true",
     )
     assert response.status_code == 200 and "Interested" in response.content.decode()
     member.refresh_from_db()
@@ -148,14 +149,22 @@ def test_api_creates_launches_through_the_gate_and_records_outcomes(bank, users)
         f"/api/campaigns/{body['id']}/launch", {}, content_type="application/json"
     )
     assert refused.status_code == 409
-    bad = client.post("/api/campaigns", {**payload, "control_share": 2}, content_type="application/json")
+    bad = client.post(
+        "/api/campaigns", {**payload, "control_share": 2}, content_type="application/json"
+    )
     assert bad.status_code == 422
     cheap = client.post(
         "/api/campaigns", {**payload, "cost_per_contact": 0.5}, content_type="application/json"
     ).json()
-    launched = client.post(f"/api/campaigns/{cheap['id']}/launch", {}, content_type="application/json")
+    launched = client.post(
+        f"/api/campaigns/{cheap['id']}/launch", {}, content_type="application/json"
+    )
     assert launched.status_code == 200 and launched.json()["status"] == "launched"
-    member = CampaignMember.objects.filter(campaign_id=cheap["id"], group="target").select_related("customer").first()
+    member = (
+        CampaignMember.objects.filter(campaign_id=cheap["id"], group="target")
+        .select_related("customer")
+        .first()
+    )
     answer = client.post(
         f"/api/campaigns/{cheap['id']}/outcomes",
         {"customer_id": member.customer.external_id, "outcome": "declined"},
@@ -166,7 +175,10 @@ def test_api_creates_launches_through_the_gate_and_records_outcomes(bank, users)
     results = client.get(f"/api/campaigns/{cheap['id']}/results").json()
     assert results["target"]["n"] > 0 and "lift" in results
     members = client.get(f"/api/campaigns/{cheap['id']}/members?group=control").json()
-    assert members["count"] == CampaignMember.objects.filter(campaign_id=cheap["id"], group="control").count()
+    assert (
+        members["count"]
+        == CampaignMember.objects.filter(campaign_id=cheap["id"], group="control").count()
+    )
     assert client.get("/api/campaigns/99999").status_code == 404
 
 

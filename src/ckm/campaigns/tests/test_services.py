@@ -68,7 +68,10 @@ def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_lis
 
 def test_top_k_selects_the_highest_scores(bank, users) -> None:
     campaign = make_campaign(
-        bank, users["marketer"], selection=Campaign.Selection.TOP_K, selection_value=40,
+        bank,
+        users["marketer"],
+        selection=Campaign.Selection.TOP_K,
+        selection_value=40,
         control_share=0.0,
     )
     members = CampaignMember.objects.filter(campaign=campaign)
@@ -162,7 +165,9 @@ def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) 
     target = CampaignMember.objects.filter(campaign=campaign, group="target").first()
     for n, member in enumerate((control, target)):
         Holding.objects.create(
-            external_id=f"new-{n}", customer_id=member.customer_id, product_id=bank["fund"],
+            external_id=f"new-{n}",
+            customer_id=member.customer_id,
+            product_id=bank["fund"],
             opened=dt.date(2026, 11, 20),
         )
     assert services.conversions_detect(campaign_id=campaign.pk) == 2
@@ -200,7 +205,9 @@ def test_retraining_on_responses_makes_a_new_version_that_the_next_campaign_uses
     services.campaign_close(actor=users["marketer"], campaign_id=campaign.pk)
     labelled = CampaignMember.objects.filter(campaign=campaign, label_at__isnull=False).count()
     assert labelled == Label.objects.filter(name="took_inv").count() > 60
-    version = services.model_retrain_from_responses(actor=users["marketer"], product_id=bank["fund"])
+    version = services.model_retrain_from_responses(
+        actor=users["marketer"], product_id=bank["fund"]
+    )
     assert version.version == 2 and version.params["label"] == "took_inv"
     assert version.status == ModelVersion.Status.ACTIVE
     assert CampaignMember.objects.filter(learned_by=version).count() == labelled
@@ -221,8 +228,12 @@ def test_uplift_model_learns_from_a_randomised_campaign_and_targets_by_effect(ba
     assert model.version == 1 and model.n_control > 0 and model.n_treated > 0
     assert model.metrics["ate"] > 0
     following = make_campaign(
-        bank, users["marketer"], score_source=Campaign.ScoreSource.UPLIFT,
-        selection=Campaign.Selection.TOP_PCT, selection_value=30, name="By uplift",
+        bank,
+        users["marketer"],
+        score_source=Campaign.ScoreSource.UPLIFT,
+        selection=Campaign.Selection.TOP_PCT,
+        selection_value=30,
+        name="By uplift",
     )
     assert following.uplift_model == model and following.model_version is None
     assert CampaignMember.objects.filter(campaign=following).exclude(score=None).exists()
@@ -240,12 +251,20 @@ def test_a_retention_campaign_takes_its_audience_from_the_early_warning_list(ban
     at_risk = list(Customer.objects.order_by("id")[:12])
     for customer in at_risk:
         Alert.objects.create(
-            customer=customer, reason="Savings balance down", raised_at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC)
+            customer=customer,
+            reason="Savings balance down",
+            raised_at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC),
         )
     campaign = make_campaign(
-        bank, users["manager"], objective=Campaign.Objective.RETENTION,
-        audience=Campaign.Audience.RETENTION, segment=None,
-        score_source=Campaign.ScoreSource.NONE, control_share=0.0,
+        bank,
+        users["manager"],
+        objective=Campaign.Objective.RETENTION,
+        audience=Campaign.Audience.RETENTION,
+        segment=None,
+        score_source=Campaign.ScoreSource.NONE,
+        control_share=0.0,
     )
-    ids = set(CampaignMember.objects.filter(campaign=campaign).values_list("customer_id", flat=True))
+    ids = set(
+        CampaignMember.objects.filter(campaign=campaign).values_list("customer_id", flat=True)
+    )
     assert ids and ids <= {c.pk for c in at_risk}
