@@ -31,13 +31,14 @@ def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
 
 
 def render(text: str, case: Case, actor: Any = None) -> str:
-    """Fill {reference}, {name}, {subject}, {agent}, {product} in a template text."""
+    """Fill {reference}, {name}, {subject}, {agent}, {product}, {resolution} in a template."""
     values = _Blank(
         reference=case.reference,
         name=case.contact_label,
         subject=case.subject,
         agent=str(actor) if actor is not None and actor.is_authenticated else "Customer service",
         product=case.product.name if case.product_id and case.product else "",
+        resolution=case.resolution,
     )
     try:
         return text.format_map(values)

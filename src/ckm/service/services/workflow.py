@@ -125,8 +125,6 @@ def case_transition(
         if template is None and not answer.strip():
             template = template_for(ReplyTemplate.Purpose.ANSWER, case.kind)
         body = reply_text(case=case, template=template, body=answer, actor=actor)
-        if case.resolution and "{resolution}" in body:
-            body = body.replace("{resolution}", case.resolution)
         subject = render(template.subject, case, actor) if template else f"Re: {case.subject}"
         message_send(case=case, subject=subject, body=body, actor=actor, template=template)
     if to_status == S.CLOSED:

@@ -1,0 +1,299 @@
+"""Intake from every channel, routing, SLA timers, the workflow, satisfaction, linking."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied
+
+from ckm.core.errors import ConflictError, NotFound, ValidationError
+from ckm.core.models import AuditEntry, Role
+from ckm.customers.models import CustomerEvent
+from ckm.customers.tests.factories import ContactPointFactory, CustomerFactory, HoldingFactory
+from ckm.service.models import Case, CaseStatus, Holiday, SlaPolicy
+from ckm.service.services import (
+    case_assign,
+    case_correct,
+    case_intake,
+    case_link_customer,
+    case_reopen,
+    case_reply,
+    case_satisfaction_record,
+    case_transition,
+    service_sla_check,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_phone_case_is_matched_queued_assigned_and_timed(desk: dict[str, Any], agent) -> None:
+    customer = CustomerFactory()
+    case = case_intake(
+        actor=agent,
+        channel="phone",
+        subject="Card blocked",
+        body="My debit card was swallowed by the machine.",
+        customer=customer,
+        product=desk["card"],
+        kind="complaint",
+    )
+    assert case.reference == f"C-{case.pk:06d}"
+    assert case.queue == desk["cards"]
+    assert case.assignee in (agent, desk["agent2"])
+    assert case.status == CaseStatus.ASSIGNED
+    assert case.sla_policy is not None and case.sla_policy.name == "Complaint"
+    assert case.first_response_due is not None and case.first_response_due > case.opened_at
+    assert case.messages.filter(direction="inbound").count() == 1
+    assert case.messages.filter(direction="outbound", template__code="ack-complaint").exists()
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds[:3] == ["opened", "acknowledged", "assigned"]
+    timeline = CustomerEvent.objects.filter(customer=customer, source="service")
+    assert {"case_opened", "case_acknowledged", "case_assigned"} <= set(
+        timeline.values_list("kind", flat=True)
+    )
+    assert AuditEntry.objects.filter(object_type="service.case", object_id=str(case.pk)).exists()
+
+
+def test_an_email_is_matched_by_address_and_acknowledged_by_mail(desk) -> None:
+    point = ContactPointFactory(kind="email", value="anna@example.com")
+    case = case_intake(
+        channel="email",
+        subject="Statement",
+        body="Where is my statement?",
+        sender_email="Anna@Example.com",
+        message_id="<m1@example.com>",
+    )
+    assert case.customer == point.customer
+    assert len(mail.outbox) == 0  # sent after commit
+    assert case.messages.filter(direction="outbound", recipients="Anna@Example.com").exists()
+
+
+def test_an_unknown_sender_stays_unknown_until_linked(desk, agent) -> None:
+    case = case_intake(
+        channel="letter", subject="Complaint", body="Nobody answers.", sender_name="Jo Doe"
+    )
+    assert case.customer is None and case.contact_label == "Jo Doe"
+    customer = CustomerFactory()
+    case_link_customer(actor=agent, case_id=case.pk, customer_id=customer.pk)
+    case.refresh_from_db()
+    assert case.customer == customer
+    assert CustomerEvent.objects.filter(customer=customer, kind="case_linked").exists()
+
+
+def test_two_customers_sharing_an_address_are_not_guessed(desk) -> None:
+    ContactPointFactory(kind="email", value="family@example.com")
+    ContactPointFactory(kind="email", value="family@example.com")
+    case = case_intake(channel="email", subject="x", body="y", sender_email="family@example.com")
+    assert case.customer is None
+
+
+def test_intake_is_idempotent_on_channel_and_external_id(desk) -> None:
+    first = case_intake(channel="api", subject="a", body="b", external_id="X-1")
+    again = case_intake(channel="api", subject="a", body="b", external_id="X-1")
+    other_channel = case_intake(channel="chat", subject="a", body="b", external_id="X-1")
+    assert first.pk == again.pk != other_channel.pk
+    assert Case.objects.count() == 2
+
+
+def test_an_email_reply_joins_its_case_and_reopens_it(desk, agent) -> None:
+    case = case_intake(
+        channel="email",
+        subject="Fee",
+        body="Why this fee?",
+        message_id="<q1@example.com>",
+        sender_email="x@example.com",
+    )
+    case_transition(actor=agent, case_id=case.pk, to_status="in_progress")
+    case_transition(actor=agent, case_id=case.pk, to_status="resolved", resolution="Refunded")
+    reply = case_intake(
+        channel="email",
+        subject="Re: Fee",
+        body="It is still there.",
+        message_id="<q2@example.com>",
+        in_reply_to="<q1@example.com>",
+        references="<q1@example.com>",
+        sender_email="x@example.com",
+    )
+    assert reply.pk == case.pk
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and case.reopened_count == 1
+    assert case.messages.filter(direction="inbound").count() == 2
+
+
+def test_an_answer_to_our_reply_threads_by_our_message_id(desk, agent) -> None:
+    case = case_intake(channel="email", subject="Q", body="?", sender_email="y@example.com")
+    ours = case.messages.filter(direction="outbound").first()
+    assert ours is not None and ours.message_id
+    joined = case_intake(
+        channel="email",
+        subject="Re",
+        body="thanks",
+        in_reply_to=ours.message_id,
+        message_id="<a1@example.com>",
+    )
+    assert joined.pk == case.pk
+
+
+def test_the_workflow_runs_to_close_and_asks_for_satisfaction(desk, agent) -> None:
+    customer = CustomerFactory()
+    ContactPointFactory(customer=customer, kind="email", value="c@example.com")
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", customer=customer)
+    case_transition(actor=agent, case_id=case.pk, to_status="in_progress")
+    case.refresh_from_db()
+    assert case.first_response_at is not None
+    with pytest.raises(ValidationError):
+        case_transition(actor=agent, case_id=case.pk, to_status="resolved")
+    case_transition(actor=agent, case_id=case.pk, to_status="resolved", resolution="Card sent")
+    case_transition(actor=agent, case_id=case.pk, to_status="answered")
+    answer = case.messages.filter(template__code="answer-resolved").get()
+    assert "Card sent" in answer.body
+    case_transition(actor=agent, case_id=case.pk, to_status="closed")
+    case.refresh_from_db()
+    assert case.closed_at is not None
+    assert case.messages.filter(template__code="satisfaction").exists()
+    case_satisfaction_record(actor=agent, case_id=case.pk, score=4, comment="quick")
+    case.refresh_from_db()
+    assert case.satisfaction_score == 4
+    with pytest.raises(ConflictError):
+        case_transition(actor=agent, case_id=case.pk, to_status="in_progress")
+    case_reopen(actor=agent, case_id=case.pk, reason="card never arrived")
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and case.closed_at is None
+    assert case.reopened_count == 1
+
+
+def test_satisfaction_only_after_close(desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    with pytest.raises(ConflictError):
+        case_satisfaction_record(actor=agent, case_id=case.pk, score=5)
+
+
+def test_a_reply_is_the_first_response(desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    case_reply(actor=agent, case_id=case.pk, body="We are on it.")
+    case.refresh_from_db()
+    assert case.first_response_at is not None and case.status == CaseStatus.IN_PROGRESS
+
+
+def test_round_robin_and_least_loaded(desk, agent) -> None:
+    queue = desk["cards"]
+    loads = [
+        case_intake(
+            actor=agent, channel="phone", subject=f"c{i}", body="b", product=desk["card"]
+        ).assignee
+        for i in range(4)
+    ]
+    assert loads.count(agent) == 2  # least loaded alternates between the two
+    queue.strategy = "round_robin"
+    queue.save()
+    picks = [
+        case_intake(
+            actor=agent, channel="phone", subject=f"r{i}", body="b", product=desk["card"]
+        ).assignee
+        for i in range(2)
+    ]
+    assert picks[0] != picks[1]
+
+
+def test_a_case_without_a_matching_queue_goes_to_the_default(desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", product=desk["loan"])
+    assert case.queue is not None and case.queue.is_default and case.assignee is None
+
+
+def test_sla_counts_business_hours_and_holidays(desk, agent) -> None:
+    policy = SlaPolicy.objects.get(name="Request")
+    Holiday.objects.create(calendar=policy.calendar, date=dt.date(2026, 11, 23))
+    opened = dt.datetime(2026, 11, 20, 16, 0, tzinfo=dt.UTC)  # Friday 17:00 Berlin
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", opened_at=opened)
+    # 8 business hours: Friday is over, Monday is a holiday, so Tuesday 17:00 Berlin
+    assert case.first_response_due == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)
+
+
+def test_the_sla_check_warns_then_escalates_once(desk, agent, manager) -> None:
+    queue = desk["cards"]
+    queue.team = manager.team
+    queue.save()
+    opened = dt.datetime(2026, 11, 16, 8, 0, tzinfo=dt.UTC)  # Monday 9:00 Berlin
+    case = case_intake(
+        actor=agent,
+        channel="phone",
+        subject="s",
+        body="b",
+        product=desk["card"],
+        kind="complaint",
+        opened_at=opened,
+    )
+    # first response due after 4 business hours (13:00 Berlin): at 12:30 the warning comes
+    assert service_sla_check(now=opened + dt.timedelta(hours=3, minutes=30)) == {
+        "warned": 1,
+        "escalated": 0,
+    }
+    result = service_sla_check(now=opened + dt.timedelta(hours=5))
+    assert result["escalated"] == 1
+    case.refresh_from_db()
+    assert case.escalated and case.priority == "high"
+    assert (
+        "manager" in case.events.get(kind="escalated").summary.lower()
+        or case.events.filter(kind="escalated").exists()
+    )
+    assert service_sla_check(now=opened + dt.timedelta(hours=6))["escalated"] == 0
+
+
+def test_correcting_the_classification_is_flagged(desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    case.classifier_version = "v1"
+    case.suggested_category = "fees"
+    case.save()
+    case_correct(actor=agent, case_id=case.pk, category="card lost", product_id=desk["card"].pk)
+    case.refresh_from_db()
+    assert case.category_corrected and case.product_corrected
+    assert case.events.filter(kind="corrected").exists()
+    case_correct(actor=agent, case_id=case.pk, category="fees")
+    case.refresh_from_db()
+    assert not case.category_corrected
+
+
+def test_assigning_moves_the_case_and_checks_the_agent(desk, agent, make_user) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", product=desk["loan"])
+    case_assign(actor=agent, case_id=case.pk, queue_id=desk["cards"].pk)
+    case.refresh_from_db()
+    assert case.queue == desk["cards"] and case.assignee is not None
+    pm = make_user(Role.PRODUCT_MANAGER, username="pm")
+    with pytest.raises(ValidationError):
+        case_assign(actor=agent, case_id=case.pk, assignee_id=pm.pk)
+
+
+def test_roles_and_record_level_access(desk, agent, rm, rm_south, make_user, team_north) -> None:
+    mine = CustomerFactory(team=team_north)
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", customer=mine)
+    from ckm.service.selectors import case_get
+
+    assert case_get(user=rm, case_id=case.pk) == case
+    with pytest.raises(NotFound):
+        case_get(user=rm_south, case_id=case.pk)
+    with pytest.raises(NotFound):
+        case_transition(actor=rm_south, case_id=case.pk, to_status="in_progress")
+    pm = make_user(Role.PRODUCT_MANAGER, username="pm")
+    assert case_get(user=pm, case_id=case.pk) == case
+    with pytest.raises(PermissionDenied):
+        case_transition(actor=pm, case_id=case.pk, to_status="in_progress")
+    with pytest.raises(PermissionDenied):
+        case_intake(actor=pm, channel="phone", subject="s", body="b")
+
+
+def test_markup_in_a_message_is_stripped(desk) -> None:
+    case = case_intake(
+        channel="portal", subject="<b>Hi</b>", body="<script>alert(1)</script>Card & PIN"
+    )
+    assert "<" not in case.subject and "script" not in case.body and "Card & PIN" in case.body
+
+
+def test_holdings_feed_the_classifier_examples(desk) -> None:
+    from ckm.service.services.classify import holdings_of
+
+    customer = CustomerFactory()
+    HoldingFactory(customer=customer, product=desk["card"])
+    assert holdings_of([customer.pk]) == {customer.pk: ("cards",)}
