@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
@@ -157,10 +158,15 @@ def contact(request: AuthedRequest) -> HttpResponse:
                         body=data["message"],
                         sender_email=data["email"] or request.user.email,
                         sender_name=data["name"] or request.user.get_full_name(),
-                        actor=request.user,
+                        # the customer writes; no member of staff acts (the portal checked the
+                        # login and knowledge.use_portal)
+                        actor=None,
                     )
                 except DomainError as exc:
                     form.add_error(None, exc.message)
+                    sent = None
+                except ValidationError as exc:
+                    form.add_error(None, " ".join(exc.messages))
                     sent = None
     else:
         form = ContactForm(

@@ -98,3 +98,21 @@ def test_contact_first_offers_articles_then_sends_or_says_it_cannot(
     monkeypatch.setattr(views, "_case_intake", lambda: None)
     unavailable = client.post("/portal/contact/", {**form, "confirmed": "True"}).content.decode()
     assert "cannot be sent from here yet" in unavailable
+
+
+def test_contact_opens_a_real_case_through_the_service_app(login, customer_user, articles) -> None:
+    service = pytest.importorskip("ckm.service.services")
+    if not hasattr(service, "case_intake"):
+        pytest.skip("the service app has no case intake yet")
+    from ckm.service.models import Case
+
+    form = {
+        "subject": "Standing order",
+        "message": "Please change my standing order to the 3rd.",
+        "email": "kunde@example.com",
+        "confirmed": "True",
+    }
+    page = login(customer_user).post("/portal/contact/", form).content.decode()
+    assert "we have your message" in page, page
+    case = Case.objects.get()
+    assert case.channel == "portal" and case.sender_email == "kunde@example.com"
