@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ckm.core.errors import ConflictError
+from ckm.core.models import AuditEntry
+from ckm.customers.models import Consent, CustomerEvent
+from ckm.customers.tests.factories import CustomerFactory, ProductFactory
+from ckm.feedback.models import CaseTopic, Insight, InsightContact, KnowledgeGap, TopicAlert
+from ckm.feedback.selectors import monday, topic_before_after
+from ckm.feedback.services import (
+    alerts_detect,
+    gap_draft_article,
+    gaps_detect,
+    insight_contact_record,
+    insight_from_case,
+    insight_from_topic,
+    insight_status_set,
+    topics_refresh,
+)
+from ckm.feedback.services.alerts import week_is_emerging
+from ckm.feedback.tests.factories import CaseFactory
+
+
+def _consent(customer: Any, channel: str = "email", granted: bool = True) -> None:
+    Consent.objects.create(
+        customer=customer,
+        purpose=Consent.Purpose.PRODUCT_FEEDBACK,
+        channel=channel,
+        granted=granted,
+        recorded_at=timezone.now(),
+    )
+
+
+def test_poisson_rule_flags_a_jump_not_noise() -> None:
+    assert week_is_emerging(20, [3, 4, 2, 5, 3, 4, 3, 2])[0]
+    assert not week_is_emerging(6, [3, 4, 2, 5, 3, 4, 3, 2])[0]
+    # a big topic's ordinary week is not emerging
+    assert not week_is_emerging(110, [100, 95, 104, 99, 101, 97, 103, 100])[0]
+
+
+def test_a_burst_in_one_topic_raises_one_alert(make_cases: Any) -> None:
+    for theme in ("card", "fees", "mortgage"):
+        make_cases(theme, 24, weeks_ago=(1, 12))
+    burst = make_cases("app", 25, weeks_ago=(2, 2))
+    make_cases("app", 6, weeks_ago=(3, 12))
+    topics_refresh()
+    app_topics = set(CaseTopic.objects.filter(case__in=burst).values_list("topic_id", flat=True))
+    alerts = list(TopicAlert.objects.all())
+    assert alerts, "the burst should raise an alert"
+    assert {a.topic_id for a in alerts} <= app_topics
+    burst_weeks = {monday(timezone.localtime(c.opened_at).date()) for c in burst}
+    assert any(a.week in burst_weeks for a in alerts)
+    assert alerts_detect() == 0  # idempotent
+
+
+def test_insight_from_topic_lists_only_consented_customers(
+    themed_cases: dict[str, list[Any]], product_manager: Any
+) -> None:
+    topics_refresh()
+    card = themed_cases["card"]
+    agreed, refused, silent = CustomerFactory(), CustomerFactory(), CustomerFactory()
+    _consent(agreed)
+    _consent(refused, granted=False)
+    product = ProductFactory(name="Debit card")
+    for case, customer in zip(card[:3], (agreed, refused, silent), strict=True):
+        case.customer = customer
+        case.product = product
+        case.save()
+    topic_id = CaseTopic.objects.get(case=card[0]).topic_id
+    insight = insight_from_topic(actor=product_manager, topic_id=topic_id)
+    assert insight.status == Insight.Status.NEW
+    assert insight.volume >= 1
+    contacts = {c.customer_id: c for c in InsightContact.objects.filter(insight=insight)}
+    assert contacts[agreed.pk].consented
+    assert not contacts.get(refused.pk, InsightContact(consented=False)).consented
+    assert AuditEntry.objects.filter(action="feedback.insight_created").exists()
+
+
+def test_contact_needs_standing_consent_and_lands_on_the_timeline(product_manager: Any) -> None:
+    customer = CustomerFactory()
+    _consent(customer, channel="phone")
+    case = CaseFactory(customer=customer, kind="idea", body="Please add Apple Pay for my card")
+    insight = insight_from_case(actor=product_manager, case_id=case.pk)
+    contact = InsightContact.objects.get(insight=insight, customer=customer)
+    with pytest.raises(ConflictError):
+        insight_contact_record(
+            actor=product_manager, contact_id=contact.pk, channel="email", outcome="interested"
+        )
+    insight_contact_record(
+        actor=product_manager,
+        contact_id=contact.pk,
+        channel="phone",
+        outcome="interested",
+        note="Will test the beta",
+    )
+    contact.refresh_from_db()
+    assert contact.contacted_at is not None and contact.outcome == "interested"
+    assert CustomerEvent.objects.filter(customer=customer, kind="product_feedback_contact").exists()
+
+
+def test_status_workflow_refuses_jumps(product_manager: Any) -> None:
+    case = CaseFactory(kind="idea", body="An idea")
+    insight = insight_from_case(actor=product_manager, case_id=case.pk)
+    with pytest.raises(ConflictError):
+        insight_status_set(actor=product_manager, insight_id=insight.pk, status="shipped")
+    for status in ("under_review", "planned", "shipped"):
+        insight = insight_status_set(actor=product_manager, insight_id=insight.pk, status=status)
+    assert insight.status == "shipped"
+
+
+def test_gap_found_drafted_and_closed_with_volume_drop(
+    make_cases: Any, editor: Any, settings: Any
+) -> None:
+    from ckm.knowledge.models import Article
+
+    settings.CKM_FEEDBACK_GAP_MIN_CASES = 5
+    make_cases("app", 40, weeks_ago=(7, 12))  # many before the article ...
+    make_cases("app", 4, weeks_ago=(1, 5))  # ... few after
+    make_cases("mortgage", 30, weeks_ago=(1, 12))
+    topics_refresh()
+    gaps = KnowledgeGap.objects.filter(state="open")
+    assert gaps.exists()
+    gap = next(g for g in gaps if "app" in " ".join(g.topic.keywords))
+    gap = gap_draft_article(actor=editor, gap_id=gap.pk)
+    assert gap.state == KnowledgeGap.State.DRAFTED
+    article = Article.objects.get(pk=gap.article_id)
+    assert article.status == "draft" and "What customers ask" in article.body_source
+    published = timezone.now() - dt.timedelta(weeks=6)
+    Article.objects.filter(pk=article.pk).update(status="published", published_at=published)
+    gaps_detect()
+    gap.refresh_from_db()
+    assert gap.state == KnowledgeGap.State.CLOSED
+    assert gap.weekly_before is not None and gap.weekly_after is not None
+    assert gap.weekly_after < gap.weekly_before / 2
+    volume = topic_before_after(topic=gap.topic, published_at=published)
+    assert volume.change is not None and volume.change < -0.5
