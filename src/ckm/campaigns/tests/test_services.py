@@ -268,3 +268,17 @@ def test_a_retention_campaign_takes_its_audience_from_the_early_warning_list(ban
         CampaignMember.objects.filter(campaign=campaign).values_list("customer_id", flat=True)
     )
     assert ids and ids <= {c.pk for c in at_risk}
+
+
+def test_the_schedule_retrains_once_enough_new_outcomes_arrived(bank, users, settings) -> None:
+    from django.core.management import call_command
+
+    settings.CKM_CAMPAIGNS_RETRAIN_MIN_NEW = 20
+    campaign = make_campaign(bank, users["marketer"], control_share=0.2)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    simulate_responses(campaign=campaign, effect=0.5, start=dt.date(2026, 11, 1))
+    services.campaign_close(actor=users["marketer"], campaign_id=campaign.pk)
+    call_command("campaigns-schedule")
+    assert ModelVersion.objects.filter(slot="propensity:INV", version=2).exists()
+    assert services.loop_schedule_run() == []  # nothing new since
