@@ -373,10 +373,12 @@ def app_seeds() -> list[tuple[str, Callable[..., Any]]]:
     """What each app sets up on the imported bank (models, rules, topics), in dependency order."""
     from ckm.analytics.services.demo import analytics_seed_demo
     from ckm.campaigns.services.demo import campaigns_seed_demo
+    from ckm.feedback.services.demo import feedback_seed_demo
     from ckm.knowledge.services.demo import knowledge_seed_demo
 
     return [
         ("knowledge", knowledge_seed_demo),
+        ("feedback", feedback_seed_demo),
         ("analytics", analytics_seed_demo),
         ("campaigns", campaigns_seed_demo),
     ]
