@@ -13,8 +13,10 @@ from ckm.campaigns.api import router as campaigns_router
 from ckm.api.errors import install_error_handlers
 from ckm.core.api import router as core_router
 from ckm.customers.api import router as customers_router
+from ckm.feedback.api import router as feedback_router
 from ckm.interactions.api import router as interactions_router
 from ckm.knowledge.api import router as knowledge_router
+from ckm.service.api import router as service_router
 
 
 class CkmAPI(NinjaAPI):
@@ -47,5 +49,7 @@ api.add_router("/", core_router)
 api.add_router("/", customers_router)
 api.add_router("/", interactions_router)
 api.add_router("/", knowledge_router)
+api.add_router("/", service_router)
 api.add_router("/", analytics_router)
 api.add_router("/", campaigns_router)
+api.add_router("/", feedback_router)
