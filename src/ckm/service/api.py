@@ -235,9 +235,10 @@ def case_create(request: AuthedRequest, payload: CaseIn) -> Status[dict[str, Any
         office = Office.objects.filter(code=payload.office).first()
         if office is None:
             raise ValidationError({"office": f"No office {payload.office!r}."})
-    existed = bool(payload.external_id) and Case.objects.filter(
-        channel=payload.channel, external_id=payload.external_id
-    ).exists()
+    existed = (
+        bool(payload.external_id)
+        and Case.objects.filter(channel=payload.channel, external_id=payload.external_id).exists()
+    )
     case = services.case_intake(
         actor=request.user,
         channel=payload.channel,
@@ -412,5 +413,3 @@ def classifier_train(request: AuthedRequest) -> Status[dict[str, Any]]:
     job = services.classifier_train_start(actor=request.user)
     job.refresh_from_db()
     return Status(202, {"job_id": job.pk, "status": job.status})
-
-

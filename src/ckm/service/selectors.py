@@ -218,3 +218,22 @@ def my_open_case_count(user: Any) -> int:
     if not user.has_perm("service.view_case"):
         return 0
     return Case.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
+
+
+def customer_case_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:
+    """The Cases panel of the customer profile: their cases with timers, and the form to log one."""
+    import secrets
+
+    from ckm.service.forms import CaseLogForm
+    from ckm.service.services.timers import timers
+
+    if not user.has_perm("service.view_case"):
+        return None
+    cases = customer_cases(user=user, customer_id=customer.pk)
+    return {
+        "customer": customer,
+        "cases": [(case, timers(case)) for case in cases],
+        "open_count": sum(1 for case in cases if case.is_open),
+        "case_form": CaseLogForm() if user.has_perm("service.add_case") else None,
+        "new_key": secrets.token_hex(8),
+    }

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from ckm.service import views
+
+app_name = "service"
+
+urlpatterns = [
+    path("", views.case_list, name="case_list"),
+    path("<int:case_id>/", views.case_detail, name="case_detail"),
+    path("<int:case_id>/transition/", views.case_transition, name="case_transition"),
+    path("<int:case_id>/reopen/", views.case_reopen, name="case_reopen"),
+    path("<int:case_id>/assign/", views.case_assign, name="case_assign"),
+    path("<int:case_id>/correct/", views.case_correct, name="case_correct"),
+    path("<int:case_id>/reply/", views.case_reply, name="case_reply"),
+    path("<int:case_id>/satisfaction/", views.case_satisfaction, name="case_satisfaction"),
+    path("<int:case_id>/link/", views.case_link, name="case_link"),
+    path("<int:case_id>/classify/", views.case_classify, name="case_classify"),
+    path("<int:case_id>/answered-by/", views.case_article_answered, name="case_article"),
+    path("log/<int:customer_id>/", views.case_log, name="case_log"),
+    path("classifier/", views.classifier, name="classifier"),
+    path(
+        "classifier/<int:version_id>/activate/",
+        views.classifier_activate,
+        name="classifier_activate",
+    ),
+]

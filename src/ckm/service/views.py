@@ -1,0 +1,389 @@
+"""The service pages: the case list with queues and SLA timers, a case with its workflow,
+classification, messages and article suggestions, logging a case from the customer profile, and
+the classifier registry. Thin: forms validate, services write, selectors read."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ckm.core.errors import DomainError
+from ckm.core.http import AuthedRequest
+from ckm.core.models import User
+from ckm.customers.models import Product
+from ckm.customers.selectors import customer_get
+from ckm.service import selectors, services
+from ckm.service.forms import (
+    CaseFilterForm,
+    CaseLogForm,
+    CorrectForm,
+    ReplyForm,
+    SatisfactionForm,
+    TransitionForm,
+)
+from ckm.service.models import Case, CaseStatus
+from ckm.service.services.timers import timers
+from ckm.service.services.workflow import ACTION_LABELS, allowed_transitions
+
+
+def _error(request: AuthedRequest, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        text = (
+            "; ".join(" ".join(v) for v in exc.message_dict.values())
+            if hasattr(exc, "error_dict")
+            else " ".join(exc.messages)
+        )
+    elif isinstance(exc, DomainError):
+        text = exc.message
+    else:
+        text = str(exc) or "Your role may not do this."
+    messages.error(request, text)
+
+
+@permission_required("service.view_case", raise_exception=True)
+def case_list(request: AuthedRequest) -> HttpResponse:
+    form = CaseFilterForm(request.GET or {"status": "open"})
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"status": "open"}
+    filters = selectors.CaseFilters(
+        q=data.get("q") or "",
+        status=data.get("status") or "",
+        kind=data.get("kind") or "",
+        channel=data.get("channel") or "",
+        queue_id=data.get("queue"),
+        mine=bool(data.get("mine")),
+        breached=bool(data.get("breached")),
+        unknown_contact=bool(data.get("unknown")),
+    )
+    cases = selectors.case_list(user=request.user, filters=filters)
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    rows = [(case, timers(case)) for case in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "service/case_list.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": rows,
+            "queues": selectors.queue_overview(user=request.user),
+            "counts": selectors.case_counts(user=request.user),
+            "queue_id": filters.queue_id,
+            "querystring_base": (query.urlencode() + "&") if query else "",
+        },
+    )
+
+
+def _suggestions(request: AuthedRequest, case: Case) -> Any:
+    """Articles that may answer the case (knowledge), if that app offers suggestions."""
+    try:
+        from ckm.knowledge.selectors import article_suggest
+    except ImportError:
+        return None
+    if not request.user.has_perm("knowledge.view_article"):
+        return None
+    try:
+        return article_suggest(text=f"{case.subject}\n{case.body}", user=request.user, limit=3)
+    except Exception:  # suggestions are a help, never a reason for the case page to fail
+        return None
+
+
+@permission_required("service.view_case", raise_exception=True)
+def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    can_work = request.user.has_perm("service.change_case")
+    actions = [(s, ACTION_LABELS[s]) for s in allowed_transitions(case)] if can_work else []
+    return render(
+        request,
+        "service/case_detail.html",
+        {
+            "case": case,
+            "timers": timers(case),
+            "actions": actions,
+            "can_work": can_work,
+            "can_reopen": can_work and case.status in ("resolved", "answered", "closed"),
+            "messages_list": selectors.case_messages(case=case),
+            "history": selectors.case_events(case=case),
+            "correct_form": CorrectForm(
+                initial={"product": case.product_id or "", "category": case.category}
+            ),
+            "reply_form": ReplyForm(),
+            "categories": Case.objects.exclude(category="")
+            .values_list("category", flat=True)
+            .distinct()
+            .order_by("category")[:200],
+            "queues": selectors.queue_list(),
+            "agents": User.objects.filter(is_active=True, case_queues__isnull=False)
+            .distinct()
+            .order_by("username"),
+            "suggestions": _suggestions(request, case) if case.is_open or can_work else None,
+            "classifier": selectors.classifier_active(),
+        },
+    )
+
+
+def _back(case_id: int) -> HttpResponse:
+    return redirect("service:case_detail", case_id=case_id)
+
+
+def _run(request: AuthedRequest, case_id: int, action: Any, done: str) -> HttpResponse:
+    try:
+        action()
+    except (ValidationError, DomainError, PermissionDenied) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, done)
+    return _back(case_id)
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_transition(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose where the case goes.")
+        return _back(case_id)
+    data = form.cleaned_data
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_transition(actor=request.user, case_id=case_id, **data),
+        f"Case is now {CaseStatus(data['to_status']).label.lower()}.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")[:500]
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_reopen(actor=request.user, case_id=case_id, reason=reason),
+        "Case reopened.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_assign(request: AuthedRequest, case_id: int) -> HttpResponse:
+    def as_int(name: str) -> int | None:
+        value = request.POST.get(name, "")
+        return int(value) if value.isdigit() else None
+
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_assign(
+            actor=request.user,
+            case_id=case_id,
+            assignee_id=as_int("assignee"),
+            queue_id=as_int("queue"),
+        ),
+        "Assignment changed.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_correct(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = CorrectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a product from the list.")
+        return _back(case_id)
+    product = form.cleaned_data["product"]
+    category = form.cleaned_data["category"].strip()
+    if request.POST.get("accept") == "1":
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        product = str(case.suggested_product_id or "")
+        category = case.suggested_category
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_correct(
+            actor=request.user,
+            case_id=case_id,
+            product_id=int(product) if product else None,
+            category=category or None,
+        ),
+        "Classification saved.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_reply(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = ReplyForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Pick a template or write the reply.")
+        return _back(case_id)
+    data = form.cleaned_data
+    template = data["template"]
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_reply(
+            actor=request.user,
+            case_id=case_id,
+            body=data["body"],
+            template_id=template.pk if template else None,
+            internal=data["internal"],
+        ),
+        "Note added." if data["internal"] else "Reply sent.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_satisfaction(request: AuthedRequest, case_id: int) -> HttpResponse:
+    form = SatisfactionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give a score from 1 to 5.")
+        return _back(case_id)
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_satisfaction_record(
+            actor=request.user, case_id=case_id, **form.cleaned_data
+        ),
+        "Satisfaction recorded.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_link(request: AuthedRequest, case_id: int) -> HttpResponse:
+    value = request.POST.get("customer_id", "").strip()
+    if not value.isdigit():
+        messages.error(request, "Pick the customer.")
+        return _back(case_id)
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_link_customer(
+            actor=request.user, case_id=case_id, customer_id=int(value)
+        ),
+        "Case linked to the customer.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_classify(request: AuthedRequest, case_id: int) -> HttpResponse:
+    return _run(
+        request,
+        case_id,
+        lambda: services.case_classify(actor=request.user, case_id=case_id),
+        "Classified again.",
+    )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+def case_article_answered(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """ "This article answered it": evidence for the knowledge app's suggestions."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    try:
+        from ckm.knowledge.models import Article
+        from ckm.knowledge.services import article_link_resolution
+    except ImportError:
+        messages.error(request, "Knowledge is not available.")
+        return _back(case_id)
+    article = Article.objects.filter(pk=request.POST.get("article", "0") or 0).first()
+    if article is None:
+        messages.error(request, "No such article.")
+        return _back(case_id)
+    return _run(
+        request,
+        case_id,
+        lambda: article_link_resolution(
+            actor=request.user,
+            article=article,
+            text=f"{case.subject}\n{case.body}",
+            source="case",
+            source_id=str(case.pk),
+            customer=case.customer,
+        ),
+        f"Noted: “{article.title}” answered this case.",
+    )
+
+
+@require_POST
+@permission_required("service.add_case", raise_exception=True)
+def case_log(request: AuthedRequest, customer_id: int) -> HttpResponse:
+    """A case taken on the phone (or at the branch) from the customer profile."""
+    customer = customer_get(user=request.user, customer_id=customer_id)
+    form = CaseLogForm(request.POST)
+    case = None
+    if form.is_valid():
+        data = form.cleaned_data
+        product = Product.objects.filter(pk=data["product"]).first() if data["product"] else None
+        try:
+            case = services.case_intake(
+                actor=request.user,
+                channel=data["channel"],
+                kind=data["kind"],
+                priority=data["priority"],
+                subject=data["subject"],
+                body=data["body"],
+                customer=customer,
+                product=product,
+                external_id=data["idempotency_key"] or "",
+            )
+        except (ValidationError, DomainError) as exc:
+            _error(request, exc)
+    if case is not None and not request.htmx:
+        return redirect("service:case_detail", case_id=case.pk)
+    context = {
+        "customer": customer,
+        "case_form": CaseLogForm() if case else form,
+        "new_key": secrets.token_hex(8),
+        "logged_case": case,
+        "case_timers": timers(case) if case else None,
+    }
+    response = render(request, "service/_case_form.html", context, status=200 if case else 422)
+    if case is not None:
+        response["HX-Trigger"] = "timeline-changed"
+    return response
+
+
+@permission_required("service.view_classifiermodel", raise_exception=True)
+def classifier(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            job = services.classifier_train_start(actor=request.user)
+        except PermissionDenied as exc:
+            _error(request, exc)
+        else:
+            messages.success(request, f"Training started (job {job.pk}).")
+        return redirect(reverse("service:classifier"))
+    return render(
+        request,
+        "service/classifier.html",
+        {
+            "versions": selectors.classifier_versions(user=request.user)[:20],
+            "active": selectors.classifier_active(),
+            "can_train": request.user.has_perm("service.train_classifiermodel"),
+        },
+    )
+
+
+@require_POST
+@permission_required("service.train_classifiermodel", raise_exception=True)
+def classifier_activate(request: AuthedRequest, version_id: int) -> HttpResponse:
+    try:
+        row = services.classifier_activate(actor=request.user, version_id=version_id)
+    except (DomainError, PermissionDenied) as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, f"{row.version} now classifies new cases.")
+    return redirect("service:classifier")
