@@ -110,13 +110,16 @@ def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]
 def articles_that_help(*, user: Any, campaign: Campaign, limit: int = 3) -> list[Any]:
     """Knowledge articles for a campaign's product (when the knowledge app offers suggestions)."""
     try:
-        from ckm.knowledge.selectors import article_suggest  # type: ignore[attr-defined]
+        from ckm.knowledge.selectors import article_suggest
     except ImportError:
         return []
     text = f"{campaign.product.name} {campaign.product.description} {campaign.description}"
     try:
-        result = article_suggest(text=text, user=user, limit=limit)
-    except Exception:
+        try:  # a product is not a customer message: show the best matches even when unsure
+            result = article_suggest(text=text, user=user, limit=limit, include_abstained=True)
+        except TypeError:
+            result = article_suggest(text=text, user=user, limit=limit)
+    except Exception:  # suggestions help; they are never a reason for the list to fail
         return []
     return list(getattr(result, "suggestions", []) or [])
 

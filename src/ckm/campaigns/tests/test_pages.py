@@ -199,3 +199,15 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     assert UpliftModel.objects.filter(status="active").exists()
     loop = client_for(users["marketer"]).get(f"/campaigns/loop/?product={bank['fund']}")
     assert loop.status_code == 200 and "v2" in loop.content.decode()
+
+
+def test_list_pages_keep_their_query_count_flat(bank, users, django_assert_max_num_queries) -> None:
+    for n in range(3):
+        campaign = make_campaign(bank, users["marketer"], name=f"C{n}", control_share=0.1)
+        services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    marketer, rm = client_for(users["marketer"]), client_for(users["rm"])
+    with django_assert_max_num_queries(20):
+        assert marketer.get("/campaigns/").status_code == 200
+    with django_assert_max_num_queries(30):
+        page = rm.get("/campaigns/my-lists/")
+    assert page.status_code == 200 and page.content.decode().count("data-testid=\"member-row\"") > 3
