@@ -6,8 +6,6 @@ from typing import Any
 
 import pytest
 
-from ckm.core.models import Role
-
 HISTORY: dict[str, list[str]] = {
     "Card delivery": [
         "I am still waiting on my card",
@@ -51,20 +49,6 @@ def _fresh_model_cache() -> Any:
     model_cache_clear()
     yield
     model_cache_clear()
-
-
-@pytest.fixture
-def agent(db: Any) -> Any:
-    from ckm.core.tests.factories import UserFactory
-
-    return UserFactory(role=Role.AGENT, username="agent-sugg")
-
-
-@pytest.fixture
-def editor(db: Any) -> Any:
-    from ckm.core.tests.factories import UserFactory
-
-    return UserFactory(role=Role.KNOWLEDGE_EDITOR, username="editor-sugg")
 
 
 @pytest.fixture
