@@ -30,6 +30,13 @@ def analytics_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
     return {"k": customer_knowledge(user=user, customer_id=customer.pk)}
 
 
+def knowledge_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
+    """Suggested articles for the customer's latest message (knowledge suggestions)."""
+    from ckm.knowledge.suggestions.panel import customer_suggestions  # model loads on first use
+
+    return customer_suggestions(user=user, customer=customer)
+
+
 def cases_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
     """The customer's cases with SLA timers, and logging a phone case (service)."""
     from ckm.service.selectors import customer_case_panel
@@ -39,6 +46,7 @@ def cases_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
 
 PANELS: list[Panel] = [
     Panel("cases", "service/panels/cases.html", cases_panel, column="top"),
+    Panel("knowledge", "desk/panels/knowledge.html", knowledge_panel, column="side"),
     Panel("analytics", "desk/panels/analytics.html", analytics_panel, column="side"),
 ]
 
