@@ -18,6 +18,7 @@ urlpatterns = [
     path("interactions/", include("ckm.interactions.urls")),
     path("cases/", include("ckm.service.urls")),
     path("analytics/", include("ckm.analytics.urls")),
+    path("knowledge/suggestions/", include("ckm.knowledge.suggestions.urls")),
     path("knowledge/", include("ckm.knowledge.urls")),
     path("portal/", include("ckm.portal.urls")),
     path("campaigns/", include("ckm.campaigns.urls")),
