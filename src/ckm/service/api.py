@@ -153,6 +153,14 @@ class CaseDetailOut(CaseOut):
     messages: list[MessageOut]
     history: list[EventOut]
 
+    @staticmethod
+    def resolve_messages(c: Case) -> list[Any]:
+        return list(selectors.case_messages(case=c))
+
+    @staticmethod
+    def resolve_history(c: Case) -> list[Any]:
+        return list(selectors.case_events(case=c))
+
 
 class CaseIn(Schema):
     channel: Literal["phone", "email", "letter", "portal", "chat", "branch", "api"] = "api"
@@ -201,13 +209,8 @@ class CaseFilterIn(Schema):
     opened_to: dt.date | None = None
 
 
-def _detail(request: AuthedRequest, case_id: int) -> dict[str, Any]:
-    case = selectors.case_get(user=request.user, case_id=case_id)
-    data = CaseOut.from_orm(case).dict()
-    data["resolution"] = case.resolution
-    data["messages"] = list(selectors.case_messages(case=case))
-    data["history"] = list(selectors.case_events(case=case))
-    return data
+def _detail(request: AuthedRequest, case_id: int) -> Case:
+    return selectors.case_get(user=request.user, case_id=case_id)
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, filtered, newest first")
@@ -221,7 +224,7 @@ def case_list(request: AuthedRequest, filters: Query[CaseFilterIn]) -> Any:
     response={201: CaseDetailOut, 200: CaseDetailOut},
     summary="Open a case (a letter, a chat transcript, a message from another system)",
 )
-def case_create(request: AuthedRequest, payload: CaseIn) -> Status[dict[str, Any]]:
+def case_create(request: AuthedRequest, payload: CaseIn) -> Status[Case]:
     customer: Customer | None = None
     if payload.customer_id is not None:
         customer = customer_get(user=request.user, customer_id=payload.customer_id)
@@ -260,7 +263,7 @@ def case_create(request: AuthedRequest, payload: CaseIn) -> Status[dict[str, Any
 
 
 @router.get("/cases/{int:case_id}", response=CaseDetailOut, summary="One case with its messages")
-def case_get(request: AuthedRequest, case_id: int) -> dict[str, Any]:
+def case_get(request: AuthedRequest, case_id: int) -> Case:
     return _detail(request, case_id)
 
 

@@ -8,6 +8,7 @@ mark them seen."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email
 import email.policy
@@ -178,8 +179,6 @@ def mail_poll(*, config: dict[str, Any] | None = None, limit: int = 500) -> Mail
             client.store(number.decode(), "+FLAGS", "(\\Seen)")
         client.close()
     finally:
-        try:
+        with contextlib.suppress(OSError, imaplib.IMAP4.error):
             client.logout()
-        except (OSError, imaplib.IMAP4.error):
-            pass
     return result

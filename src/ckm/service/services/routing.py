@@ -35,9 +35,10 @@ def effective_category(case: Case) -> str:
 def _matches(queue: Queue, case: Case, family: str, product_id: int | None, category: str) -> bool:
     products = {p.pk for p in queue.products.all()}
     families = {f.lower() for f in queue.product_families or []}
-    if products or families:
-        if not ((product_id in products) or (family and family.lower() in families)):
-            return False
+    if (products or families) and not (
+        product_id in products or (family and family.lower() in families)
+    ):
+        return False
     offices = {o.pk for o in queue.offices.all()}
     if offices and case.office_id not in offices:
         return False

@@ -1,0 +1,175 @@
+"""Pages and API of the service app: login and permissions, the workflow through the pages,
+the profile panel, the API's 4xx answers, paging and idempotency."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ckm.core.services import api_token_create
+from ckm.customers.tests.factories import CustomerFactory
+from ckm.service.models import Case, CaseStatus
+from ckm.service.services import case_intake
+
+pytestmark = pytest.mark.django_db
+
+
+def bearer(user: Any) -> dict[str, str]:
+    _, key = api_token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.mark.parametrize("url", ["/cases/", "/cases/classifier/", "/cases/1/"])
+def test_every_page_needs_a_login(client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_case_list_shows_queues_and_timers(login, desk, agent) -> None:
+    for i in range(3):
+        case_intake(
+            actor=agent, channel="phone", subject=f"Card {i}", body="b", product=desk["card"]
+        )
+    client = login(agent)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/cases/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Card 2" in html and "Cards" in html and 'data-level="ok"' in html
+    assert len(queries) < 25
+
+
+def test_a_marketer_may_not_open_cases(login, desk, marketer) -> None:
+    assert login(marketer).get("/cases/").status_code == 403
+
+
+def test_an_agent_logs_a_phone_case_on_the_profile(login, desk, agent) -> None:
+    customer = CustomerFactory()
+    client = login(agent)
+    profile = client.get(f"/customers/{customer.pk}/").content.decode()
+    assert 'id="cases-panel"' in profile and 'id="case-form"' in profile
+    response = client.post(
+        f"/cases/log/{customer.pk}/",
+        {
+            "channel": "phone",
+            "kind": "complaint",
+            "priority": "normal",
+            "product": str(desk["card"].pk),
+            "subject": "Card swallowed",
+            "body": "The ATM kept my card.",
+            "idempotency_key": "k1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200 and "opened" in response.content.decode()
+    assert response["HX-Trigger"] == "timeline-changed"
+    case = Case.objects.get()
+    assert case.customer == customer and case.queue == desk["cards"]
+    again = client.post(
+        f"/cases/log/{customer.pk}/",
+        {
+            "channel": "phone",
+            "kind": "complaint",
+            "priority": "normal",
+            "subject": "Card swallowed",
+            "body": "The ATM kept my card.",
+            "idempotency_key": "k1",
+        },
+        HTTP_HX_REQUEST="true",
+    )
+    assert again.status_code == 200 and Case.objects.count() == 1
+
+
+def test_the_workflow_through_the_case_page(login, desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    client = login(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'data-step="in_progress"' in page and 'id="sla-timers"' in page
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "resolved", "resolution": "Done"})
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "answered"})
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "closed"})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED
+    client.post(f"/cases/{case.pk}/satisfaction/", {"score": "5", "comment": "great"})
+    case.refresh_from_db()
+    assert case.satisfaction_score == 5
+    response = client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
+    assert response.status_code == 302  # refused with a message, not an error page
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "cannot become" in page and 'data-step="reopen"' in page
+
+
+def test_api_creates_lists_and_moves_cases(client, desk, agent) -> None:
+    auth = bearer(agent)
+    customer = CustomerFactory(external_id="K-1")
+    payload = {
+        "channel": "letter",
+        "kind": "complaint",
+        "subject": "Letter",
+        "body": "I write to complain about the fee.",
+        "customer_external_id": "K-1",
+        "external_id": "LTR-1",
+    }
+    created = client.post(
+        "/api/cases", json.dumps(payload), content_type="application/json", **auth
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["customer_id"] == customer.pk and body["reference"].startswith("C-")
+    again = client.post("/api/cases", json.dumps(payload), content_type="application/json", **auth)
+    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    listing = client.get("/api/cases?status=open&kind=complaint", **auth).json()
+    assert listing["count"] == 1 and listing["items"][0]["timers"]["first_response"]["level"]
+    moved = client.post(
+        f"/api/cases/{body['id']}/transition",
+        json.dumps({"to_status": "resolved"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert moved.status_code == 400 and "resolution" in moved.json()["errors"]
+    closed = client.post(
+        f"/api/cases/{body['id']}/transition",
+        json.dumps({"to_status": "answered"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert closed.status_code == 409
+
+
+def test_api_validation_and_record_access(client, desk, agent, rm_south, south_customer) -> None:
+    auth = bearer(agent)
+    bad = client.post(
+        "/api/cases",
+        json.dumps({"channel": "fax", "body": ""}),
+        content_type="application/json",
+        **auth,
+    )
+    assert bad.status_code in (400, 422)
+    unknown_product = client.post(
+        "/api/cases",
+        json.dumps({"body": "x", "product": "NOPE"}),
+        content_type="application/json",
+        **auth,
+    )
+    assert unknown_product.status_code == 400 and "product" in unknown_product.json()["errors"]
+    case = case_intake(actor=agent, channel="chat", subject="chat", body="transcript")
+    assert client.get(f"/api/cases/{case.pk}", **auth).status_code == 200
+    linked = client.post(
+        f"/api/cases/{case.pk}/link",
+        json.dumps({"customer_id": south_customer.pk}),
+        content_type="application/json",
+        **auth,
+    )
+    assert linked.status_code == 200 and linked.json()["customer_id"] == south_customer.pk
+    other = bearer(rm_south)
+    assert client.get(f"/api/cases/{case.pk}", **other).status_code == 200
+    north = CustomerFactory()
+    hidden = case_intake(actor=agent, channel="phone", subject="x", body="y", customer=north)
+    assert client.get(f"/api/cases/{hidden.pk}", **other).status_code == 404
+    assert client.get("/api/cases/999999", **auth).status_code == 404
+    assert client.post("/api/cases/classifier/train", **auth).status_code == 403
