@@ -282,3 +282,32 @@ def test_the_schedule_retrains_once_enough_new_outcomes_arrived(bank, users, set
     call_command("campaigns-schedule")
     assert ModelVersion.objects.filter(slot="propensity:INV", version=2).exists()
     assert services.loop_schedule_run() == []  # nothing new since
+
+
+def test_a_package_with_campaign_responses_records_outcomes(bank, users, tmp_path) -> None:
+    from ckm.core.services import import_run, import_start
+    from ckm.customers.models import Customer
+
+    campaign = make_campaign(bank, users["marketer"], channel=Campaign.Channel.LETTER)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = CampaignMember.objects.filter(campaign=campaign, group="target").first()
+    outsider = Customer.objects.exclude(
+        pk__in=CampaignMember.objects.filter(campaign=campaign).values("customer_id")
+    ).first()
+    folder = tmp_path / "package"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("customer_id,kind,last_name\n")
+    responses = folder / "campaign_responses.csv"
+    good = f"{campaign.pk},{member.customer.external_id},interested,2026-11-20T10:00:00\n"
+    bad = f"{campaign.pk},{outsider.external_id},declined,2026-11-20T10:00:00\n"
+    header = "campaign_id,customer_id,outcome,occurred_at\n"
+    responses.write_text(header + good + bad)
+    run = import_run(run_id=import_start(user=None, source=folder, enqueue=False).pk)
+    member.refresh_from_db()
+    assert member.outcome == ""  # all or nothing per file: the outsider's row stops it
+    report = next(f for f in run.files if f["file"] == "campaign_responses.csv")
+    assert report["status"] == "rejected" and report["rejected_rows"] == 1
+    responses.write_text(header + good)
+    import_run(run_id=import_start(user=None, source=folder, enqueue=False).pk)
+    member.refresh_from_db()
+    assert member.outcome == "interested" and member.source == "import" and member.responded
