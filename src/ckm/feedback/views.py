@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ckm.core.audit import audit_record
@@ -86,7 +87,7 @@ def _jobs(user: Any) -> list[Job]:
 def topic_list(request: AuthedRequest) -> HttpResponse:
     filters = _filters(request)
     rows = selectors.topic_list(user=request.user, filters=filters)
-    weeks = selectors.week_range(filters.since(), pd.Timestamp.now().date())
+    weeks = selectors.week_range(filters.since(), timezone.localdate())
     chart = None
     top = [r for r in rows if r.cases][:6]
     if top:
@@ -97,6 +98,7 @@ def topic_list(request: AuthedRequest) -> HttpResponse:
                 for w, n in zip(weeks, r.series, strict=False)
             ]
         )
+        frame["week"] = pd.to_datetime(frame["week"])
         chart = line_chart(
             frame, x="week", y="cases", color="topic", title="Cases per week, busiest topics"
         )

@@ -1,0 +1,144 @@
+"""Pages and API of feedback: login and permission on every page, what each role sees and does."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ckm.core.services import api_token_create
+from ckm.customers.models import Consent
+from ckm.customers.tests.factories import CustomerFactory
+from ckm.feedback.models import CaseTopic, Insight, InsightContact, KnowledgeGap
+from ckm.feedback.services import topics_refresh
+
+PAGES = ["/feedback/topics/", "/feedback/alerts/", "/feedback/insights/", "/feedback/gaps/"]
+
+
+def bearer(user: Any) -> dict[str, str]:
+    _, key = api_token_create(user=user, name="test")
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+@pytest.fixture
+def topics(themed_cases: dict[str, list[Any]], settings: Any) -> dict[str, list[Any]]:
+    settings.CKM_FEEDBACK_GAP_MIN_CASES = 5
+    customer = CustomerFactory(first_name="Clara", last_name="Consent")
+    Consent.objects.create(
+        customer=customer,
+        purpose=Consent.Purpose.PRODUCT_FEEDBACK,
+        channel="email",
+        granted=True,
+        recorded_at=timezone.now(),
+    )
+    refused = CustomerFactory(first_name="Nora", last_name="Noconsent")
+    card = themed_cases["card"]
+    card[0].customer = customer
+    card[0].save()
+    card[1].customer = refused
+    card[1].save()
+    topics_refresh()
+    return themed_cases
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_needs_a_login(client: Any, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_roles_see_their_pages(login: Any, db: Any, agent: Any, editor: Any, marketer: Any) -> None:
+    assert login(agent).get("/feedback/topics/").status_code == 200
+    assert login(agent).get("/feedback/insights/").status_code == 403
+    assert login(agent).get("/feedback/gaps/").status_code == 403
+    assert login(editor).get("/feedback/gaps/").status_code == 200
+    assert login(editor).get("/feedback/insights/").status_code == 403
+    assert login(marketer).get("/feedback/topics/").status_code == 403
+
+
+def test_topics_page_charts_filters_and_detail(
+    login: Any, topics: dict[str, list[Any]], product_manager: Any
+) -> None:
+    client = login(product_manager)
+    page = client.get("/feedback/topics/?weeks=26&kind=complaint")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "<svg" in html and "Cases per week" in html
+    topic_id = CaseTopic.objects.get(case=topics["card"][0]).topic_id
+    detail = client.get(f"/feedback/topics/{topic_id}/").content.decode()
+    assert "by product" in detail and "Turn into an insight" in detail
+    assert client.get("/feedback/topics/999999/").status_code == 404
+
+
+def test_pm_turns_a_topic_into_an_insight_and_sees_who_agreed(
+    login: Any, topics: dict[str, list[Any]], product_manager: Any
+) -> None:
+    client = login(product_manager)
+    topic_id = CaseTopic.objects.get(case=topics["card"][0]).topic_id
+    response = client.post("/feedback/insights/new/", {"topic": topic_id})
+    insight = Insight.objects.get()
+    assert response["Location"] == f"/feedback/insights/{insight.pk}/"
+    html = client.get(response["Location"]).content.decode()
+    assert "Who to contact" in html and "Clara Consent" in html
+    assert "Noconsent" not in html
+    contact = InsightContact.objects.get(insight=insight, consented=True)
+    client.post(
+        f"/feedback/contacts/{contact.pk}/",
+        {"channel": "email", "outcome": "interested", "note": "Joins the test group"},
+    )
+    contact.refresh_from_db()
+    assert contact.outcome == "interested"
+    client.post(f"/feedback/insights/{insight.pk}/update/", {"status": "under_review"})
+    insight.refresh_from_db()
+    assert insight.status == "under_review"
+    board = client.get("/feedback/insights/").content.decode()
+    assert insight.title in board
+
+
+def test_editor_drafts_an_article_from_a_gap(
+    login: Any, topics: dict[str, list[Any]], editor: Any
+) -> None:
+    gap = KnowledgeGap.objects.filter(state="open").first()
+    assert gap is not None
+    client = login(editor)
+    html = client.get(f"/feedback/gaps/{gap.pk}/").content.decode()
+    assert "Draft article" in html and "What customers wrote" in html
+    client.post(f"/feedback/gaps/{gap.pk}/draft/")
+    gap.refresh_from_db()
+    assert gap.state == "drafted" and gap.article is not None
+
+
+def test_api_lists_topics_and_answers_4xx(
+    client: Any, topics: dict[str, list[Any]], product_manager: Any, agent: Any
+) -> None:
+    pm = bearer(product_manager)
+    listed = client.get("/api/feedback/topics?weeks=26", **pm).json()
+    assert listed["count"] >= 4 and listed["items"][0]["cases_in_period"] > 0
+    topic_id = listed["items"][0]["id"]
+    detail = client.get(f"/api/feedback/topics/{topic_id}", **pm).json()
+    assert detail["weekly"] and detail["examples"]
+    created = client.post(
+        "/api/feedback/insights",
+        data=json.dumps({"topic": topic_id}),
+        content_type="application/json",
+        **pm,
+    )
+    assert created.status_code == 201
+    insight_id = created.json()["id"]
+    jump = client.post(
+        f"/api/feedback/insights/{insight_id}/status",
+        data=json.dumps({"status": "shipped"}),
+        content_type="application/json",
+        **pm,
+    )
+    assert jump.status_code == 409
+    bad = client.post(
+        "/api/feedback/insights", data=json.dumps({}), content_type="application/json", **pm
+    )
+    assert bad.status_code == 400 and "title" in bad.json()["errors"]
+    assert client.get("/api/feedback/insights", **bearer(agent)).status_code == 403
+    assert client.get("/api/feedback/topics/424242", **pm).status_code == 404
+    contacts = client.get(f"/api/feedback/insights/{insight_id}/contacts", **pm).json()
+    assert all(c["consent_channels"] for c in contacts["items"])
