@@ -16,7 +16,7 @@ from ckm.core.audit import audit_record
 from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
 from ckm.core.models import AuditEntry
 from ckm.core.permissions import require_perm
-from ckm.customers.models import Holding, Transaction
+from ckm.customers.models import Holding, Label, Transaction
 from ckm.customers.selectors import customer_queryset
 from ckm.customers.services import customer_event_record
 
@@ -310,13 +310,66 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None) -> int
     return marked
 
 
+RESPONSE_LABELS = {"responded": CampaignMember.Outcome.INTERESTED, "converted": "converted"}
+
+
+def labels_match(*, campaign_id: int) -> int:
+    """Outcomes from labels.csv: a `responded` or `converted` label dated within the campaign
+    (up to 30 days after its end) of a target member who has no outcome yet becomes that
+    member's outcome (a negative value: declined). Returns how many members were updated."""
+    campaign = Campaign.objects.select_related("product").filter(pk=campaign_id).first()
+    if campaign is None or campaign.launched_at is None:
+        return 0
+    start = min(campaign.starts_on, campaign.launched_at.date())
+    open_members = {
+        m.customer_id: m
+        for m in CampaignMember.objects.filter(
+            campaign=campaign, group=CampaignMember.Group.TARGET, outcome=""
+        ).select_related("campaign", "campaign__product")
+    }
+    if not open_members:
+        return 0
+    labels = (
+        Label.objects.filter(
+            name__in=list(RESPONSE_LABELS),
+            as_of__gte=start,
+            as_of__lte=campaign.ends_on + dt.timedelta(days=30),
+            customer_id__in=list(open_members),
+        )
+        .order_by("as_of")
+        .values_list("customer_id", "name", "value", "value_number", "as_of")
+    )
+    updated = 0
+    for customer_id, name, value, number, as_of in labels:
+        member = open_members.pop(customer_id, None)
+        if member is None:
+            continue
+        positive = (number or 0) >= 0.5 if number is not None else value.lower() in POSITIVE
+        outcome = RESPONSE_LABELS[name] if positive else CampaignMember.Outcome.DECLINED
+        with transaction.atomic():
+            _apply_outcome(
+                member,
+                outcome=outcome,
+                source=CampaignMember.Source.IMPORT,
+                actor=None,
+                at=timezone.make_aware(dt.datetime.combine(as_of, dt.time(12))),
+            )
+        updated += 1
+    return updated
+
+
+POSITIVE = {"1", "1.0", "yes", "true", "y", "t", "responded", "converted"}
+
+
 def conversions_detect_all(*, run_id: int | None = None) -> int:
-    """Detect conversions for every launched campaign (after an import brings new holdings)."""
+    """After an import: conversions in new holdings and transactions, and responses in new
+    labels, for every launched campaign."""
     total = 0
     for campaign_id in Campaign.objects.filter(status=Campaign.Status.LAUNCHED).values_list(
         "pk", flat=True
     ):
         total += conversions_detect(campaign_id=campaign_id)
+        total += labels_match(campaign_id=campaign_id)
     return total
 
 

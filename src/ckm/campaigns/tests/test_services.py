@@ -311,3 +311,31 @@ def test_a_package_with_campaign_responses_records_outcomes(bank, users, tmp_pat
     import_run(run_id=import_start(user=None, source=folder, enqueue=False).pk)
     member.refresh_from_db()
     assert member.outcome == "interested" and member.source == "import" and member.responded
+
+
+def test_responded_labels_from_labels_csv_become_outcomes(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], channel=Campaign.Channel.EMAIL)
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    yes, no = CampaignMember.objects.filter(campaign=campaign, group="target")[:2]
+    Label.objects.create(
+        external_id="l1",
+        customer_id=yes.customer_id,
+        name="responded",
+        value="1",
+        value_number=1.0,
+        as_of=dt.date(2026, 11, 10),
+    )
+    Label.objects.create(
+        external_id="l2",
+        customer_id=no.customer_id,
+        name="responded",
+        value="0",
+        value_number=0.0,
+        as_of=dt.date(2026, 11, 10),
+    )
+    assert services.conversions_detect_all() == 2
+    yes.refresh_from_db()
+    no.refresh_from_db()
+    assert yes.outcome == "interested" and yes.responded and yes.source == "import"
+    assert no.outcome == "declined"
+    assert services.conversions_detect_all() == 0
