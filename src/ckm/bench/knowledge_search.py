@@ -170,14 +170,15 @@ def _write_articles(n: int, *, seed: int = 7) -> None:
         Category.objects.create(name=f"Topic {i}", slug=f"topic-{i}", path=f"Topic {i}")
         for i in range(40)
     ]
-    rare = [_rare(rng) for _ in range(20_000)]
+    # a Zipf-shaped vocabulary, as in real text: a few words in most articles, most words in few
+    vocabulary = WORDS + [_rare(rng) for _ in range(30_000)]
+    weights = [1.0 / (rank + 1) ** 1.1 for rank in range(len(vocabulary))]
     now = timezone.now()
     batch: list[Article] = []
     started = time.perf_counter()
     for i in range(n):
-        title_words = rng.sample(WORDS, 4) + [rng.choice(rare)]
-        body_words = [rng.choice(WORDS) for _ in range(70)] + rng.sample(rare, 6)
-        rng.shuffle(body_words)
+        title_words = rng.choices(vocabulary[:400], k=3) + rng.choices(vocabulary, weights, k=2)
+        body_words = rng.choices(vocabulary, weights, k=80)
         title = " ".join(title_words).capitalize()
         body = " ".join(body_words)
         vector = vectors.standard_normal(DIMENSIONS).astype(np.float32)
