@@ -156,6 +156,7 @@ def classifier_train(
     activate: bool = True,
     progress: Progress | None = None,
     job: Job | None = None,
+    max_examples: int | None = None,
 ) -> ClassifierModel:
     """Train a new classifier version: measure it on the latest 20 % of cases by date (trained on
     the earlier 80 %), then refit on every labelled case and store it. It becomes active when
@@ -167,7 +168,11 @@ def classifier_train(
         version=_next_version(),
         created_by=actor if actor is not None and actor.is_authenticated else None,
         job=job,
-        params={"embeddings": use_embeddings(), "holdout_share": HOLDOUT_SHARE},
+        params={
+            "embeddings": use_embeddings(),
+            "holdout_share": HOLDOUT_SHARE,
+            "max_examples": max_examples,
+        },
     )
     started = time.perf_counter()
     try:
@@ -177,6 +182,8 @@ def classifier_train(
                 "subject", "body", "channel", "customer_id", "product__external_id", "category"
             )
         )
+        limit = max_examples or int(getattr(settings, "CKM_SERVICE_TRAIN_MAX", 50_000))
+        cases = cases[-limit:]  # the most recent ones
         if len(cases) < MIN_EXAMPLES:
             raise DomainError(
                 f"Only {len(cases)} labelled cases; at least {MIN_EXAMPLES} are needed to learn."

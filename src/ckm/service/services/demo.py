@@ -1,0 +1,66 @@
+"""The demo bank's service desk: calendar, SLA policies, templates, queues per product area with
+the contact-centre agents, the classifier trained on the bank's closed cases, and the open
+imported cases classified, timed and routed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ckm.core.models import Role, User
+from ckm.service.models import OPEN_STATUSES, Case, Holiday
+from ckm.service.services.classify import classifier_train
+from ckm.service.services.imported import cases_triage
+from ckm.service.services.setup import queue_save, service_defaults_ensure
+
+DEMO_QUEUES = [
+    ("Cards and payments", ["card", "current_account"], 10),
+    ("Loans and mortgages", ["loan", "mortgage"], 20),
+    ("Savings and investments", ["savings", "investment", "pension", "insurance"], 30),
+]
+# German public holidays the demo's calendar knows (nationwide ones of 2025-2027)
+HOLIDAYS = [
+    "2025-12-25", "2025-12-26", "2026-01-01", "2026-04-03", "2026-04-06", "2026-05-01",
+    "2026-05-14", "2026-05-25", "2026-10-03", "2026-12-25", "2026-12-26", "2027-01-01",
+]  # fmt: skip
+DEMO_TRAIN_MAX = 3000
+
+
+def service_seed_demo(*, actor: Any) -> dict[str, Any]:
+    """Set up the demo's service desk and learn from its history (called by `ckm demo`)."""
+    import datetime as dt
+
+    service_defaults_ensure(actor=None)
+    from ckm.service.models import BusinessCalendar
+
+    calendar = BusinessCalendar.objects.filter(is_default=True).first()
+    if calendar is not None:
+        for day in HOLIDAYS:
+            Holiday.objects.get_or_create(
+                calendar=calendar, date=dt.date.fromisoformat(day), defaults={"name": "Holiday"}
+            )
+    agents = list(User.objects.filter(role=Role.AGENT, is_active=True).order_by("username"))
+    for index, (name, families, rank) in enumerate(DEMO_QUEUES):
+        queue_save(
+            actor=None,
+            name=name,
+            product_families=families,
+            members=agents,
+            rank=rank,
+            strategy="round_robin" if index == 1 else "least_loaded",
+        )
+    queue_save(actor=None, name="General", members=agents, is_default=True, rank=999)
+    trained = None
+    if Case.objects.exclude(category="").exists():
+        trained = classifier_train(actor=None, max_examples=DEMO_TRAIN_MAX)
+    waiting = list(
+        Case.objects.filter(status__in=OPEN_STATUSES, queue__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
+    routed = cases_triage(case_ids=waiting)
+    return {
+        "queues": len(DEMO_QUEUES) + 1,
+        "classifier": trained.version if trained else None,
+        "accuracy": (trained.metrics if trained else {}),
+        "routed": routed,
+    }
