@@ -375,9 +375,11 @@ def app_seeds() -> list[tuple[str, Callable[..., Any]]]:
     from ckm.campaigns.services.demo import campaigns_seed_demo
     from ckm.feedback.services.demo import feedback_seed_demo
     from ckm.knowledge.services.demo import knowledge_seed_demo
+    from ckm.service.services.demo import service_seed_demo
 
     return [
         ("knowledge", knowledge_seed_demo),
+        ("service", service_seed_demo),
         ("feedback", feedback_seed_demo),
         ("analytics", analytics_seed_demo),
         ("campaigns", campaigns_seed_demo),
