@@ -88,7 +88,19 @@ def rank(model: Suggester, text: str, vector: np.ndarray | None = None) -> Predi
     """Score one message against every article of the model."""
     if vector is None:
         vector = embed_message(text)
-    return model.predict([text], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+    with _one_blas_thread():
+        return model.predict([text], np.asarray(vector, dtype=np.float32).reshape(1, -1))[0]
+
+
+def _one_blas_thread() -> Any:
+    """One BLAS thread while scoring one message: threaded products of a single row wait for
+    busy cores (measured 20x slower on a loaded two-core box), and requests run side by side."""
+    controller = _cache.get("blas")
+    if controller is None:
+        from threadpoolctl import ThreadpoolController
+
+        controller = _cache["blas"] = ThreadpoolController()
+    return controller.limit(limits=1, user_api="blas")
 
 
 def article_suggest(
