@@ -27,6 +27,8 @@ import numpy as np
 OTHER = -1
 """The topic id of texts that fit no topic."""
 
+NEAR_BEST = 0.9
+"""A number of topics whose silhouette is within this share of the best counts as near-best."""
 OTHER_CEILING = 0.4
 """The highest similarity to its nearest topic at which a text may still count as "other"."""
 
@@ -202,7 +204,11 @@ def choose_k(
     if not scores:
         return ks[0], float("nan"), scores
     best = max(scores, key=lambda k: scores[k])
-    return best, scores[best], scores
+    # sentence-embedding silhouettes are flat across k; among the near-best, the finer topics
+    # are the ones people can act on ("late fee refused" rather than "fees")
+    near = [k for k, s in scores.items() if s >= NEAR_BEST * scores[best]]
+    chosen = max(near)
+    return chosen, scores[chosen], scores
 
 
 def topic_assign(

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -325,7 +325,7 @@ def insight_update(request: AuthedRequest, insight_id: int) -> HttpResponse:
 def contact_record(request: AuthedRequest, contact_id: int) -> HttpResponse:
     contact = InsightContact.objects.filter(pk=contact_id).first()
     if contact is None:
-        raise PermissionDenied("No such contact.")
+        raise Http404("No such contact.")
     try:
         services.insight_contact_record(
             actor=request.user,
