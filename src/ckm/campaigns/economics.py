@@ -92,6 +92,11 @@ class Lift:
     relative: float | None
 
     @property
+    def relative_percent(self) -> float | None:
+        """How much higher the target's rate is than the control's, in per cent."""
+        return self.relative * 100 if self.relative is not None else None
+
+    @property
     def significant(self) -> bool:
         return self.low is not None and (self.low > 0 or (self.high or 0) < 0)
 

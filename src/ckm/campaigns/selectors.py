@@ -79,7 +79,7 @@ def campaign_members(
         members = members.filter(group=group)
     if outcome is not None:
         members = members.filter(outcome=outcome)
-    return members.order_by("group", "-score", "id")
+    return members.order_by("-group", "-score", "id")  # target first
 
 
 def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]:
@@ -225,10 +225,8 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
         for name in row["segment_names"] or ["(no learned segment)"]:
             by_segment[name].append(row)
         owner = (
-            f"{row['customer__owner__first_name']} {row['customer__owner__last_name']}".strip()
-            or row["customer__owner__username"]
-            or "(pool)"
-        )
+            f"{row['customer__owner__first_name'] or ''} {row['customer__owner__last_name'] or ''}"
+        ).strip() or (row["customer__owner__username"] or "(no relationship manager)")
         by_rm[owner].append(row)
     return Results(
         campaign=campaign,

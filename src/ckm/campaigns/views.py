@@ -21,7 +21,7 @@ from ckm.campaigns import selectors, services
 from ckm.campaigns.forms import CampaignForm, LaunchForm, OutcomeForm, ResponsesUploadForm
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.execution import channel_error
-from ckm.core.charts import bar_chart
+from ckm.core.charts import chart_svg
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 from ckm.customers.models import Product
@@ -164,43 +164,39 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     )
 
 
-def _result_charts(results: selectors.Results) -> list[Any]:
-    frame = pd.DataFrame(
-        [
-            {
-                "group": "target",
-                "measure": "response rate",
-                "rate": results.target.response_rate or 0,
-            },
-            {
-                "group": "control",
-                "measure": "response rate",
-                "rate": results.control.response_rate or 0,
-            },
-            {
-                "group": "target",
-                "measure": "conversion rate",
-                "rate": results.target.conversion_rate or 0,
-            },
-            {
-                "group": "control",
-                "measure": "conversion rate",
-                "rate": results.control.conversion_rate or 0,
-            },
-        ]
+def _hbar(frame: pd.DataFrame, *, x: str, y: str, title: str, color: str | None = None) -> Any:
+    """A horizontal bar chart whose labels are not cut short."""
+    import altair as alt
+
+    encoding: dict[str, Any] = {
+        "y": alt.Y(f"{x}:N", sort=None, title=None, axis=alt.Axis(labelLimit=300)),
+        "x": alt.X(f"{y}:Q", title=y),
+        "tooltip": [x, alt.Tooltip(f"{y}:Q", format=".3f")],
+    }
+    if color:
+        encoding["color"] = alt.Color(f"{color}:N", title=None)
+    chart = (
+        alt.Chart(frame, title=title)
+        .mark_bar()
+        .encode(**encoding)
+        .properties(width=320, height=max(100, 26 * len(frame)), padding={"left": 40, "top": 5})
     )
-    frame["label"] = frame["measure"] + " - " + frame["group"]
+    return chart_svg(chart, title=title)
+
+
+def _result_charts(results: selectors.Results) -> list[Any]:
+    rows = []
+    for measure, attr in (("response", "response_rate"), ("conversion", "conversion_rate")):
+        for group, counts in (("target", results.target), ("control", results.control)):
+            rows.append(
+                {
+                    "bar": f"{measure} rate, {group}",
+                    "group": group,
+                    "rate": getattr(counts, attr) or 0,
+                }
+            )
     charts = [
-        bar_chart(
-            frame,
-            x="label",
-            y="rate",
-            color="group",
-            title="Target vs control",
-            horizontal=True,
-            height=140,
-            width=420,
-        )
+        _hbar(pd.DataFrame(rows), x="bar", y="rate", color="group", title="Target vs control")
     ]
     segment_rows = [
         {"segment": b.name, "lift": b.lift.lift}
@@ -209,14 +205,11 @@ def _result_charts(results: selectors.Results) -> list[Any]:
     ]
     if segment_rows:
         charts.append(
-            bar_chart(
+            _hbar(
                 pd.DataFrame(segment_rows),
                 x="segment",
                 y="lift",
                 title="Lift in conversion by segment (target - control)",
-                horizontal=True,
-                height=max(100, 24 * len(segment_rows)),
-                width=420,
             )
         )
     return charts

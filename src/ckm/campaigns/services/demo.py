@@ -164,7 +164,9 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
         past = campaign_launch(
             actor=actor,
             campaign_id=past.pk,
-            override_reason="" if (past.expected_npv or 0) >= 0 else "Demo: test of the offer",
+            override_reason=""
+            if (past.expected_npv or 0) >= 0
+            else "A pilot: learn who responds to a call",
         )
     except DomainError as exc:
         log.warning("demo campaign not launched: %s", exc)
