@@ -28,6 +28,7 @@ CANDIDATES = 50
 GOOD_ANSWER = 0.45
 # a semantic candidate must be at least this close to take part in the fusion at all
 SEMANTIC_FLOOR = 0.25
+TRIGRAM_MIN = 0.45
 MARK_OPEN, MARK_CLOSE = "\x02", "\x03"
 
 STOP_WORDS = frozenset(
@@ -289,15 +290,18 @@ def _pg_has_trigram() -> bool:
 
 
 def pg_title_trigram(query: str, scope: Scope, *, limit: int = 10) -> list[Hit]:
-    """Typo tolerance on PostgreSQL: titles similar to the query (pg_trgm word similarity)."""
-    if not _pg_has_trigram():
+    """Typo tolerance on PostgreSQL: titles whose words are close to the query's (pg_trgm
+    word similarity, averaged over the query's words)."""
+    words = tokens(query)[:6]
+    if not words or not _pg_has_trigram():
         return []
     where, params = _scope_sql(scope, alias="knowledge_article")
+    similarity = " + ".join(["word_similarity(%s, knowledge_article.title)"] * len(words))
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, word_similarity(%s, title) AS s FROM knowledge_article "
-            f"WHERE %s <%% title AND {where} ORDER BY s DESC LIMIT %s",
-            [query, query, *params, limit],
+            f"SELECT id, ({similarity}) / %s AS s FROM knowledge_article WHERE {where} "
+            f"AND ({similarity}) / %s > %s ORDER BY s DESC LIMIT %s",
+            [*words, len(words), *params, *words, len(words), TRIGRAM_MIN, limit],
         )
         rows = cursor.fetchall()
     return [Hit(article_id=row[0], lexical_rank=i) for i, row in enumerate(rows, 1)]

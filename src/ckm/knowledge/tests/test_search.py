@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 
 from ckm.customers.tests.factories import ProductFactory
 from ckm.knowledge import search, selectors, services
@@ -59,12 +60,13 @@ def test_snippets_are_escaped(editor, agent) -> None:
     )
     services.article_publish(actor=editor, article=article)
     hit = selectors.article_search(user=agent, query="block", mode="lexical").hits[0]
-    assert "&lt;b&gt;" in hit.snippet and "<b>" not in hit.snippet
+    # SQLite escapes the text; PostgreSQL's ts_headline drops tags: either way no markup gets out
+    assert "<b>" not in hit.snippet and "<mark>block</mark>" in hit.snippet
 
 
 def test_typos_are_corrected_from_the_vocabulary(agent, library) -> None:
     found = selectors.article_search(user=agent, query="mortgaeg intrest", mode="lexical")
-    assert found.corrected
+    assert found.corrected or connection.vendor == "postgresql"  # PostgreSQL: title trigrams
     assert found.hits and found.hits[0].article.pk == library["mortgage"].pk
 
 
@@ -87,7 +89,8 @@ def test_filters_audience_category_product(agent, library) -> None:
 
 
 def test_raw_engine_query_finds_the_same_best_article(library) -> None:
-    assert search.sqlite_raw("blocking cards")[0] == library["lost"].pk
+    raw = search.pg_raw if connection.vendor == "postgresql" else search.sqlite_raw
+    assert raw("blocking cards")[0] == library["lost"].pk
 
 
 def test_fusion_adds_reciprocal_ranks() -> None:
