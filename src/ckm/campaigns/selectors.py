@@ -383,3 +383,20 @@ def customer_campaigns(*, user: Any, customer_id: int) -> list[CampaignMember]:
         .select_related("campaign", "campaign__product", "assigned_to")
         .order_by("-campaign__launched_at")[:10]
     )
+
+
+def customer_campaign_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:
+    """The profile's campaign panel: the customer's memberships (None when there are none or
+    the user's role does not work campaign lists)."""
+    if not user.has_perm("campaigns.view_campaignmember"):
+        return None
+    memberships = customer_campaigns(user=user, customer_id=customer.pk)
+    if not memberships:
+        return None
+    open_here = any(
+        m.assigned_to_id == user.pk
+        and m.outcome in ("", CampaignMember.Outcome.REACHED, CampaignMember.Outcome.NOT_REACHED)
+        and m.campaign.status == Campaign.Status.LAUNCHED
+        for m in memberships
+    )
+    return {"memberships": memberships, "open_here": open_here}

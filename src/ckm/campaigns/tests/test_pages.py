@@ -211,3 +211,11 @@ def test_list_pages_keep_their_query_count_flat(bank, users, django_assert_max_n
     with django_assert_max_num_queries(30):
         page = rm.get("/campaigns/my-lists/")
     assert page.status_code == 200 and page.content.decode().count('data-testid="member-row"') > 3
+
+
+def test_the_profile_shows_the_customers_campaigns(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], name="Profile campaign")
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
+    page = client_for(users["rm"]).get(f"/customers/{member.customer_id}/").content.decode()
+    assert "Profile campaign" in page and "Record the outcome on your target list" in page
