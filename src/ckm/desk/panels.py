@@ -44,10 +44,18 @@ def cases_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
     return customer_case_panel(user=user, customer=customer)
 
 
+def campaigns_panel(user: Any, customer: Customer) -> dict[str, Any] | None:
+    """The campaigns the customer is in, the group, the outcome and why (campaigns)."""
+    from ckm.campaigns.selectors import customer_campaign_panel
+
+    return customer_campaign_panel(user=user, customer=customer)
+
+
 PANELS: list[Panel] = [
     Panel("cases", "service/panels/cases.html", cases_panel, column="top"),
     Panel("knowledge", "desk/panels/knowledge.html", knowledge_panel, column="side"),
     Panel("analytics", "desk/panels/analytics.html", analytics_panel, column="side"),
+    Panel("campaigns", "campaigns/panels/membership.html", campaigns_panel, column="side"),
 ]
 
 
