@@ -160,3 +160,21 @@ def test_overview_shows_deflection_and_click_through(login, editor) -> None:
     page = login(editor).get("/knowledge/overview/").content.decode()
     assert "75 %" in page  # 1 contact after 4 portal searches
     assert "1 contacts / 4 searches" in page
+
+
+def test_list_pages_do_not_grow_queries_with_articles(
+    login, editor, django_assert_max_num_queries
+) -> None:
+    from ckm.knowledge.tests.factories import ArticleFactory, CategoryFactory
+
+    category = CategoryFactory(name="Cards")
+    for i in range(30):
+        ArticleFactory(
+            title=f"Card topic {i}", category=category, owner=editor, body_source="card block"
+        )
+    client = login(editor)
+    client.get("/knowledge/overview/")  # warm caches (content types, sessions)
+    with django_assert_max_num_queries(25):
+        assert client.get("/knowledge/overview/").status_code == 200
+    with django_assert_max_num_queries(25):
+        assert client.get("/knowledge/", {"q": "card"}).status_code == 200
