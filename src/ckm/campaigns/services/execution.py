@@ -214,6 +214,8 @@ def _apply_outcome(
         )
         if outcome in (CampaignMember.Outcome.CONVERTED, CampaignMember.Outcome.DECLINED):
             label_write(member)
+        if campaign.objective == Campaign.Objective.RETENTION and outcome in CONTACTED_OUTCOMES:
+            _retention_alerts_contacted(member, actor=actor)
     audit_record(
         actor=actor,
         action=AuditEntry.Action.UPDATE,
@@ -223,6 +225,24 @@ def _apply_outcome(
         after={"outcome": outcome, "source": source},
     )
     return member
+
+
+def _retention_alerts_contacted(member: CampaignMember, *, actor: Any) -> None:
+    """A retention campaign's contact handles the customer's new early-warning alerts."""
+    from ckm.analytics.models import Alert
+    from ckm.analytics.services import alert_update
+
+    if actor is None or not actor.has_perm("analytics.change_alert"):
+        return
+    for alert_id in Alert.objects.filter(
+        customer_id=member.customer_id, status=Alert.Status.NEW
+    ).values_list("pk", flat=True):
+        alert_update(
+            actor=actor,
+            alert_id=alert_id,
+            status=Alert.Status.CONTACTED,
+            note=f"Campaign '{member.campaign.name}': {member.get_outcome_display().lower()}",
+        )
 
 
 @transaction.atomic

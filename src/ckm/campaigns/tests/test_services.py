@@ -240,18 +240,16 @@ def test_uplift_model_learns_from_a_randomised_campaign_and_targets_by_effect(ba
 
 
 def test_a_retention_campaign_takes_its_audience_from_the_early_warning_list(bank, users) -> None:
-    from ckm.analytics.models import Alert
-
-    customers = list(
-        CampaignMember.objects.none().model.objects.none().values_list("id", flat=True)
-    )
-    assert customers == []
+    from ckm.analytics.models import Alert, AlertRule
     from ckm.customers.models import Customer
+
+    rule = AlertRule.objects.create(name="Savings drop", kind="balance_drop")
 
     at_risk = list(Customer.objects.order_by("id")[:12])
     for customer in at_risk:
         Alert.objects.create(
             customer=customer,
+            rule=rule,
             reason="Savings balance down",
             raised_at=dt.datetime(2026, 10, 30, tzinfo=dt.UTC),
         )
@@ -268,6 +266,15 @@ def test_a_retention_campaign_takes_its_audience_from_the_early_warning_list(ban
         CampaignMember.objects.filter(campaign=campaign).values_list("customer_id", flat=True)
     )
     assert ids and ids <= {c.pk for c in at_risk}
+    services.campaign_launch(actor=users["manager"], campaign_id=campaign.pk)
+    member = (
+        CampaignMember.objects.filter(campaign=campaign, group="target", assigned_to__isnull=False)
+        .select_related("assigned_to")
+        .first()
+    )
+    services.member_outcome_record(actor=member.assigned_to, member_id=member.pk, outcome="reached")
+    alert = Alert.objects.get(customer_id=member.customer_id)
+    assert alert.status == "contacted" and "Campaign" in alert.note
 
 
 def test_the_schedule_retrains_once_enough_new_outcomes_arrived(bank, users, settings) -> None:
