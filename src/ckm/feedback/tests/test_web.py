@@ -142,3 +142,23 @@ def test_api_lists_topics_and_answers_4xx(
     assert client.get("/api/feedback/topics/424242", **pm).status_code == 404
     contacts = client.get(f"/api/feedback/insights/{insight_id}/contacts", **pm).json()
     assert all(c["consent_channels"] for c in contacts["items"])
+
+
+def test_topics_page_costs_a_fixed_number_of_queries(
+    login: Any,
+    topics: dict[str, list[Any]],
+    product_manager: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = login(product_manager)
+    client.get("/feedback/topics/")  # warm the session and permission caches
+    with django_assert_max_num_queries(20):
+        assert client.get("/feedback/topics/").status_code == 200
+    insight = client.post("/feedback/insights/new/", {"topic": topics_first(topics)})
+    assert insight.status_code == 302
+    with django_assert_max_num_queries(20):
+        assert client.get("/feedback/insights/").status_code == 200
+
+
+def topics_first(topics: dict[str, list[Any]]) -> int:
+    return int(CaseTopic.objects.get(case=topics["fees"][0]).topic_id)
