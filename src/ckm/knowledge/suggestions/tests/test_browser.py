@@ -13,15 +13,16 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_agent_sees_suggestions_and_records_the_article_used(
-    browser_login: Any, agent: Any, north_customer: Any, trained: Any
+    page: Any, browser_login: Any, agent: Any, north_customer: Any, trained: Any
 ) -> None:
+    page.set_default_timeout(60_000)  # the first suggestion loads the sentence model
     message = InteractionFactory(
         customer=north_customer,
         direction="inbound",
         subject="",
         text="I ordered a card two weeks ago and it still hasn't arrived",
     )
-    page = browser_login("agent")
+    browser_login("agent")
     page.goto(f"{page.base}/customers/{north_customer.pk}/")
     page.wait_for_selector("[data-testid=suggestion]", timeout=30_000)
     first = page.locator("[data-testid=suggestion]").first
