@@ -219,3 +219,42 @@ def test_the_profile_shows_the_customers_campaigns(bank, users) -> None:
     member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
     page = client_for(users["rm"]).get(f"/customers/{member.customer_id}/").content.decode()
     assert "Profile campaign" in page and "Record the outcome on your target list" in page
+
+
+def test_api_answers_bad_input_with_4xx(bank, users) -> None:
+    rm, marketer = client_for(users["rm"]), client_for(users["marketer"])
+    payload = {
+        "name": "X",
+        "product_id": bank["fund"],
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-10-01",
+        "segment_id": bank["segment"],
+    }
+    assert rm.post("/api/campaigns", payload, content_type="application/json").status_code == 403
+    ended = marketer.post("/api/campaigns", payload, content_type="application/json")
+    assert ended.status_code == 400 and "ends_on" in ended.content.decode()
+    unknown = marketer.post(
+        "/api/campaigns",
+        {**payload, "ends_on": "2026-12-01", "product_id": 999999},
+        content_type="application/json",
+    )
+    assert unknown.status_code == 404
+    rule = marketer.post(
+        "/api/campaigns",
+        {
+            **payload,
+            "ends_on": "2026-12-01",
+            "audience": "rule",
+            "rule": {"conditions": [{"field": "nope"}]},
+        },
+        content_type="application/json",
+    )
+    assert rule.status_code == 400 and "rule" in rule.content.decode()
+    assert (
+        marketer.post(
+            "/api/campaign-members/999999/outcome",
+            {"outcome": "reached"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )

@@ -346,3 +346,16 @@ def test_responded_labels_from_labels_csv_become_outcomes(bank, users) -> None:
     assert yes.outcome == "interested" and yes.responded and yes.source == "import"
     assert no.outcome == "declined"
     assert services.conversions_detect_all() == 0
+
+
+def test_approval_fixes_the_target_list(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    with pytest.raises(PermissionDenied):
+        services.campaign_approve(actor=users["rm"], campaign_id=campaign.pk)
+    services.campaign_approve(actor=users["manager"], campaign_id=campaign.pk)
+    with pytest.raises(ConflictError):
+        services.campaign_plan(actor=users["marketer"], campaign_id=campaign.pk)
+    with pytest.raises(ConflictError):
+        services.campaign_save(actor=users["marketer"], campaign_id=campaign.pk, name="Changed")
+    launched = services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    assert launched.status == "launched" and launched.approved_by == users["manager"]
