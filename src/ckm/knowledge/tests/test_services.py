@@ -204,3 +204,18 @@ def test_feedback_one_vote_per_user_can_change(editor, agent) -> None:
     article.refresh_from_db()
     assert (article.helpful_yes, article.helpful_no) == (0, 1)
     assert ArticleFeedback.objects.count() == 1
+
+
+def test_schedule_command_publishes_due_articles(editor, capsys) -> None:
+    from django.core.management import call_command
+
+    article = services.article_publish(
+        actor=editor, article=make(editor), at=timezone.now() + dt.timedelta(hours=1)
+    )
+    Article.objects.filter(pk=article.pk).update(
+        publish_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    call_command("knowledge-schedule")
+    assert "published 1, archived 0" in capsys.readouterr().out
+    article.refresh_from_db()
+    assert article.status == Article.Status.PUBLISHED
