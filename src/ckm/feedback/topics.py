@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 OTHER = -1
 """The topic id of texts that fit no topic."""
@@ -319,20 +320,23 @@ def discover_topics(
     sample = np.arange(n) if n <= sample_size else np.sort(rng.choice(n, sample_size, False))
     x = vectors[sample]
     silhouette: float | None = None
-    if n < max(2 * min_size, 4):
-        chosen_k = 1
-    elif k is None:
-        chosen_k, silhouette, scores = choose_k(
-            x, min_size=min_size, random_state=random_state, progress=report
+    # one thread: k-means' OpenMP threads crawl when the cores are shared with the web server
+    # and other workers (measured: 4x slower under load than a single thread)
+    with threadpool_limits(limits=1):
+        if n < max(2 * min_size, 4):
+            chosen_k = 1
+        elif k is None:
+            chosen_k, silhouette, scores = choose_k(
+                x, min_size=min_size, random_state=random_state, progress=report
+            )
+            params["silhouettes"] = {str(key): round(val, 4) for key, val in scores.items()}
+        else:
+            chosen_k = max(1, min(k, len(x)))
+        centroids = (
+            _normalise(x.mean(axis=0, keepdims=True))
+            if chosen_k == 1
+            else _kmeans(x, chosen_k, random_state)
         )
-        params["silhouettes"] = {str(key): round(val, 4) for key, val in scores.items()}
-    else:
-        chosen_k = max(1, min(k, len(x)))
-    centroids = (
-        _normalise(x.mean(axis=0, keepdims=True))
-        if chosen_k == 1
-        else _kmeans(x, chosen_k, random_state)
-    )
     seconds["cluster"] = time.perf_counter() - started
     report(0, 1, "Assigning the texts")
 
