@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ckm.analytics.features import data_as_of
@@ -110,18 +110,25 @@ def audience_queryset(campaign: Campaign, *, user: Any) -> QuerySet[Customer]:
 
 
 def _capped(customer_ids: list[int], campaign: Campaign, now: dt.datetime) -> set[int]:
-    """Customers who already had `frequency_cap` campaign contacts in the last N days."""
+    """Customers who already had `frequency_cap` campaign contacts in the last N days (a call
+    assigned by a running campaign counts as one)."""
     if not campaign.frequency_cap:
         return set()
     since = now - dt.timedelta(days=campaign.frequency_days)
     capped: set[int] = set()
     for start in range(0, len(customer_ids), 5000):
         chunk = customer_ids[start : start + 5000]
+        # contacts made, and calls assigned by a running campaign but not made yet
         rows = (
             CampaignMember.objects.filter(
+                Q(contacted_at__gte=since)
+                | Q(
+                    contacted_at__isnull=True,
+                    campaign__status=Campaign.Status.LAUNCHED,
+                    campaign__launched_at__gte=since,
+                ),
                 customer_id__in=chunk,
                 group=CampaignMember.Group.TARGET,
-                contacted_at__gte=since,
             )
             .exclude(campaign_id=campaign.pk)
             .values("customer_id")

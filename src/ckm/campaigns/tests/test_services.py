@@ -94,6 +94,13 @@ def test_frequency_cap_leaves_out_customers_contacted_by_other_campaigns(bank, u
     again = CampaignMember.objects.filter(campaign=second)
     assert second.plan["funnel"]["under_frequency_cap"] < second.plan["funnel"]["with_consent"]
     assert not again.filter(customer_id__in=contacted.values("customer_id")).exists()
+    calls = make_campaign(bank, users["marketer"], name="Calls")
+    services.campaign_launch(actor=users["marketer"], campaign_id=calls.pk)
+    assigned = CampaignMember.objects.filter(campaign=calls, group="target")
+    assert not assigned.exclude(contacted_at=None).exists()  # assigned, not called yet
+    later = make_campaign(bank, users["marketer"], frequency_cap=1, name="Later")
+    later_ids = CampaignMember.objects.filter(campaign=later).values("customer_id")
+    assert not assigned.filter(customer_id__in=later_ids).exists()
 
 
 def test_the_gate_stops_a_negative_npv_unless_a_manager_records_a_reason(bank, users) -> None:
