@@ -48,7 +48,9 @@ def read_rows(path: Path) -> list[tuple[str, str]]:
 
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     category = frame["category"] if "category" in frame.columns else [""] * len(frame)
-    return [(t.strip(), c.strip()) for t, c in zip(frame["text"], category, strict=True) if t.strip()]
+    return [
+        (t.strip(), c.strip()) for t, c in zip(frame["text"], category, strict=True) if t.strip()
+    ]
 
 
 def title_of(category: str) -> str:
@@ -128,8 +130,10 @@ def run(
         test = random.Random(seed).sample(test, min(limit_test, len(test)))
         oos = oos[:limit_test]
     categories = sorted({c for _, c in train})
-    print(f"{data.name}: {len(categories)} categories, {len(train):,} train, {len(test):,} test"
-          f"{f', {len(oos):,} out-of-scope' if oos else ''}{f' ({shots}-shot)' if shots else ''}")
+    print(
+        f"{data.name}: {len(categories)} categories, {len(train):,} train, {len(test):,} test"
+        f"{f', {len(oos):,} out-of-scope' if oos else ''}{f' ({shots}-shot)' if shots else ''}"
+    )
 
     editor, _ = User.objects.get_or_create(
         username="bench-editor", defaults={"role": Role.KNOWLEDGE_EDITOR}
@@ -143,7 +147,10 @@ def run(
         for category in categories:
             summary, body = article_body(category)
             article = services.article_create(
-                actor=editor, title=title_of(category), summary=summary, body_source=body,
+                actor=editor,
+                title=title_of(category),
+                summary=summary,
+                body_source=body,
                 tags=[category],
             )
             articles[category] = services.article_publish(actor=editor, article=article)
@@ -159,8 +166,11 @@ def run(
             with transaction.atomic():
                 for n, (text, category) in enumerate(train[start : start + 500], start=start):
                     services.article_link_resolution(
-                        actor=agent, article=articles[category], text=text,
-                        source="interaction", source_id=f"bench-{n}",
+                        actor=agent,
+                        article=articles[category],
+                        text=text,
+                        source="interaction",
+                        source_id=f"bench-{n}",
                     )
     link_s = time.perf_counter() - started
     started = time.perf_counter()
@@ -172,8 +182,10 @@ def run(
     train_s = time.perf_counter() - started
     if version is None or version.status != "ready":
         raise RuntimeError(f"training failed: {getattr(version, 'message', '')}")
-    print(f"articles {articles_s:.1f} s, linking {link_s:.1f} s, embedding history {embed_s:.1f} s, "
-          f"training {train_s:.1f} s -> suggestions v{version.version}: {version.message}")
+    print(
+        f"articles {articles_s:.1f} s, linking {link_s:.1f} s, embedding history {embed_s:.1f} s, "
+        f"training {train_s:.1f} s -> suggestions v{version.version}: {version.message}"
+    )
 
     article_category = {a.pk: c for c, a in articles.items()}
     embed_message("warm up")
@@ -193,11 +205,19 @@ def run(
     truth = [c for _, c in test]
     top1 = float(np.mean([bool(r) and r[0] == c for r, c in zip(ranked, truth, strict=True)]))
     top5 = float(np.mean([c in r[:5] for r, c in zip(ranked, truth, strict=True)]))
-    mrr = float(np.mean([1 / (r.index(c) + 1) if c in r else 0.0 for r, c in zip(ranked, truth, strict=True)]))
-    at_threshold = float(np.mean([
-        (not a) and bool(r) and r[0] == c
-        for r, a, c in zip(ranked, abstained, truth, strict=True)
-    ]))
+    mrr = float(
+        np.mean(
+            [1 / (r.index(c) + 1) if c in r else 0.0 for r, c in zip(ranked, truth, strict=True)]
+        )
+    )
+    at_threshold = float(
+        np.mean(
+            [
+                (not a) and bool(r) and r[0] == c
+                for r, a, c in zip(ranked, abstained, truth, strict=True)
+            ]
+        )
+    )
     oos_recall: float | None = None
     if oos:
         _, oos_abstained, oos_seconds = ask(oos)
@@ -209,7 +229,9 @@ def run(
     search_hits = []
     for text, category in test:
         found = article_search(user=agent, query=text, mode="lexical", limit=1)
-        search_hits.append(bool(found.hits) and article_category.get(found.hits[0].article.pk) == category)
+        search_hits.append(
+            bool(found.hits) and article_category.get(found.hits[0].article.pk) == category
+        )
     baseline_search = float(np.mean(search_hits))
     baseline_history = lexical_history_baseline(train, test)
     baseline_s = time.perf_counter() - started
@@ -257,18 +279,30 @@ def run(
         table(
             [
                 [
-                    result["p50_ms"], result["p95_ms"], result["train_s"],
-                    result["abstained_share"], result["in_scope_top1_at_threshold"],
+                    result["p50_ms"],
+                    result["p95_ms"],
+                    result["train_s"],
+                    result["abstained_share"],
+                    result["in_scope_top1_at_threshold"],
                     result["oos_recall"],
                 ]
             ],
-            ["p50 ms", "p95 ms", "train s", "abstained (in-scope)", "top-1 at threshold", "OOS recall"],
+            [
+                "p50 ms",
+                "p95 ms",
+                "train s",
+                "abstained (in-scope)",
+                "top-1 at threshold",
+                "OOS recall",
+            ],
         )
     )
     return result
 
 
-def write_folder(folder: Path, train: Sequence[tuple[str, str]], test: Sequence[tuple[str, str]]) -> Path:
+def write_folder(
+    folder: Path, train: Sequence[tuple[str, str]], test: Sequence[tuple[str, str]]
+) -> Path:
     """A train/test folder in the bench's format (tests build tiny ones)."""
     import csv
 
@@ -278,4 +312,3 @@ def write_folder(folder: Path, train: Sequence[tuple[str, str]], test: Sequence[
             writer.writerow(["text", "category"])
             writer.writerows(rows)
     return folder
-

@@ -170,4 +170,6 @@ def _search_fallback(*, text: str, user: Any, limit: int, audience: str | None) 
         )
         for hit in found.hits[:limit]
     ]
-    return SuggestionResult(suggestions=suggestions, abstained=not suggestions, model_version="search")
+    return SuggestionResult(
+        suggestions=suggestions, abstained=not suggestions, model_version="search"
+    )

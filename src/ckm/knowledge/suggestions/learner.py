@@ -270,7 +270,7 @@ def _holdout_indices(labels: np.ndarray, k: int, settings: LearnerSettings) -> n
         members = np.flatnonzero(labels == label)
         if len(members) < settings.min_per_article_holdout:
             continue
-        n = max(1, int(round(len(members) * settings.holdout)))
+        n = max(1, round(len(members) * settings.holdout))
         chosen.append(rng.choice(members, size=n, replace=False))
     return np.sort(np.concatenate(chosen)) if chosen else np.array([], dtype=np.int64)
 
@@ -296,7 +296,7 @@ def _fit(
     try:
         word.fit(all_texts)
     except ValueError:  # no words at all (e.g. only punctuation)
-        word.set_params(analyzer="char_wb", ngram_range=(1, 1)).fit(all_texts + ["a"])
+        word.set_params(analyzer="char_wb", ngram_range=(1, 1)).fit([*all_texts, "a"])
     try:
         char.fit(all_texts)
     except ValueError:  # too few texts for min_df

@@ -89,11 +89,11 @@ def training_data() -> TrainingData:
     evidence_embed()
     index = {pk: i for i, pk in enumerate(ids)}
     rows = list(
-        ArticleEvidence.objects.filter(article_id__in=ids)
+        ArticleEvidence.objects.filter(article_id__in=ids, embedding__isnull=False)
         .order_by("pk")
         .values_list("text", "embedding", "article_id")
     )
-    vectors = embeddings.stack([bytes(r[1]) for r in rows])
+    vectors = embeddings.stack([bytes(r[1] or b"") for r in rows])
     return TrainingData(
         texts=[r[0] for r in rows],
         vectors=vectors,
@@ -170,9 +170,10 @@ def suggestion_model_train(
         row.artifact_path = key
         row.threshold = float(model.threshold)
         row.metrics = {**model.metrics, "articles_hash": data.articles_hash}
-        row.message = (
-            f"{len(data.texts)} resolved messages, {len(data.article_ids)} articles"
-            + (f", held-out top-1 {model.metrics['holdout_top1']:.1%}" if "holdout_top1" in model.metrics else "")
+        row.message = f"{len(data.texts)} resolved messages, {len(data.article_ids)} articles" + (
+            f", held-out top-1 {model.metrics['holdout_top1']:.1%}"
+            if "holdout_top1" in model.metrics
+            else ""
         )
         row.save()
         audit_record(
@@ -180,7 +181,11 @@ def suggestion_model_train(
             action="train",
             obj=row,
             summary=f"suggestions v{row.version} trained and activated: {row.message}"[:300],
-            after={"version": row.version, "n_evidence": row.n_evidence, "threshold": row.threshold},
+            after={
+                "version": row.version,
+                "n_evidence": row.n_evidence,
+                "threshold": row.threshold,
+            },
         )
     return row
 

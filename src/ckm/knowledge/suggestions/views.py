@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
@@ -19,7 +21,7 @@ SOURCES = ("interaction", "case")
 MAX_TEXT = 2000
 
 
-def _interaction(request: AuthedRequest, source_id: str):  # type: ignore[no-untyped-def]
+def _interaction(request: AuthedRequest, source_id: str) -> Any:
     """An interaction the user may see, or 404."""
     from ckm.interactions.selectors import InteractionFilters, interaction_list
 
@@ -66,7 +68,7 @@ def panel(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("knowledge.view_article", raise_exception=True)
 def use(request: AuthedRequest) -> HttpResponse:
-    """"Used this": the article answered this message; recorded as evidence and in the audit log."""
+    """ "Used this": the article answered this message; recorded as evidence and in the audit log."""
     source = request.POST.get("source", "")
     source_id = request.POST.get("source_id", "").strip()[:64]
     if source not in SOURCES or not source_id:

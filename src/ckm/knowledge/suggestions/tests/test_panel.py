@@ -94,7 +94,10 @@ def test_another_teams_message_is_not_found(
 def test_a_case_page_can_ask_for_a_free_text_message(trained: Any, login: Any, agent: Any) -> None:
     html = (
         login(agent)
-        .get(reverse("suggestions:panel"), {"source": "case", "source_id": "77", "text": "forgot my password"})
+        .get(
+            reverse("suggestions:panel"),
+            {"source": "case", "source_id": "77", "text": "forgot my password"},
+        )
         .content.decode()
     )
     assert "Reset your password" in html
