@@ -22,7 +22,11 @@ def campaigns_after_import_task(*, run_id: int) -> int:
 
 
 def campaigns_after_import(run_id: int) -> None:
-    """After-import hook: queue conversion detection once the import has committed."""
+    """After-import hook: queue conversion and response detection once the import has
+    committed (only when a campaign is running)."""
     from django.db import transaction
 
-    transaction.on_commit(lambda: campaigns_after_import_task.enqueue(run_id=run_id))
+    from ckm.campaigns.models import Campaign
+
+    if Campaign.objects.filter(status=Campaign.Status.LAUNCHED).exists():
+        transaction.on_commit(lambda: campaigns_after_import_task.enqueue(run_id=run_id))
