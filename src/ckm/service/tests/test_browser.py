@@ -1,0 +1,52 @@
+"""Browser journey: an agent logs a phone case on a customer's profile; it is classified, queued
+with an SLA timer and moved through the workflow to closed."""
+
+from __future__ import annotations
+
+import pytest
+
+from ckm.service.services import classifier_train
+from ckm.service.tests.test_learning import history
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_agent_logs_a_phone_case_that_is_classified_queued_and_worked(
+    browser_login, desk, agent, north_customer
+) -> None:
+    history(desk)
+    classifier_train(actor=None)
+    page = browser_login("agent")
+    page.goto(f"{page.base}/customers/{north_customer.pk}/")
+    page.wait_for_selector("#cases-panel")
+    page.eval_on_selector("#cases-panel details", "d => { d.open = true; }")
+    page.select_option("#id_case_channel", "phone")
+    page.select_option("#id_case_kind", "complaint")
+    page.fill("#id_case_subject", "Lost card")
+    page.fill("#id_case_body", "I lost my card yesterday, please block my debit card")
+    page.click("#case-form button[type=submit]")
+    page.wait_for_selector("#case-form .message-success")
+    note = page.inner_text("#case-form .message-success")
+    assert "Cards" in note and "card lost" in note and "first response" in note
+    page.click("#case-form .message-success a")
+    page.wait_for_selector("#sla-timers .sla-timer")
+    assert page.get_attribute("#sla-timers .sla-timer", "data-level") == "ok"
+    assert "card lost" in page.inner_text("#suggestion")
+    page.click("#classification form button:has-text('Accept suggestion')")
+    page.wait_for_selector(".message-success")
+    page.click("button[data-step=in_progress]")
+    page.wait_for_selector("#case-status:has-text('In progress')")
+    page.fill("#id_resolution", "Card blocked, a new one is on its way.")
+    page.click("button[data-step=resolved]")
+    page.wait_for_selector("#case-status:has-text('Resolved')")
+    page.click("button[data-step=answered]")
+    page.wait_for_selector("#case-status:has-text('Answered')")
+    assert "a new one is on its way" in page.inner_text("#messages")
+    page.click("button[data-step=closed]")
+    page.wait_for_selector("#case-status:has-text('Closed')")
+    page.select_option("#id_score", "5")
+    page.click("#satisfaction button")
+    page.wait_for_selector("#satisfaction :text('5/5')")
+    page.goto(f"{page.base}/customers/{north_customer.pk}/")
+    timeline = page.inner_text("#timeline")
+    assert "Lost card" in timeline and "Closed" in timeline
