@@ -101,13 +101,20 @@ def topics_refresh(
         n_cases=len(cases),
     )
     report(0, max(len(stale), 1), f"Reading {len(stale):,} new or changed cases")
-    vectors = embed_texts([texts[pk] for pk in stale], progress=report) if stale else None
-    fresh = {pk: vectors[i] for i, pk in enumerate(stale)} if vectors is not None else {}
-
-    if discover:
-        assigned = _discover(run, texts, hashes, fresh, report)
-    else:
-        assigned = _assign(run, stale, hashes, fresh)
+    try:
+        vectors = embed_texts([texts[pk] for pk in stale], progress=report) if stale else None
+        fresh = {pk: vectors[i] for i, pk in enumerate(stale)} if vectors is not None else {}
+        if discover:
+            assigned = _discover(run, texts, hashes, fresh, report)
+        else:
+            assigned = _assign(run, stale, hashes, fresh)
+    except Exception as exc:
+        TopicRun.objects.filter(pk=run.pk).update(
+            status=TopicRun.Status.FAILED,
+            finished_at=timezone.now(),
+            message=f"{type(exc).__name__}: {exc}"[:300],
+        )
+        raise
     _sizes_update()
     run.status = TopicRun.Status.SUCCEEDED
     run.finished_at = timezone.now()
@@ -265,6 +272,7 @@ def _sizes_update() -> None:
     Topic.objects.bulk_update(topics, ["size"])
 
 
+@transaction.atomic
 def topic_rename(*, actor: Any, topic_id: int, label: str) -> Topic:
     """Give a topic a name people use; later discoveries keep it."""
     require_perm(actor, "feedback.change_topic")

@@ -59,3 +59,15 @@ def test_rediscovery_keeps_topic_identity(themed_cases: dict[str, list[Any]]) ->
 def test_refresh_needs_the_permission(agent: Any) -> None:
     with pytest.raises(PermissionDenied):
         topics_refresh(actor=agent)
+
+
+def test_a_name_given_by_a_person_survives_rediscovery(
+    themed_cases: dict[str, list[Any]], product_manager: Any
+) -> None:
+    from ckm.feedback.services import topic_rename
+
+    topics_refresh()
+    topic_id = CaseTopic.objects.get(case=themed_cases["fees"][0]).topic_id
+    topic_rename(actor=product_manager, topic_id=topic_id, label="Account fee surprises")
+    topics_refresh(full=True)
+    assert Topic.objects.get(pk=topic_id).label == "Account fee surprises"
