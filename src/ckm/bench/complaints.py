@@ -139,11 +139,12 @@ def _split(prefix: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Imported cases of one file, oldest first, cut at 80 % by date."""
     from ckm.service.models import Case
 
-    rows = list(
-        Case.objects.filter(external_id__startswith=f"CFPB-{prefix}")
+    rows: list[dict[str, Any]] = [
+        dict(row)
+        for row in Case.objects.filter(external_id__startswith=f"CFPB-{prefix}")
         .order_by("opened_at", "external_id")
         .values("subject", "body", "channel", "customer_id", "product__external_id", "category")
-    )
+    ]
     cut = int(len(rows) * (1 - TEST_SHARE))
     return rows[:cut], rows[cut:]
 
@@ -228,6 +229,7 @@ def _topics(texts: Sequence[str], issues: Sequence[str], embed: CachedEmbed) -> 
     from ckm.service.learning import EMBED_CHARS
 
     vectors = embed([t[:EMBED_CHARS] for t in texts])
+    discover_topics: Any
     try:
         from ckm.feedback.topics import discover_topics
     except ImportError:
