@@ -25,7 +25,14 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("Start", "desk:home", None, "Work", "home"),
     NavItem("Customers", "desk:customer_list", "customers.view_customer", "Work", "users"),
-    NavItem("Cases", "service:case_list", "service.view_case", "Work", "inbox"),
+    NavItem(
+        "Cases",
+        "service:case_list",
+        "service.view_case",
+        "Work",
+        "inbox",
+        count="ckm.service.selectors.my_open_case_count",
+    ),
     NavItem(
         "My target lists", "campaigns:my_lists", "campaigns.view_campaignmember", "Work", "target"
     ),
