@@ -257,14 +257,14 @@ def topic_keywords(
     result: list[list[str]] = []
     for t in range(n_topics):
         row = weights.getrow(t).toarray().ravel()
-        order = np.argsort(-row)
-        chosen: list[str] = []
-        for j in order:
-            if row[j] <= 0 or len(chosen) >= top:
+        ranked = [str(words[j]) for j in np.argsort(-row)[: top * 6] if row[j] > 0]
+        # the name: the three most telling single words (pairs across a removed stop word read
+        # oddly: "reissued disputes"); then the pairs and words that add to them
+        chosen = [w for w in ranked if " " not in w][:3]
+        for word in ranked:
+            if len(chosen) >= top:
                 break
-            word = str(words[j])
-            # a pair repeats its words: keep "late fee" and drop "late" and "fee" after it
-            if any(word in kept.split() or kept in word.split() for kept in chosen):
+            if word in chosen or (" " not in word and any(word in k.split() for k in chosen)):
                 continue
             chosen.append(word)
         result.append(chosen)
@@ -272,7 +272,7 @@ def topic_keywords(
 
 
 def topic_label(keywords: Sequence[str], *, words: int = 3) -> str:
-    """A short readable label from the keywords ("late fee · refund · statement")."""
+    """A short readable label from the keywords ("fee · refund · statement")."""
     if not keywords:
         return "Unlabelled topic"
     return " · ".join(keywords[:words])

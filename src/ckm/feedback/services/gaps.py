@@ -4,7 +4,7 @@ cases before and after — the loop from complaints to fewer complaints.
 
 "No article answers it" is asked of the knowledge app's suggestions: the topic's most central
 cases are put to `article_suggest` as an agent would; when it abstains, or its best confidence is
-below CKM_FEEDBACK_GAP_CONFIDENCE (0.5) for most of them, the topic is a gap.
+below CKM_FEEDBACK_GAP_CONFIDENCE (0.4) for most of them, the topic is a gap.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ def gaps_detect(*, user: Any = None) -> int:
     """Open a gap for every big active topic the knowledge base does not answer, and close the
     drafted gaps whose article has been published. Returns the number of new gaps."""
     min_cases = int(getattr(settings, "CKM_FEEDBACK_GAP_MIN_CASES", 20))
-    threshold = float(getattr(settings, "CKM_FEEDBACK_GAP_CONFIDENCE", 0.5))
+    threshold = float(getattr(settings, "CKM_FEEDBACK_GAP_CONFIDENCE", 0.4))
     gaps_close_published()
     has_gap = set(
         KnowledgeGap.objects.exclude(state=KnowledgeGap.State.DISMISSED).values_list(
