@@ -186,7 +186,7 @@ def _apply_outcome(
     if member.group == CampaignMember.Group.CONTROL and outcome != CampaignMember.Outcome.CONVERTED:
         raise ConflictError("Control-group customers are not contacted.")
     moment = at or timezone.now()
-    before = member.outcome
+    before, before_source = member.outcome, member.source
     member.outcome = outcome
     member.outcome_at = moment
     member.outcome_by = actor if actor is not None and actor.is_authenticated else None
@@ -195,6 +195,14 @@ def _apply_outcome(
     if outcome == CampaignMember.Outcome.CONVERTED:
         member.converted = True
         member.converted_at = member.converted_at or moment.date()
+    elif (
+        before == CampaignMember.Outcome.CONVERTED
+        and before_source != CampaignMember.Source.DETECTED
+    ):
+        # a correction ("converted" was clicked by mistake); a detected holding is not undone
+        member.converted = False
+        member.converted_at = None
+        member.responded = outcome in RESPONDED_OUTCOMES
     if (
         outcome in CONTACTED_OUTCOMES
         and member.contacted_at is None

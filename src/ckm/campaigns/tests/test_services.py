@@ -153,6 +153,11 @@ def test_an_outcome_goes_to_the_member_the_timeline_and_the_training_labels(bank
     assert CustomerEvent.objects.filter(
         customer_id=member.customer_id, kind="campaign_outcome"
     ).exists()
+    # a mistaken click is corrected, and the label with it
+    services.member_outcome_record(actor=users["rm"], member_id=member.pk, outcome="declined")
+    member.refresh_from_db()
+    label.refresh_from_db()
+    assert not member.converted and member.outcome == "declined" and label.value_number == 0.0
     # another team's relationship manager cannot touch it
     with pytest.raises(NotFound):
         services.member_outcome_record(
