@@ -271,6 +271,21 @@ def topic_keywords(
     return result
 
 
+def _distinct(order: np.ndarray, texts: Sequence[str], limit: int) -> np.ndarray:
+    """The first `limit` indexes whose texts differ (ignoring case and spacing)."""
+    seen: set[str] = set()
+    kept: list[int] = []
+    for i in order:
+        key = " ".join(str(texts[int(i)]).lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        kept.append(int(i))
+        if len(kept) >= limit:
+            break
+    return np.array(kept, dtype=np.int64)
+
+
 def topic_label(keywords: Sequence[str], *, words: int = 3) -> str:
     """A short readable label from the keywords ("fee · refund · statement")."""
     if not keywords:
@@ -364,7 +379,7 @@ def discover_topics(
         # the centroid of the members actually assigned (not only of the sample)
         centroid = _normalise(vectors[members].mean(axis=0, keepdims=True))[0]
         member_sims = vectors[members] @ centroid
-        central = members[np.argsort(-member_sims)[:n_examples]]
+        central = _distinct(members[np.argsort(-member_sims)], texts, n_examples)
         topics.append(
             Topic(
                 index=len(topics),

@@ -368,7 +368,7 @@ def _before_after_chart(volume: selectors.BeforeAfter, title: str) -> Any:
     )
     bars = (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(size=max(4, 420 // max(len(frame), 1)))
         .encode(
             x=alt.X("week:T", title=None),
             y=alt.Y("cases:Q", title="cases per week"),
