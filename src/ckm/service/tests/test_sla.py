@@ -66,7 +66,7 @@ starts = st.datetimes(min_value=dt.datetime(2024, 1, 1), max_value=dt.datetime(2
 hours = st.floats(min_value=0, max_value=200, allow_nan=False).map(lambda h: round(h, 2))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(start=starts, h=hours)
 def test_the_deadline_is_exactly_that_many_open_hours_later(start: dt.datetime, h: float) -> None:
     due = add_business_hours(start, h, CAL)
@@ -74,13 +74,13 @@ def test_the_deadline_is_exactly_that_many_open_hours_later(start: dt.datetime, 
     assert business_hours_between(start, due, CAL) == pytest.approx(h, abs=1e-6)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(start=starts, h=st.floats(min_value=0.01, max_value=100), extra=st.floats(0.01, 50))
 def test_more_hours_never_end_earlier(start: dt.datetime, h: float, extra: float) -> None:
     assert add_business_hours(start, h + extra, CAL) > add_business_hours(start, h, CAL)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(start=starts, h=st.floats(min_value=0.01, max_value=100))
 def test_a_deadline_falls_inside_opening_hours(start: dt.datetime, h: float) -> None:
     due = add_business_hours(start, h, CAL)

@@ -173,3 +173,17 @@ def test_api_validation_and_record_access(client, desk, agent, rm_south, south_c
     assert client.get(f"/api/cases/{hidden.pk}", **other).status_code == 404
     assert client.get("/api/cases/999999", **auth).status_code == 404
     assert client.post("/api/cases/classifier/train", **auth).status_code == 403
+
+
+def test_this_article_answered_it_is_evidence_for_knowledge(login, desk, agent) -> None:
+    from ckm.knowledge.models import ArticleEvidence
+    from ckm.knowledge.tests.factories import ArticleFactory
+
+    article = ArticleFactory()
+    case = case_intake(actor=agent, channel="phone", subject="Lost card", body="Card is gone")
+    client = login(agent)
+    assert client.get(f"/cases/{case.pk}/").status_code == 200
+    client.post(f"/cases/{case.pk}/answered-by/", {"article": str(article.pk)})
+    client.post(f"/cases/{case.pk}/answered-by/", {"article": str(article.pk)})
+    evidence = ArticleEvidence.objects.get(article=article, source="case")
+    assert evidence.source_id == str(case.pk) and "Card is gone" in evidence.text
