@@ -72,3 +72,13 @@ def test_a_name_given_by_a_person_survives_rediscovery(
     topic_rename(actor=product_manager, topic_id=topic_id, label="Account fee surprises")
     topics_refresh(full=True)
     assert Topic.objects.get(pk=topic_id).label == "Account fee surprises"
+
+
+def test_the_command_refreshes_topics(themed_cases: dict[str, list[Any]]) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("topics-refresh", stdout=out)
+    assert "Discovery" in out.getvalue() and "120 cases read" in out.getvalue()
