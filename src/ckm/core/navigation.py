@@ -40,8 +40,16 @@ NAV: list[NavItem] = [
     NavItem(
         "Editors' overview", "knowledge:overview", "knowledge.change_article", "Knowledge", "edit"
     ),
-    NavItem("Topics & trends", "feedback:topics", "feedback.view_topic", "Knowledge", "trend"),
+    NavItem(
+        "Topics & trends",
+        "feedback:topics",
+        "feedback.view_topic",
+        "Knowledge",
+        "trend",
+        count="ckm.feedback.selectors.alert_count_new",
+    ),
     NavItem("Product insights", "feedback:insights", "feedback.view_insight", "Knowledge", "bulb"),
+    NavItem("Knowledge gaps", "feedback:gaps", "feedback.change_knowledgegap", "Knowledge", "edit"),
     NavItem("Segments", "analytics:segments", "analytics.view_segment", "Analysis", "pie"),
     NavItem("Models", "analytics:models", "analytics.view_modelversion", "Analysis", "chip"),
     NavItem(
