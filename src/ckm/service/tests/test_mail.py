@@ -108,3 +108,20 @@ def test_a_wrong_password_is_reported(desk) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_commands_import_mail_and_run_the_schedule(desk, tmp_path: Path) -> None:
+    import io
+
+    from django.core.management import call_command
+
+    path = tmp_path / "m.eml"
+    path.write_bytes(message("Hello", "A question about my loan.", mid="<c1@example.com>"))
+    out = io.StringIO()
+    call_command("mail", "import", str(path), stdout=out)
+    assert "1 new cases" in out.getvalue()
+    out = io.StringIO()
+    call_command("service-schedule", "--train", stdout=out)
+    # the mail is from a week ago: both targets are past, so it is warned and escalated once
+    assert "SLA: 2 warnings, 1 escalations" in out.getvalue()
+    assert "classifier: not trained" in out.getvalue()
