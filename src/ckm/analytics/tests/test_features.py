@@ -121,6 +121,38 @@ def table_info(name, customer):
     return build_features(make_keys([customer.pk], AS_OF)).info[name]
 
 
+def test_a_large_share_of_customers_is_read_by_one_scan_with_the_same_features(
+    monkeypatch,
+) -> None:
+    from ckm.analytics import features as builder
+
+    savings = ProductFactory(external_id="SAV", family="savings")
+    people = [CustomerFactory() for _ in range(4)]
+    for index, customer in enumerate(people):
+        HoldingFactory(
+            customer=customer, product=savings, opened=dt.date(2020, 1, 1), balance=Decimal("100")
+        )
+        for _ in range(index + 1):
+            TransactionFactory(
+                customer=customer,
+                product=savings,
+                booked_at=at(AS_OF - dt.timedelta(days=3)),
+                amount=Decimal("-5"),
+                kind="card",
+            )
+            InteractionFactory(customer=customer, occurred_at=at(AS_OF), channel="phone")
+    keys = make_keys([p.pk for p in people[:3]], AS_OF)  # 3 of 4 customers
+    monkeypatch.setattr(builder, "FULL_SCAN_MIN", 0)
+    assert builder._population(keys) is None
+    scanned = build_features(keys).frame
+    monkeypatch.setattr(builder, "FULL_SCAN_SHARE", 2.0)  # never scan: IN lists
+    assert builder._population(keys) is not None
+    listed = build_features(keys).frame
+    assert list(scanned["tx_count_30d"]) == [1, 2, 3]  # the fourth customer is not read in
+    assert scanned.columns.tolist() == listed.columns.tolist()
+    assert scanned.equals(listed)
+
+
 def test_closed_products_count_until_they_close() -> None:
     customer = CustomerFactory()
     card = ProductFactory(external_id="CARD", family="card")

@@ -93,3 +93,20 @@ def test_deciles_lift_and_drift() -> None:
     assert learning.psi(same, same) == 0
     shifted = learning.histogram(np.clip(scores + 0.3, 0, 1))
     assert learning.psi(same, shifted) > 0.25
+
+
+def test_fitting_caps_the_thread_pools(monkeypatch) -> None:
+    """Idle BLAS threads spin on a busy machine: the fit runs with the pools capped."""
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    original = learning._fit_linear
+
+    def spy(design, y):
+        seen.extend(pool["num_threads"] for pool in threadpool_info())
+        return original(design, y)
+
+    monkeypatch.setattr(learning, "_fit_linear", spy)
+    frame, y = data(400)
+    learning.fit(frame, y, folds=2)
+    assert seen and max(seen) <= learning.THREADS
