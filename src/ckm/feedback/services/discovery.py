@@ -151,6 +151,8 @@ def _discover(
     report: Progress,
 ) -> int:
     ids = list(texts)
+    if not ids:
+        return 0
     stored = dict(CaseTopic.objects.filter(case_id__in=ids).values_list("case_id", "vector"))
     matrix = np.vstack(
         [fresh[pk] if pk in fresh else from_bytes(bytes(stored[pk])) for pk in ids]

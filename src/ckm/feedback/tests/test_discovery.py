@@ -82,3 +82,8 @@ def test_the_command_refreshes_topics(themed_cases: dict[str, list[Any]]) -> Non
     out = StringIO()
     call_command("topics-refresh", stdout=out)
     assert "Discovery" in out.getvalue() and "120 cases read" in out.getvalue()
+
+
+def test_refresh_without_cases_does_nothing(db: Any) -> None:
+    result = topics_refresh()
+    assert result.run.status == TopicRun.Status.SUCCEEDED and result.run.n_topics == 0
