@@ -265,6 +265,23 @@ def insight_status(request: AuthedRequest, insight_id: int, payload: InsightStat
     return selectors.insight_get(user=request.user, insight_id=insight_id)
 
 
+class LinkIn(Schema):
+    topics: list[int] = Field(default_factory=list)
+    cases: list[int] = Field(default_factory=list)
+
+
+@router.post(
+    "/feedback/insights/{int:insight_id}/link",
+    response=InsightOut,
+    summary="Add topics or cases to an insight (volume and contacts follow)",
+)
+def insight_link(request: AuthedRequest, insight_id: int, payload: LinkIn) -> Insight:
+    services.insight_link(
+        actor=request.user, insight_id=insight_id, topic_ids=payload.topics, case_ids=payload.cases
+    )
+    return selectors.insight_get(user=request.user, insight_id=insight_id)
+
+
 class ContactOut(Schema):
     id: int
     customer_id: int

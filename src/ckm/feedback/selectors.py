@@ -252,6 +252,12 @@ def topic_detail(*, user: Any, topic_id: int, filters: TopicFilters) -> TopicDet
     )
 
 
+def topic_choices(*, user: Any) -> QuerySet[Topic]:
+    """Active topics by name (for pickers)."""
+    require_perm(user, "feedback.view_topic")
+    return Topic.objects.filter(status=Topic.Status.ACTIVE).order_by("label")
+
+
 def case_examples(*, topic: Topic, limit: int = 5) -> list[Case]:
     """The topic's most central cases (what it is about), in that order."""
     ids = [int(i) for i in (topic.examples or [])][:limit]
@@ -432,3 +438,19 @@ def topic_before_after(
         weekly_before=sum(before) / len(before) if before else None,
         weekly_after=sum(after) / len(after) if after else None,
     )
+
+
+def gap_candidate_articles(*, user: Any, gap: KnowledgeGap, limit: int = 3) -> list[Any]:
+    """Articles the suggestions come closest with for the gap's most typical case (the editor
+    may judge that one of them does answer it)."""
+    require_perm(user, "feedback.view_knowledgegap")
+    try:
+        from ckm.knowledge.selectors import article_suggest
+    except ImportError:  # pragma: no cover - the knowledge app is part of the product
+        return []
+    examples = case_examples(topic=gap.topic, limit=1)
+    if not examples:
+        return []
+    text = f"{examples[0].subject}\n{examples[0].body}".strip()[:1000]
+    result = article_suggest(text=text, user=user, limit=limit)
+    return list(result.suggestions)

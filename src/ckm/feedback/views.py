@@ -289,6 +289,9 @@ def insight_detail(request: AuthedRequest, insight_id: int) -> HttpResponse:
             "products": Product.objects.filter(is_active=True).order_by("name"),
             "product_ids": {p.pk for p in insight.products.all()},
             "owners": User.objects.filter(is_active=True).order_by("username"),
+            "other_topics": selectors.topic_choices(user=request.user).exclude(
+                pk__in=[t.pk for t in insight.topics.all()]
+            ),
         },
     )
 
@@ -315,6 +318,22 @@ def insight_update(request: AuthedRequest, insight_id: int) -> HttpResponse:
                 product_ids=[int(p) for p in post.getlist("products") if p.isdigit()],
             )
         messages.success(request, "Insight saved.")
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        _error(request, exc)
+    return redirect("feedback:insight_detail", insight_id=insight_id)
+
+
+@require_POST
+@permission_required("feedback.change_insight", raise_exception=True)
+def insight_link(request: AuthedRequest, insight_id: int) -> HttpResponse:
+    try:
+        services.insight_link(
+            actor=request.user,
+            insight_id=insight_id,
+            topic_ids=[int(t) for t in request.POST.getlist("topic") if t.isdigit()],
+            case_ids=[int(c) for c in request.POST.getlist("case") if c.isdigit()],
+        )
+        messages.success(request, "Added; the volume and the contact list are updated.")
     except (DomainError, ValidationError, PermissionDenied) as exc:
         _error(request, exc)
     return redirect("feedback:insight_detail", insight_id=insight_id)
@@ -399,10 +418,16 @@ def gap_detail(request: AuthedRequest, gap_id: int) -> HttpResponse:
     )
     volume = selectors.topic_before_after(topic=gap.topic, published_at=published)
     title = "Cases per week before and after the article" if published else "Cases per week"
+    candidates = (
+        selectors.gap_candidate_articles(user=request.user, gap=gap)
+        if gap.state == KnowledgeGap.State.OPEN
+        else []
+    )
     return render(
         request,
         "feedback/gap_detail.html",
         {
+            "candidates": candidates,
             "gap": gap,
             "topic": gap.topic,
             "examples": selectors.case_examples(topic=gap.topic, limit=6),
@@ -421,6 +446,19 @@ def gap_draft(request: AuthedRequest, gap_id: int) -> HttpResponse:
         _error(request, exc)
         return redirect("feedback:gap_detail", gap_id=gap_id)
     messages.success(request, f"Draft “{gap.article}” created; finish and publish it.")
+    return redirect("feedback:gap_detail", gap_id=gap_id)
+
+
+@require_POST
+@permission_required("feedback.change_knowledgegap", raise_exception=True)
+def gap_link(request: AuthedRequest, gap_id: int) -> HttpResponse:
+    try:
+        gap = services.gap_link_article(
+            actor=request.user, gap_id=gap_id, article_id=_int(request.POST.get("article")) or 0
+        )
+        messages.success(request, f"“{gap.article}” answers this gap.")
+    except (DomainError, ValidationError, PermissionDenied) as exc:
+        _error(request, exc)
     return redirect("feedback:gap_detail", gap_id=gap_id)
 
 

@@ -162,3 +162,66 @@ def test_topics_page_costs_a_fixed_number_of_queries(
 
 def topics_first(topics: dict[str, list[Any]]) -> int:
     return int(CaseTopic.objects.get(case=topics["fees"][0]).topic_id)
+
+
+def test_pm_adds_a_topic_to_an_insight_and_the_volume_grows(
+    login: Any, topics: dict[str, list[Any]], product_manager: Any
+) -> None:
+    client = login(product_manager)
+    first = CaseTopic.objects.get(case=topics["card"][0]).topic_id
+    other = CaseTopic.objects.get(case=topics["mortgage"][0]).topic_id
+    client.post("/feedback/insights/new/", {"topic": first})
+    insight = Insight.objects.get()
+    before = insight.volume
+    client.post(f"/feedback/insights/{insight.pk}/link/", {"topic": other})
+    insight.refresh_from_db()
+    assert insight.volume > before
+    assert set(insight.topics.values_list("id", flat=True)) == {first, other}
+
+
+def test_editor_links_an_existing_article_to_a_gap(
+    login: Any, topics: dict[str, list[Any]], editor: Any
+) -> None:
+    from ckm.knowledge.services import article_draft_create
+
+    gap = KnowledgeGap.objects.filter(state="open").first()
+    assert gap is not None
+    article = article_draft_create(
+        actor=editor, title="Blocking a lost card", summary="How", body_markdown="Call us."
+    )
+    client = login(editor)
+    assert client.get(f"/feedback/gaps/{gap.pk}/").status_code == 200
+    client.post(f"/feedback/gaps/{gap.pk}/link/", {"article": article.pk})
+    gap.refresh_from_db()
+    assert gap.state == "drafted" and gap.article_id == article.pk
+    client.post(f"/feedback/gaps/{gap.pk}/link/", {"article": 999999})
+    gap.refresh_from_db()
+    assert gap.article_id == article.pk
+
+
+def test_api_links_a_topic_to_an_insight(
+    client: Any, topics: dict[str, list[Any]], product_manager: Any
+) -> None:
+    pm = bearer(product_manager)
+    first = CaseTopic.objects.get(case=topics["card"][0]).topic_id
+    other = CaseTopic.objects.get(case=topics["fees"][0]).topic_id
+    created = client.post(
+        "/api/feedback/insights",
+        data=json.dumps({"topic": first}),
+        content_type="application/json",
+        **pm,
+    ).json()
+    linked = client.post(
+        f"/api/feedback/insights/{created['id']}/link",
+        data=json.dumps({"topics": [other]}),
+        content_type="application/json",
+        **pm,
+    )
+    assert linked.status_code == 200 and set(linked.json()["topics"]) == {first, other}
+    bad = client.post(
+        f"/api/feedback/insights/{created['id']}/link",
+        data=json.dumps({"topics": "x"}),
+        content_type="application/json",
+        **pm,
+    )
+    assert bad.status_code == 422
