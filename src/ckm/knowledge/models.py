@@ -186,6 +186,9 @@ class SearchQuery(models.Model):
     clicked_article = models.ForeignKey(
         Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # a hash of the portal visitor's session (never the session key itself): ties an anonymous
+    # visitor's searches, clicks and message together for click-through and deflection
+    session = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -206,6 +209,8 @@ class ArticleFeedback(models.Model):
     helpful = models.BooleanField()
     comment = models.CharField(max_length=500, blank=True)
     where = models.CharField(max_length=10, default=SearchQuery.Where.AGENT)
+    # an anonymous portal vote: one per session (hashed) and article
+    session = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -278,3 +283,60 @@ class SuggestionModel(models.Model):
 
     def __str__(self) -> str:
         return f"suggestions v{self.version} ({self.status})"
+
+
+class UsageSource(models.TextChoices):
+    AGENT = "agent", "Agents"
+    PORTAL = "portal", "Portal"
+
+
+class ArticleUsageDaily(models.Model):
+    """One article's use on one day, by agents or on the portal: the history behind the charts.
+    `sessions` counts portal visitors who opened the article that day and `contacts` those of
+    them who then sent us a message (deflection per article = 1 - contacts / sessions)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="usage_days")
+    day = models.DateField()
+    source = models.CharField(max_length=10, choices=UsageSource.choices)
+    views = models.PositiveIntegerField(default=0)
+    helpful_yes = models.PositiveIntegerField(default=0)
+    helpful_no = models.PositiveIntegerField(default=0)
+    clicks_from_search = models.PositiveIntegerField(default=0)
+    sessions = models.PositiveIntegerField(default=0)
+    contacts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "day", "source"], name="knowledge_usage_article_day_source"
+            )
+        ]
+        indexes = [models.Index(fields=["day"], name="knowledge_usage_day_idx")]
+        verbose_name_plural = "article usage (daily)"
+
+    def __str__(self) -> str:
+        return f"{self.article_id} {self.day} {self.source}"
+
+
+class PortalVisit(models.Model):
+    """One portal visitor session on one day (anonymous or logged in): did it search, which
+    articles did it open, did it end in a message to us. Deflection = visits that searched or
+    read and did not contact us, over visits that searched or read."""
+
+    session = models.CharField(max_length=64, help_text="Hash of the session key")
+    day = models.DateField(db_index=True)
+    searches = models.PositiveIntegerField(default=0)
+    views = models.PositiveIntegerField(default=0)
+    articles = models.JSONField(default=list, blank=True)
+    contacted = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "day"], name="knowledge_visit_session_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.session[:8]}"

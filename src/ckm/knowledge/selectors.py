@@ -176,6 +176,25 @@ def article_search(
         if not user.has_perm("knowledge.use_portal"):
             return SearchResult(query=query, hits=[])
         audience = Article.Audience.PUBLIC
+    return _search(
+        query,
+        audience=audience,
+        category_id=category_id,
+        product_id=product_id,
+        mode=mode,
+        limit=limit,
+    )
+
+
+def _search(
+    query: str,
+    *,
+    audience: str | None,
+    category_id: int | None = None,
+    product_id: int | None = None,
+    mode: str = "hybrid",
+    limit: int = 20,
+) -> SearchResult:
     statuses: tuple[str, ...] = ("published",)
     scope = engine.Scope(
         statuses=statuses,
@@ -223,10 +242,13 @@ class CategoryNode:
 
 def category_tree(*, user: Any, audience: str | None = None) -> list[CategoryNode]:
     """The category tree with the number of articles the user may read in each (incl. below)."""
+    return _tree(article_queryset(user=user, audience=audience), show_empty=can_edit(user))
+
+
+def _tree(articles: QuerySet[Article], *, show_empty: bool) -> list[CategoryNode]:
     counts = Counter(
         dict(
-            article_queryset(user=user, audience=audience)
-            .filter(category__isnull=False)
+            articles.filter(category__isnull=False)
             .values_list("category_id")
             .annotate(n=Count("id"))
             .values_list("category_id", "n")
@@ -246,7 +268,50 @@ def category_tree(*, user: Any, audience: str | None = None) -> list[CategoryNod
 
     for root in roots:
         total(root)
-    return [r for r in roots if r.count or can_edit(user)]
+    return [r for r in roots if r.count or show_empty]
+
+
+# --- the public portal: no login, live public articles only -----------------------------------
+
+
+def portal_articles() -> QuerySet[Article]:
+    """What anyone may read on the portal, logged in or not: live public articles, never an
+    internal one, a draft or an expired one."""
+    return Article.objects.filter(live_q(), audience=Article.Audience.PUBLIC)
+
+
+def portal_article_get(*, slug: str) -> Article:
+    article = portal_articles().select_related("category").filter(slug=slug).first()
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def portal_article_list(*, category_id: int | None = None) -> QuerySet[Article]:
+    articles = portal_articles().select_related("category")
+    if category_id:
+        articles = articles.filter(category_id__in=_category_ids(category_id))
+    return articles
+
+
+def portal_search(*, query: str, category_id: int | None = None, limit: int = 10) -> SearchResult:
+    """Search over the public articles for the portal (anonymous visitors included)."""
+    query = (query or "").strip()[:300]
+    if not query:
+        return SearchResult(query=query, hits=[])
+    result = _search(query, audience=Article.Audience.PUBLIC, category_id=category_id, limit=limit)
+    # belt and braces: only what portal_articles() allows ever leaves here
+    allowed = set(
+        portal_articles()
+        .filter(pk__in=[h.article.pk for h in result.hits])
+        .values_list("pk", flat=True)
+    )
+    result.hits = [h for h in result.hits if h.article.pk in allowed]
+    return result
+
+
+def portal_category_tree() -> list[CategoryNode]:
+    return _tree(portal_articles(), show_empty=False)
 
 
 def category_get(*, slug_path: str) -> Category:

@@ -20,8 +20,10 @@ from ckm.knowledge.services.taxonomy import category_create, category_ensure, te
 from ckm.knowledge.services.usage import (
     article_feedback_record,
     article_view_record,
+    portal_contact_record,
     search_click_record,
     search_query_record,
+    usage_bump,
 )
 
 __all__ = [
@@ -44,7 +46,9 @@ __all__ = [
     "category_create",
     "category_ensure",
     "evidence_embed",
+    "portal_contact_record",
     "search_click_record",
     "search_query_record",
     "template_save",
+    "usage_bump",
 ]
