@@ -4,10 +4,12 @@ search and suggestions and, through this module, by the service and feedback app
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -45,10 +47,22 @@ def _set_threads(n_texts: int) -> None:
         torch.set_num_threads(wanted)
 
 
-def embed(texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
-    """Unit-length float32 vectors (n × 384) for the texts; cosine similarity is a dot product."""
+def embed(
+    texts: Sequence[str], *, batch_size: int = 64, progress: bool = False, cache: bool = False
+) -> np.ndarray:
+    """Unit-length float32 vectors (n × 384) for the texts; cosine similarity is a dot product.
+
+    With `cache=True` each vector is kept on disk under VAR_DIR/embeddings, keyed by the SHA-1 of
+    the model name and the text, so texts seen before (retraining, benchmark reruns) cost a file
+    read instead of a model pass."""
     if not texts:
         return np.zeros((0, DIMENSIONS), dtype=np.float32)
+    if cache:
+        return _embed_cached(texts, batch_size=batch_size, progress=progress)
+    return _encode(texts, batch_size=batch_size, progress=progress)
+
+
+def _encode(texts: Sequence[str], *, batch_size: int, progress: bool) -> np.ndarray:
     with _lock:
         model = _model()
         _set_threads(len(texts))
@@ -60,6 +74,54 @@ def embed(texts: Sequence[str], *, batch_size: int = 64, progress: bool = False)
             show_progress_bar=progress,
         )
     return np.asarray(vectors, dtype=np.float32)
+
+
+def cache_dir() -> Path:
+    """Where cached vectors live (VAR_DIR/embeddings; ./var/embeddings without Django settings)."""
+    try:
+        from django.conf import settings
+
+        root = Path(settings.VAR_DIR)
+    except Exception:  # settings not configured: a plain script
+        root = Path(os.environ.get("CKM_VAR_DIR") or "var")
+    return root / "embeddings"
+
+
+def _key(text: str) -> str:
+    return hashlib.sha1(f"{MODEL_NAME}\0{text}".encode()).hexdigest()
+
+
+def _embed_cached(texts: Sequence[str], *, batch_size: int, progress: bool) -> np.ndarray:
+    folder = cache_dir()
+    out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+    missing: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        key = _key(text)
+        path = folder / key[:2] / f"{key}.npy"
+        try:
+            vector = np.load(path)
+        except (OSError, ValueError):
+            missing.setdefault(text, []).append(i)
+            continue
+        if vector.shape != (DIMENSIONS,):
+            missing.setdefault(text, []).append(i)
+            continue
+        out[i] = vector
+    if missing:
+        fresh = _encode(list(missing), batch_size=batch_size, progress=progress)
+        for (text, rows), vector in zip(missing.items(), fresh, strict=True):
+            out[rows] = vector
+            key = _key(text)
+            path = folder / key[:2] / f"{key}.npy"
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                partial = path.with_suffix(f".{os.getpid()}.tmp")
+                with partial.open("wb") as handle:
+                    np.save(handle, vector)
+                partial.replace(path)
+            except OSError:  # a read-only disk only loses the cache
+                pass
+    return out
 
 
 def embed_one(text: str) -> np.ndarray:
