@@ -3,15 +3,17 @@ targeting and random targeting.
 
 Protocol (scikit-uplift's convention): Womens E-Mail (treated) against No E-Mail (control),
 target `visit`, one 50/50 split stratified on treatment x outcome with seed 42. The product's
-learner (ckm.campaigns.uplift: class transformation, two models and an X-learner on LightGBM;
-each learner's parameters and the rank-average blend of learners chosen by 5-fold
-cross-validated Qini on the training half only; 5 bagged seeds) is fitted on the
-training half and scored on the test half. In the same run: a response model (LightGBM on the
+learner (ckm.campaigns.uplift: class transformation, two models and an X-learner on LightGBM
+stumps; each learner's leaf size and rounds and the rank-average blend of learners chosen by
+5-fold cross-validated Qini, repeated twice, on the training half only; 5 bagged seeds) is
+fitted on the training half and scored on the test half. In the same run: a response model (LightGBM on the
 treated training customers, the usual "likelihood to respond" targeting) and random scores.
 
-Measures (scikit-uplift definitions): `uplift_at_30` = visit rate of treated minus control among
-the top 30 % by score; `qini_auc` = sklift.metrics.qini_auc_score, the area between the model's
-Qini curve and the random line divided by that of the perfect curve (negative effects allowed).
+Measures (scikit-uplift definitions, identical results to scikit-uplift 0.5.1): `uplift_at_30` =
+uplift_at_k(strategy "overall", k=0.3), visit rate of treated minus control among the top 30 % of
+the test half by score (`uplift_at_30_by_group`: strategy "by_group"); `qini_auc` =
+sklift.metrics.qini_auc_score, the area between the model's Qini curve and the random line
+divided by that of the perfect curve (negative effects allowed).
 The business case of e-mailing the top 30 % of the test half uses a stated cost per e-mail and a
 stated margin per incremental visit (options)."""
 
