@@ -6,8 +6,9 @@ target `visit`, one 50/50 split stratified on treatment x outcome with seed 42. 
 learner (ckm.campaigns.uplift: class transformation, two models and an X-learner on LightGBM
 stumps; each learner's leaf size and rounds and the rank-average blend of learners chosen by
 5-fold cross-validated Qini, repeated twice, on the training half only; 5 bagged seeds) is
-fitted on the training half and scored on the test half. In the same run: a response model (LightGBM on the
-treated training customers, the usual "likelihood to respond" targeting) and random scores.
+fitted on the training half and scored on the test half. In the same run: a response model
+(LightGBM on the treated training customers, the usual "likelihood to respond" targeting) and
+random scores.
 
 Measures (scikit-uplift definitions, identical results to scikit-uplift 0.5.1): `uplift_at_30` =
 uplift_at_k(strategy "overall", k=0.3), visit rate of treated minus control among the top 30 % of
