@@ -468,8 +468,8 @@ class Usage:
     searches: int
     unanswered: int
     clicked: int
-    portal_searches: int
-    portal_contacts: int
+    portal_visits: int  # portal visitor sessions (per day) that searched or read an article
+    portal_contacts: int  # ... of which sent us a message
 
     @property
     def click_through(self) -> float | None:
@@ -477,10 +477,10 @@ class Usage:
 
     @property
     def deflection(self) -> float | None:
-        """Share of portal searches that did not end in a message to us."""
-        if not self.portal_searches:
+        """Share of portal visits (searched or read) that did not end in a message to us."""
+        if not self.portal_visits:
             return None
-        return max(0.0, 1 - self.portal_contacts / self.portal_searches)
+        return max(0.0, 1 - self.portal_contacts / self.portal_visits)
 
 
 def usage_summary(*, user: Any, days: int = 90) -> Usage:
@@ -498,10 +498,14 @@ def usage_summary(*, user: Any, days: int = 90) -> Usage:
         clicked=Count("id", filter=Q(clicked_article__isnull=False)),
         portal=Count("id", filter=Q(where=SearchQuery.Where.PORTAL)),
     )
-    contacts = SearchQuery.objects.filter(
-        created_at__gte=since, where=SearchQuery.Where.MESSAGE
-    ).count()
-    return Usage(counts["n"], counts["weak"], counts["clicked"], counts["portal"], contacts)
+    from ckm.knowledge.models import PortalVisit
+
+    visits = (
+        PortalVisit.objects.filter(day__gte=since.date())
+        .filter(Q(searches__gt=0) | Q(views__gt=0))
+        .aggregate(n=Count("id"), contacted=Count("id", filter=Q(contacted=True)))
+    )
+    return Usage(counts["n"], counts["weak"], counts["clicked"], visits["n"], visits["contacted"])
 
 
 def views_by_category(*, user: Any) -> list[dict[str, Any]]:
@@ -572,3 +576,173 @@ try:  # the learned engine (ckm.knowledge.suggestions) when it is installed
     )
 except ImportError:  # pragma: no cover - depends on the engine being present
     article_suggest = _search_suggest  # type: ignore[assignment,unused-ignore]
+
+
+# --- usage over time (the Usage page) ----------------------------------------------------------
+
+
+@dataclass
+class UsageWeek:
+    week: dt.date
+    views: int = 0
+    searches: int = 0
+    zero_results: int = 0
+    clicked: int = 0
+    helpful_yes: int = 0
+    helpful_no: int = 0
+    sessions: int = 0
+    contacted: int = 0
+
+    @property
+    def zero_result_share(self) -> float | None:
+        return self.zero_results / self.searches if self.searches else None
+
+    @property
+    def click_through(self) -> float | None:
+        return self.clicked / self.searches if self.searches else None
+
+    @property
+    def helpfulness(self) -> float | None:
+        votes = self.helpful_yes + self.helpful_no
+        return self.helpful_yes / votes if votes else None
+
+    @property
+    def deflection(self) -> float | None:
+        return 1 - self.contacted / self.sessions if self.sessions else None
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def usage_weekly(
+    *,
+    user: Any,
+    weeks: int = 12,
+    category_id: int | None = None,
+    article_id: int | None = None,
+    today: dt.date | None = None,
+) -> list[UsageWeek]:
+    """Week by week: views, searches, zero-result searches, click-through, helpfulness and the
+    portal's deflection, for all articles or one category (with its subcategories) or article.
+
+    Overall, searches and zero results come from the search log, click-through is the share of
+    searches that led to an article, and deflection is the share of portal visits (a visitor
+    session on a day) that searched or read and did not send a message. For a category or an
+    article, searches stay the total, click-through is the share of them that led to its
+    articles, zero results are left out (they cannot belong to an article) and deflection is 1 - visits that read one of its articles and then wrote / visits that read one."""
+    if not can_edit(user):
+        return []
+    from django.db.models import Sum
+    from django.db.models.functions import TruncDate
+
+    from ckm.knowledge.models import ArticleUsageDaily, PortalVisit
+
+    today = today or timezone.localdate()
+    weeks = max(1, min(int(weeks), 104))
+    start = _monday(today) - dt.timedelta(weeks=weeks - 1)
+    table = {
+        start + dt.timedelta(weeks=i): UsageWeek(week=start + dt.timedelta(weeks=i))
+        for i in range(weeks)
+    }
+    scoped = bool(category_id or article_id)
+
+    usage = ArticleUsageDaily.objects.filter(day__gte=start, day__lte=today)
+    if article_id:
+        usage = usage.filter(article_id=article_id)
+    elif category_id:
+        usage = usage.filter(article__category_id__in=_category_ids(category_id))
+    for row in usage.values("day").annotate(
+        v=Sum("views"),
+        y=Sum("helpful_yes"),
+        n=Sum("helpful_no"),
+        s=Sum("sessions"),
+        c=Sum("contacts"),
+    ):
+        week = table[_monday(row["day"])]
+        week.views += row["v"] or 0
+        week.helpful_yes += row["y"] or 0
+        week.helpful_no += row["n"] or 0
+        if scoped:
+            week.sessions += row["s"] or 0
+            week.contacted += row["c"] or 0
+
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
+    searches = SearchQuery.objects.filter(created_at__gte=since).exclude(
+        where=SearchQuery.Where.MESSAGE
+    )
+    if article_id:
+        led = Q(clicked_article_id=article_id)
+    elif category_id:
+        led = Q(clicked_article__category_id__in=_category_ids(category_id))
+    else:
+        led = Q(clicked_article__isnull=False)
+    rows = (
+        searches.annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(
+            n=Count("id"),
+            zero=Count("id", filter=Q(results=0)),
+            led=Count("id", filter=led),
+        )
+    )
+    for row in rows:
+        week = table.get(_monday(row["day"]))
+        if week is None:
+            continue
+        week.clicked += row["led"]
+        week.searches += row["n"]
+        if not scoped:
+            week.zero_results += row["zero"]
+
+    if not scoped:
+        visits = (
+            PortalVisit.objects.filter(day__gte=start, day__lte=today)
+            .filter(Q(searches__gt=0) | Q(views__gt=0))
+            .values("day")
+            .annotate(n=Count("id"), c=Count("id", filter=Q(contacted=True)))
+        )
+        for row in visits:
+            week = table[_monday(row["day"])]
+            week.sessions += row["n"]
+            week.contacted += row["c"]
+    return list(table.values())
+
+
+def usage_by_article(
+    *, user: Any, weeks: int = 12, category_id: int | None = None, limit: int = 25
+) -> list[dict[str, Any]]:
+    """The most viewed articles of the period with their helpfulness and deflection."""
+    if not can_edit(user):
+        return []
+    from django.db.models import Sum
+
+    from ckm.knowledge.models import ArticleUsageDaily
+
+    start = _monday(timezone.localdate()) - dt.timedelta(weeks=max(1, min(weeks, 104)) - 1)
+    usage = ArticleUsageDaily.objects.filter(day__gte=start)
+    if category_id:
+        usage = usage.filter(article__category_id__in=_category_ids(category_id))
+    rows = (
+        usage.values("article_id", "article__title", "article__slug", "article__category__path")
+        .annotate(
+            views=Sum("views"),
+            yes=Sum("helpful_yes"),
+            no=Sum("helpful_no"),
+            clicks=Sum("clicks_from_search"),
+            sessions=Sum("sessions"),
+            contacts=Sum("contacts"),
+        )
+        .order_by("-views")[:limit]
+    )
+    out = []
+    for row in rows:
+        votes = (row["yes"] or 0) + (row["no"] or 0)
+        out.append(
+            {
+                **row,
+                "helpfulness": row["yes"] / votes if votes else None,
+                "deflection": 1 - row["contacts"] / row["sessions"] if row["sessions"] else None,
+            }
+        )
+    return out

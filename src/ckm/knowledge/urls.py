@@ -7,6 +7,7 @@ app_name = "knowledge"
 urlpatterns = [
     path("", views.search, name="search"),
     path("overview/", views.overview, name="overview"),
+    path("usage/", views.usage, name="usage"),
     path("new/", views.article_new, name="new"),
     path("upload/", views.article_upload, name="upload"),
     path("preview/", views.article_preview, name="preview"),

@@ -429,3 +429,73 @@ def overview(request: AuthedRequest) -> HttpResponse:
             ),
         },
     )
+
+
+# --- usage over time --------------------------------------------------------------------------
+
+RATE_LINES = {
+    "zero_result_share": "zero-result searches",
+    "click_through": "click-through",
+    "helpfulness": "helpful votes",
+    "deflection": "deflection",
+}
+
+
+@permission_required("knowledge.change_article", raise_exception=True)
+def usage(request: AuthedRequest) -> HttpResponse:
+    """Weekly views, searches, zero results, click-through, helpfulness and deflection, overall
+    or for one category or article; the most used articles of the period."""
+    weeks = max(4, min(_int(request.GET.get("weeks")) or 12, 52))
+    category_id = _int(request.GET.get("category"))
+    article_id = _int(request.GET.get("article"))
+    article = None
+    if article_id:
+        article = selectors.article_get_by_id(user=request.user, article_id=article_id)
+        category_id = None
+    rows = selectors.usage_weekly(
+        user=request.user, weeks=weeks, category_id=category_id, article_id=article_id
+    )
+    scoped = bool(category_id or article_id)
+    counts_chart = rates_chart = None
+    if rows and any(r.views or r.searches for r in rows):
+        frame = pd.DataFrame(
+            [{"week": r.week.isoformat(), "views": r.views, "searches": r.searches} for r in rows]
+        ).melt(id_vars=["week"], var_name="what", value_name="count")
+        counts_chart = line_chart(
+            frame, x="week", y="count", color="what", title="Views and searches per week"
+        )
+        rates = []
+        for r in rows:
+            for key, label in RATE_LINES.items():
+                if scoped and key == "zero_result_share":
+                    continue
+                value = getattr(r, key)
+                if value is not None:
+                    rates.append(
+                        {"week": r.week.isoformat(), "what": label, "share": round(value, 4)}
+                    )
+        if rates:
+            rates_chart = line_chart(
+                pd.DataFrame(rates),
+                x="week",
+                y="share",
+                color="what",
+                title="Shares per week (0 to 1)",
+            )
+    return render(
+        request,
+        "knowledge/usage.html",
+        {
+            "rows": rows,
+            "weeks": weeks,
+            "scoped": scoped,
+            "category_id": category_id,
+            "article": article,
+            "categories": Category.objects.order_by("path"),
+            "counts_chart": counts_chart,
+            "rates_chart": rates_chart,
+            "top": selectors.usage_by_article(
+                user=request.user, weeks=weeks, category_id=category_id
+            ),
+        },
+    )

@@ -44,4 +44,127 @@ def knowledge_seed_demo(*, actor: Any) -> dict[str, int]:
             )
             published += 1
     embedded = articles_embed()
-    return {"templates": len(HOUSE_TEMPLATES), "published": published, "embedded": embedded}
+    history = usage_history_backfill()
+    return {
+        "templates": len(HOUSE_TEMPLATES),
+        "published": published,
+        "embedded": embedded,
+        "usage_days": history,
+    }
+
+
+def usage_history_backfill(*, weeks: int = 12, seed: int = 7) -> int:
+    """Plausible usage history for the demo's charts: a seeded random walk (no real traffic
+    exists on a fresh demo) of daily views, votes and clicks per live article, portal visits with
+    a slowly improving deflection, and the search log. Idempotent: does nothing when any history
+    before today exists. Returns the number of article-days written."""
+    import datetime as dt
+    import hashlib
+
+    import numpy as np
+
+    from ckm.knowledge.models import ArticleUsageDaily, PortalVisit, SearchQuery, UsageSource
+    from ckm.knowledge.selectors import live_q
+    from ckm.knowledge.services.usage import normalise_query
+
+    today = timezone.localdate()
+    if ArticleUsageDaily.objects.filter(day__lt=today).exists():
+        return 0
+    articles = list(Article.objects.filter(live_q()).values_list("pk", "audience", "title"))
+    if not articles:
+        return 0
+    rng = np.random.default_rng(seed)
+    days = [today - dt.timedelta(days=n) for n in range(weeks * 7, 0, -1)]
+    popularity = rng.gamma(1.5, 1.0, len(articles))
+    level = 1.0
+    usage: list[ArticleUsageDaily] = []
+    visits: list[PortalVisit] = []
+    searches: list[tuple[SearchQuery, dt.datetime]] = []
+    for i, day in enumerate(days):
+        level = float(np.clip(level * np.exp(rng.normal(0.01, 0.08)), 0.5, 2.5))
+        weekday = 0.4 if day.weekday() >= 5 else 1.0
+        contact_rate = float(np.clip(0.32 - 0.12 * i / len(days) + rng.normal(0, 0.03), 0.05, 0.6))
+        portal_visits = int(rng.poisson(25 * level * weekday))
+        for n in range(portal_visits):
+            read = [
+                articles[int(j)][0]
+                for j in rng.choice(
+                    len(articles), size=int(rng.integers(0, 3)), p=popularity / popularity.sum()
+                )
+                if articles[int(j)][1] == Article.Audience.PUBLIC
+            ]
+            key = hashlib.sha256(f"demo:{day}:{n}".encode()).hexdigest()
+            visits.append(
+                PortalVisit(
+                    session=key,
+                    day=day,
+                    searches=int(rng.integers(1, 3)),
+                    views=len(read),
+                    articles=read,
+                    contacted=bool(rng.random() < contact_rate),
+                )
+            )
+        for idx, (pk, audience, _title) in enumerate(articles):
+            mean = popularity[idx] * level * weekday
+            for source in (UsageSource.AGENT, UsageSource.PORTAL):
+                if source == UsageSource.PORTAL and audience != Article.Audience.PUBLIC:
+                    continue
+                views = int(rng.poisson(mean * (2.0 if source == UsageSource.AGENT else 1.0)))
+                if source == UsageSource.PORTAL:
+                    read = (
+                        [v for v in visits[-portal_visits:] if pk in v.articles]
+                        if portal_visits
+                        else []
+                    )
+                    views += len(read)
+                    sessions = len(read)
+                    contacts = sum(1 for v in read if v.contacted)
+                else:
+                    sessions = contacts = 0
+                if not views:
+                    continue
+                yes = int(rng.binomial(views, 0.12))
+                no = int(rng.binomial(views, 0.04))
+                usage.append(
+                    ArticleUsageDaily(
+                        article_id=pk,
+                        day=day,
+                        source=source,
+                        views=views,
+                        helpful_yes=yes,
+                        helpful_no=no,
+                        clicks_from_search=int(rng.binomial(views, 0.55)),
+                        sessions=sessions,
+                        contacts=contacts,
+                    )
+                )
+        for _ in range(int(rng.poisson(30 * level * weekday))):
+            pk, audience, title = articles[int(rng.integers(len(articles)))]
+            zero = rng.random() < 0.08
+            query = "how do i " + title.lower()[:60] if not zero else "crypto wallet transfer"
+            moment = timezone.make_aware(
+                dt.datetime.combine(day, dt.time(int(rng.integers(7, 21)), int(rng.integers(60))))
+            )
+            searches.append(
+                (
+                    SearchQuery(
+                        query=query,
+                        normalised=normalise_query(query),
+                        where=SearchQuery.Where.PORTAL
+                        if audience == Article.Audience.PUBLIC and rng.random() < 0.5
+                        else SearchQuery.Where.AGENT,
+                        results=0 if zero else int(rng.integers(1, 10)),
+                        top_score=0.0 if zero else float(rng.uniform(0.4, 0.9)),
+                        clicked_article_id=None if zero or rng.random() > 0.6 else pk,
+                    ),
+                    moment,
+                )
+            )
+    with transaction.atomic():
+        ArticleUsageDaily.objects.bulk_create(usage, batch_size=1000)
+        PortalVisit.objects.bulk_create(visits, batch_size=1000, ignore_conflicts=True)
+        created = SearchQuery.objects.bulk_create([q for q, _ in searches], batch_size=1000)
+        for query, (_, moment) in zip(created, searches, strict=True):
+            query.created_at = moment
+        SearchQuery.objects.bulk_update(created, ["created_at"], batch_size=1000)
+    return len(usage)

@@ -268,6 +268,6 @@ def test_only_the_portal_is_open_without_login(client) -> None:
         "django.contrib.admin.sites.login",
     }
     assert not others, f"open without login: {sorted(others)}"
-    for url in ["/", "/knowledge/", "/knowledge/overview/", "/customers/"]:
+    for url in ["/", "/knowledge/", "/knowledge/overview/", "/knowledge/usage/", "/customers/"]:
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"], url
