@@ -686,14 +686,14 @@ def usage_weekly(
             led=Count("id", filter=led),
         )
     )
-    for row in rows:
-        week = table.get(_monday(row["day"]))
-        if week is None:
+    for srow in rows:
+        found = table.get(_monday(srow["day"]))
+        if found is None:
             continue
-        week.clicked += row["led"]
-        week.searches += row["n"]
+        found.clicked += srow["led"]
+        found.searches += srow["n"]
         if not scoped:
-            week.zero_results += row["zero"]
+            found.zero_results += srow["zero"]
 
     if not scoped:
         visits = (
@@ -702,10 +702,10 @@ def usage_weekly(
             .values("day")
             .annotate(n=Count("id"), c=Count("id", filter=Q(contacted=True)))
         )
-        for row in visits:
-            week = table[_monday(row["day"])]
-            week.sessions += row["n"]
-            week.contacted += row["c"]
+        for vrow in visits:
+            visit_week = table[_monday(vrow["day"])]
+            visit_week.sessions += vrow["n"]
+            visit_week.contacted += vrow["c"]
     return list(table.values())
 
 

@@ -111,14 +111,14 @@ def usage_history_backfill(*, weeks: int = 12, seed: int = 7) -> int:
                     continue
                 views = int(rng.poisson(mean * (2.0 if source == UsageSource.AGENT else 1.0)))
                 if source == UsageSource.PORTAL:
-                    read = (
+                    readers = (
                         [v for v in visits[-portal_visits:] if pk in v.articles]
                         if portal_visits
                         else []
                     )
-                    views += len(read)
-                    sessions = len(read)
-                    contacts = sum(1 for v in read if v.contacted)
+                    views += len(readers)
+                    sessions = len(readers)
+                    contacts = sum(1 for v in readers if v.contacted)
                 else:
                     sessions = contacts = 0
                 if not views:
@@ -164,7 +164,7 @@ def usage_history_backfill(*, weeks: int = 12, seed: int = 7) -> int:
         ArticleUsageDaily.objects.bulk_create(usage, batch_size=1000)
         PortalVisit.objects.bulk_create(visits, batch_size=1000, ignore_conflicts=True)
         created = SearchQuery.objects.bulk_create([q for q, _ in searches], batch_size=1000)
-        for query, (_, moment) in zip(created, searches, strict=True):
-            query.created_at = moment
+        for logged, (_, moment) in zip(created, searches, strict=True):
+            logged.created_at = moment
         SearchQuery.objects.bulk_update(created, ["created_at"], batch_size=1000)
     return len(usage)

@@ -253,7 +253,12 @@ def article_feedback_record(
     )
     counter = "helpful_yes" if helpful else "helpful_no"
     Article.objects.filter(pk=article.pk).update(**{counter: F(counter) + 1})
-    usage_bump(article_id=article.pk, source=source, **{counter: 1})
+    usage_bump(
+        article_id=article.pk,
+        source=source,
+        helpful_yes=1 if helpful else 0,
+        helpful_no=0 if helpful else 1,
+    )
     if anonymous:
         return vote
     audit_record(
