@@ -150,7 +150,8 @@ def _split(prefix: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 
 
 class CachedEmbed:
-    """Embeddings computed once per text (the trial and final fits share them)."""
+    """Embeddings computed once per text (the trial and final fits share them) and kept on disk
+    between runs (ckm.knowledge.embeddings cache)."""
 
     def __init__(self) -> None:
         self.cache: dict[str, np.ndarray] = {}
@@ -162,7 +163,7 @@ class CachedEmbed:
         missing = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if missing:
             started = time.perf_counter()
-            for text, vector in zip(missing, embed(missing), strict=True):
+            for text, vector in zip(missing, embed(missing, cache=True), strict=True):
                 self.cache[text] = vector
             self.seconds += time.perf_counter() - started
         return np.stack([self.cache[t] for t in texts])
@@ -193,17 +194,19 @@ def _product_run(
 ) -> dict[str, Any]:
     from dataclasses import replace
 
-    from ckm.service.learning import EMBED_CHARS, classifier_fit, evaluate
+    from ckm.service.learning import classifier_fit, embedding_pieces, evaluate
 
     other = "category" if target == "product" else "product"
     train = [replace(e, **{other: ""}) for e in train]
     test = [replace(e, **{other: ""}) for e in test]
-    embed([e.text[:EMBED_CHARS] for e in train])  # embeddings first: training time is the fit
+    # embeddings first: training time is the fit
+    embed([piece for e in train for piece in embedding_pieces(e.tet)])
     started = time.perf_counter()
     fitted = classifier_fit(train, embed=embed)
     training = time.perf_counter() - started
     metrics = evaluate(fitted, test, embed=embed)[target]
-    return {**metrics, "training_s": round(training, 2), "fitted": fitted}
+    choice = getattr(fitted.models.get(target), "choice", {})
+    return {**metrics, "training_s": round(training, 2), "cv_choice": choice, "fitted": fitted}
 
 
 def _latency(fitted: Any, examples: Sequence[Any], n: int) -> dict[str, float]:

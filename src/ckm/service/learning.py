@@ -1,11 +1,13 @@
 """The case classifier: which product and which issue category a new case is about.
 
 Features: TF-IDF over words (1-2 grams) and characters (2-5 grams, robust to typos and masked
-text), sentence embeddings (all-MiniLM-L6-v2 via ckm.knowledge.embeddings), the channel, and the
-product families the customer holds. One linear model per target (logistic regression, whose
-probabilities are calibrated by construction and checked by the Brier score); a target with too
-few examples per class is left out. Pure: no database; the services feed examples in and store
-the fitted object as an artefact."""
+text), sentence embeddings (all-MiniLM-L6-v2 via ckm.knowledge.embeddings) of the opening and the
+closing of the text, the channel, and the product families the customer holds. Per target two
+logistic regressions with balanced class weights (so the small classes count), one on the TF-IDF
+features and one on the embeddings, whose probabilities are blended; each C and the blend weight
+are chosen by stratified cross-validation on the training cases for the best macro-F1. A target
+with too few examples per class is left out. Pure: no database; the services feed examples in and
+store the fitted object as an artefact."""
 
 from __future__ import annotations
 
@@ -21,9 +23,18 @@ EmbedFn = Callable[[Sequence[str]], np.ndarray]
 MIN_PER_CLASS = 3
 MIN_CLASSES = 2
 EMBED_WEIGHT = 1.0
-# the opening of a case feeds the embedding model (about 130 word pieces): it carries the gist, the
-# TF-IDF features read the whole text, and it keeps a case's classification fast on a plain CPU
+# the embedding model reads the opening of a case (about 130 word pieces) and, when the case is
+# longer than TAIL_MIN_CHARS, its closing as well; the TF-IDF features read the whole text
 EMBED_CHARS = 600
+TAIL_MIN_CHARS = 800
+DEFAULT_C = 10.0
+DEFAULT_C_EMBED = 10.0
+# choices made by stratified cross-validation on the training cases when there are enough of them
+CV_FOLDS = 5
+CV_MIN_EXAMPLES = 100
+C_GRID_TEXT = (3.0, 10.0, 30.0)
+C_GRID_EMBED = (1.0, 3.0, 10.0)
+BLEND_WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
 
 
 @dataclass(frozen=True)
@@ -55,9 +66,50 @@ def _context_tokens(example: CaseExample) -> str:
     return " ".join(tokens)
 
 
+def embedding_pieces(text: str) -> list[str]:
+    """What the embedding model reads of a text: its opening and, for a long text, its closing
+    (the request is often at the end), each about 130 word pieces."""
+    if len(text) <= TAIL_MIN_CHARS:
+        return [text[:EMBED_CHARS]]
+    return [text[:EMBED_CHARS], text[-EMBED_CHARS:]]
+
+
+def text_vectors(texts: Sequence[str], embed: EmbedFn) -> np.ndarray:
+    """One unit vector per text: the mean of its pieces' embeddings, renormalised."""
+    pieces = [embedding_pieces(t) for t in texts]
+    flat = [piece for group in pieces for piece in group]
+    vectors = np.asarray(embed(flat), dtype=np.float32) if flat else np.zeros((0, 0))
+    out = []
+    at = 0
+    for group in pieces:
+        mean = vectors[at : at + len(group)].mean(axis=0)
+        at += len(group)
+        out.append(mean / max(float(np.linalg.norm(mean)), 1e-9))
+    return np.vstack(out) if out else np.zeros((0, vectors.shape[1] if vectors.ndim == 2 else 0))
+
+
+@dataclass
+class CaseMatrix:
+    """The features of some examples: sparse TF-IDF words, characters and context for the text
+    model; dense embeddings and context for the embedding model (None without embeddings)."""
+
+    sparse: Any
+    dense: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return self.sparse.shape  # type: ignore[no-any-return]
+
+    def rows(self, index: Sequence[int] | np.ndarray) -> CaseMatrix:
+        index = np.asarray(index, dtype=int)
+        return CaseMatrix(
+            sparse=self.sparse[index], dense=None if self.dense is None else self.dense[index]
+        )
+
+
 @dataclass
 class CaseFeatures:
-    """Turns examples into one sparse matrix: words, characters, embeddings, context."""
+    """Turns examples into features: words, characters, embeddings, context."""
 
     use_embeddings: bool = True
     words: Any = None
@@ -88,17 +140,56 @@ class CaseFeatures:
         from scipy import sparse
 
         texts = [e.text for e in examples]
+        context = self.context.transform([_context_tokens(e) for e in examples])
+        matrix = CaseMatrix(
+            sparse=sparse.hstack(
+                [self.words.transform(texts), self.chars.transform(texts), context]
+            ).tocsr()
+        )
+        if self.use_embeddings:
+            if embed is None:
+                raise ValueError("this classifier needs the embedding model")
+            vectors = text_vectors(texts, embed)
+            matrix.dense = np.hstack([vectors * EMBED_WEIGHT, context.toarray()]).astype(np.float32)
+        return matrix
+
+    def legacy_transform(self, examples: Sequence[CaseExample], embed: EmbedFn | None) -> Any:
+        """The single matrix of classifiers stored before the blend (opening embeddings only)."""
+        from scipy import sparse
+
+        texts = [e.text for e in examples]
         parts = [
             self.words.transform(texts),
             self.chars.transform(texts),
             self.context.transform([_context_tokens(e) for e in examples]),
         ]
-        if self.use_embeddings:
-            if embed is None:
-                raise ValueError("this classifier needs the embedding model")
+        if self.use_embeddings and embed is not None:
             vectors = embed([t[:EMBED_CHARS] for t in texts])
             parts.append(sparse.csr_matrix(np.asarray(vectors) * EMBED_WEIGHT))
         return sparse.hstack(parts).tocsr()
+
+
+@dataclass
+class BlendModel:
+    """Two logistic regressions with balanced class weights, one on the TF-IDF features and one on
+    the embeddings, whose probabilities are averaged with the weight `text_weight`; the C of each
+    and the weight are chosen by stratified cross-validation on the training cases."""
+
+    text_model: Any
+    embed_model: Any | None
+    text_weight: float
+    choice: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return self.text_model.classes_  # type: ignore[no-any-return]
+
+    def predict_proba(self, matrix: CaseMatrix) -> np.ndarray:
+        proba = self.text_model.predict_proba(matrix.sparse)
+        if self.embed_model is None or matrix.dense is None or self.text_weight >= 1.0:
+            return proba  # type: ignore[no-any-return]
+        other = self.embed_model.predict_proba(matrix.dense)
+        return self.text_weight * proba + (1.0 - self.text_weight) * other  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -106,7 +197,7 @@ class CaseClassifier:
     """The fitted product and category models with the features they share."""
 
     features: CaseFeatures
-    models: dict[str, Any] = field(default_factory=dict)  # "product" / "category" -> estimator
+    models: dict[str, Any] = field(default_factory=dict)  # "product" / "category" -> BlendModel
 
     @property
     def targets(self) -> list[str]:
@@ -137,6 +228,8 @@ class CaseClassifier:
         """Product and category guesses with their probability for each example."""
         if not examples:
             return []
+        if any(not isinstance(m, BlendModel) for m in self.models.values()):
+            return self.predict_matrix(self.features.legacy_transform(examples, embed))
         return self.predict_matrix(self.features.transform(examples, embed))
 
 
@@ -146,16 +239,95 @@ def usable_labels(labels: Sequence[str]) -> set[str]:
     return {label for label, count in counts.items() if count >= MIN_PER_CLASS}
 
 
-def _fit_target(matrix: Any, labels: Sequence[str], c: float) -> Any | None:
+def _logistic(c: float) -> Any:
     from sklearn.linear_model import LogisticRegression
 
+    return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
+
+
+def _out_of_fold(x: Any, y: np.ndarray, folds: list[Any], c: float) -> np.ndarray:
+    """Cross-validated class probabilities (columns in sorted class order)."""
+    classes = np.unique(y)
+    proba = np.zeros((len(y), len(classes)))
+    for train, test in folds:
+        model = _logistic(c).fit(x[train], y[train])
+        columns = np.searchsorted(classes, model.classes_)
+        proba[np.ix_(test, columns)] = model.predict_proba(x[test])
+    return proba
+
+
+def _macro_f1(y: np.ndarray, proba: np.ndarray) -> float:
+    from sklearn.metrics import f1_score
+
+    guessed = np.unique(y)[proba.argmax(axis=1)]
+    return float(f1_score(y, guessed, average="macro"))
+
+
+def _choose(x: CaseMatrix, y: np.ndarray, c: float | None) -> dict[str, Any]:
+    """The C of each model and the blend weight with the best cross-validated macro-F1 (the small
+    classes count as much as the large ones); defaults when there are too few cases to tell."""
+    from sklearn.model_selection import StratifiedKFold
+
+    with_embeddings = x.dense is not None
+    default = {
+        "c_text": c or DEFAULT_C,
+        "c_embed": DEFAULT_C_EMBED,
+        "text_weight": 0.5 if with_embeddings else 1.0,
+        "cv": None,
+    }
+    smallest = min(Counter(y.tolist()).values())
+    n_splits = min(CV_FOLDS, smallest)
+    if c is not None or len(y) < CV_MIN_EXAMPLES or n_splits < 3:
+        return default
+    folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
+    scores: dict[str, dict[float, float]] = {"text": {}, "embed": {}}
+    probas: dict[tuple[str, float], np.ndarray] = {}
+    for grid_c in C_GRID_TEXT:
+        probas["text", grid_c] = _out_of_fold(x.sparse, y, folds, grid_c)
+        scores["text"][grid_c] = _macro_f1(y, probas["text", grid_c])
+    c_text = max(C_GRID_TEXT, key=lambda k: scores["text"][k])
+    best = {"c_text": c_text, "c_embed": DEFAULT_C_EMBED, "text_weight": 1.0}
+    best_f1 = scores["text"][c_text]
+    if with_embeddings:
+        for grid_c in C_GRID_EMBED:
+            probas["embed", grid_c] = _out_of_fold(x.dense, y, folds, grid_c)
+            scores["embed"][grid_c] = _macro_f1(y, probas["embed", grid_c])
+        c_embed = max(C_GRID_EMBED, key=lambda k: scores["embed"][k])
+        best["c_embed"] = c_embed
+        for weight in BLEND_WEIGHTS:
+            blended = weight * probas["text", c_text] + (1 - weight) * probas["embed", c_embed]
+            f1 = _macro_f1(y, blended)
+            if f1 > best_f1 + 1e-9:
+                best_f1, best["text_weight"] = f1, weight
+    return {
+        **best,
+        "cv": {
+            "folds": n_splits,
+            "macro_f1": round(best_f1, 4),
+            "text": {str(k): round(v, 4) for k, v in scores["text"].items()},
+            "embed": {str(k): round(v, 4) for k, v in scores["embed"].items()},
+        },
+    }
+
+
+def _fit_target(matrix: CaseMatrix, labels: Sequence[str], c: float | None) -> BlendModel | None:
     keep = usable_labels(labels)
     if len(keep) < MIN_CLASSES:
         return None
     rows = [i for i, label in enumerate(labels) if label in keep]
-    model = LogisticRegression(C=c, max_iter=3000)
-    model.fit(matrix[rows], [labels[i] for i in rows])
-    return model
+    x = matrix.rows(rows)
+    y = np.asarray([labels[i] for i in rows])
+    choice = _choose(x, y, c)
+    text_model = _logistic(choice["c_text"]).fit(x.sparse, y)
+    embed_model = None
+    if x.dense is not None and choice["text_weight"] < 1.0:
+        embed_model = _logistic(choice["c_embed"]).fit(x.dense, y)
+    return BlendModel(
+        text_model=text_model,
+        embed_model=embed_model,
+        text_weight=float(choice["text_weight"]),
+        choice=choice,
+    )
 
 
 def classifier_fit(
@@ -163,11 +335,12 @@ def classifier_fit(
     *,
     embed: EmbedFn | None,
     use_embeddings: bool = True,
-    c: float = 10.0,
+    c: float | None = None,
     matrix: Any = None,
 ) -> CaseClassifier:
     """Fit the product and category models on labelled examples (a target whose labels are
-    too few is skipped). `matrix` may pass precomputed features (the benchmark reuses them)."""
+    too few is skipped). `c` fixes the regularisation instead of choosing it by cross-validation;
+    `matrix` may pass precomputed features."""
     features = CaseFeatures(use_embeddings=use_embeddings and embed is not None).fit(examples)
     x = matrix if matrix is not None else features.transform(examples, embed)
     classifier = CaseClassifier(features=features)
