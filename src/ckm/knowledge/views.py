@@ -474,7 +474,7 @@ def usage(request: AuthedRequest) -> HttpResponse:
                     rates.append(
                         {"week": r.week.isoformat(), "what": label, "share": round(value, 4)}
                     )
-        if rates:
+        if len({r["week"] for r in rates}) >= 2:  # one point makes no line (the table has it)
             rates_chart = line_chart(
                 pd.DataFrame(rates),
                 x="week",

@@ -1,6 +1,6 @@
 """Browser journeys of knowledge, in Chromium: an editor uploads a Word document with a hidden
 script and publishes it (no script runs or survives); an agent finds it by a paraphrase; a customer
-finds it on the portal."""
+finds it on the public portal without logging in; the editor sees it on the usage charts."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ DOCX = docx_bytes(
 
 
 def test_editor_uploads_docx_agent_finds_paraphrase_customer_finds_it_on_portal(
-    browser_login, page, editor, agent, make_user, settings
+    browser_login, page, editor, agent
 ) -> None:
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -68,7 +68,7 @@ def test_editor_uploads_docx_agent_finds_paraphrase_customer_finds_it_on_portal(
     browser_login("agent")
     page.goto(f"{page.base}/knowledge/")
     page.fill("#kb-q", "what do I pay for using my debit card on holiday in the USA")
-    page.wait_for_selector("#kb-results .kb-hit", timeout=30_000)
+    page.wait_for_selector("#kb-results :text('for “what do I pay')", timeout=30_000)
     first = page.locator("#kb-results .kb-hit a.kb-title").first
     assert first.inner_text() == "Card payments abroad"
     first.click()
@@ -77,22 +77,32 @@ def test_editor_uploads_docx_agent_finds_paraphrase_customer_finds_it_on_portal(
     page.wait_for_selector("#vote-box .message-success")
     page.click("form[action='/logout/'] button")
 
-    # a customer (an account that may only use the portal) finds it on the portal
-    settings.CKM_ROLE_PERMISSIONS = {"product_manager": ["knowledge.use_portal"]}
-    make_user("product_manager", username="kunde")
-    page.goto(f"{page.base}/login/")
-    page.fill("#id_username", "kunde")
-    page.fill("#id_password", "pw-test-123")
-    page.click("button[type=submit]")
+    # a customer finds it on the public portal, without logging in
+    page.context.clear_cookies()
     page.goto(f"{page.base}/portal/")
+    assert page.url == f"{page.base}/portal/"
     page.fill("#portal-q", "fees abroad card")
-    page.wait_for_selector("#portal-results .kb-hit", timeout=30_000)
+    page.wait_for_selector("#portal-results :text('for “fees abroad card”')", timeout=30_000)
     page.locator("#portal-results a.kb-title", has_text="Card payments abroad").click()
     page.wait_for_selector("h1:has-text('Card payments abroad')")
     assert page.locator("#article-body script").count() == 0
     page.click("#portal-vote button[value=yes]")
     page.wait_for_selector("#portal-vote .message-success")
     assert dialogs == []
+
+    # the editor sees it on the usage charts, and can narrow them to the article
+    page.context.clear_cookies()
+    browser_login("editor")
+    page.goto(f"{page.base}/knowledge/usage/")
+    assert page.locator("svg[aria-label='Views and searches per week']").count() == 1
+    page.locator("a", has_text="Card payments abroad").first.click()
+    page.wait_for_selector("#usage-scope:has-text('Card payments abroad')")
+    this_week = page.locator("#usage-table tbody tr").last.inner_text()
+    # both searches led to it, both votes were "yes", the visitor did not write to us
+    assert this_week.count("100 %") == 3
+    from ckm.knowledge.models import SearchQuery
+
+    assert SearchQuery.objects.filter(where="portal", clicked_article__isnull=False).exists()
 
 
 def test_editor_writes_with_live_preview(browser_login, page, editor) -> None:

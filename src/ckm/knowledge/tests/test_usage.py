@@ -113,6 +113,8 @@ def test_usage_page_renders_charts_and_filters(login, editor, agent, published) 
     services.search_query_record(
         user=None, query="lost card", where="portal", results=1, session="v"
     )
+    last_week = timezone.localdate() - dt.timedelta(days=7)
+    services.usage_bump(article_id=card.pk, source="portal", day=last_week, views=2, helpful_yes=1)
     client = login(editor)
     page = client.get("/knowledge/usage/").content.decode()
     assert page.count("<svg") == 2 and "Views and searches per week" in page
@@ -121,6 +123,7 @@ def test_usage_page_renders_charts_and_filters(login, editor, agent, published) 
     assert "Zero results" not in by_category and "<svg" in by_category
     by_article = client.get("/knowledge/usage/", {"article": card.pk, "weeks": 4}).content.decode()
     assert 'id="usage-scope"' in by_article and "67 %" in by_article  # 1 of 3 wrote
+    assert "Shares per week" in by_article
     assert client.get("/knowledge/usage/", {"article": 999999}).status_code == 404
     overview = client.get("/knowledge/overview/").content.decode()
     assert "/knowledge/usage/" in overview
