@@ -1,0 +1,62 @@
+"""The demo's answered cases teach the article suggestions (the loop from service to knowledge)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ckm.knowledge import services as knowledge
+from ckm.knowledge.models import ArticleEvidence, SuggestionModel
+from ckm.service.models import Case, CaseStatus
+from ckm.service.services import case_intake
+from ckm.service.services.demo import suggestions_teach_from_cases
+
+pytestmark = pytest.mark.django_db
+
+
+def published(editor: Any, title: str, summary: str) -> Any:
+    article = knowledge.article_create(
+        actor=editor,
+        title=title,
+        summary=summary,
+        body_source=summary,
+        category="Cards / Lost and stolen",
+    )
+    return knowledge.article_publish(actor=editor, article=article)
+
+
+def test_closed_cases_become_evidence_for_the_best_article_of_their_category(
+    desk: dict[str, Any], agent: Any, editor: Any
+) -> None:
+    stolen = published(editor, "Stolen card: block it", "Block a stolen card at once.")
+    pin = published(editor, "Forgotten PIN", "Order a new PIN letter.")
+    texts = {
+        "My card was stolen on the train, please block it": stolen,
+        "Stolen wallet with my card inside, block the card": stolen,
+        "I forgot my PIN and need a new PIN letter": pin,
+    }
+    for n, text in enumerate(texts):
+        case = case_intake(
+            channel="phone",
+            subject="Card",
+            body=text,
+            external_id=f"T{n}",
+            actor=agent,
+            category="Cards / Lost and stolen",
+        )
+        Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED)
+    open_case = case_intake(
+        channel="phone", subject="Card", body="stolen card again", actor=agent, external_id="open"
+    )
+
+    taught = suggestions_teach_from_cases()
+
+    assert taught["linked"] == 3 and taught["model"] is not None
+    evidence = {e.text.split("\n", 1)[1]: e.article for e in ArticleEvidence.objects.all()}
+    assert evidence == texts
+    assert not ArticleEvidence.objects.filter(source_id=str(open_case.pk)).exists()
+    assert SuggestionModel.objects.filter(active=True, version=taught["model"]).exists()
+    # idempotent: running the seed again links nothing twice
+    suggestions_teach_from_cases()
+    assert ArticleEvidence.objects.count() == 3
