@@ -20,7 +20,27 @@ SHOTS: list[tuple[str, str, str, bool]] = [
     ("profile.png", "agent", "first-customer", False),
     ("imports.png", "admin", "/imports/", False),
     ("audit.png", "admin", "/audit/", False),
+    ("segments.png", "marketer", "/analytics/segments/", False),
+    ("knowledge-search.png", "agent", "/knowledge/?q=my+card+was+stolen", False),
+    ("knowledge-overview.png", "editor", "/knowledge/overview/", False),
+    ("knowledge-usage.png", "editor", "/knowledge/usage/", False),
+    ("cases.png", "agent", "/cases/", False),
+    ("case.png", "agent", "first-case", False),
+    ("topics.png", "pm", "/feedback/topics/", False),
+    ("insights.png", "pm", "/feedback/insights/", False),
+    ("gaps.png", "editor", "first-gap", False),
+    ("campaigns.png", "marketer", "/campaigns/", False),
+    ("campaign.png", "marketer", "first-campaign", False),
+    ("my-lists.png", "rm", "/campaigns/my-lists/", False),
+    ("portal.png", "", "/portal/?q=lost+card", False),
 ]
+
+# pages reached by clicking the first link of a list: (list URL, link selector)
+FIRST: dict[str, tuple[str, str]] = {
+    "first-case": ("/cases/", "table tbody tr:first-child a"),
+    "first-gap": ("/feedback/gaps/", "main a[href*='/feedback/gaps/']:not([href$='/gaps/'])"),
+    "first-campaign": ("/campaigns/", "table tbody tr:last-child a"),
+}
 
 
 def login(page: Page, base: str, username: str) -> None:
@@ -45,10 +65,15 @@ def main() -> None:
                 continue
             context = browser.new_context(viewport={"width": 1440, "height": 960}, locale="en-GB")
             page = context.new_page()
-            login(page, args.base, username)
+            if username:  # the portal is public
+                login(page, args.base, username)
             if path == "first-customer":
                 page.goto(f"{args.base}/customers/?mine=")
                 page.click("table tbody tr:nth-child(3) a")
+            elif path in FIRST:
+                listing, selector = FIRST[path]
+                page.goto(f"{args.base}{listing}")
+                page.click(selector)
             else:
                 page.goto(f"{args.base}{path}")
             page.wait_for_load_state("networkidle")
