@@ -200,7 +200,7 @@ def _product_run(
     train = [replace(e, **{other: ""}) for e in train]
     test = [replace(e, **{other: ""}) for e in test]
     # embeddings first: training time is the fit
-    embed([piece for e in train for piece in embedding_pieces(e.tet)])
+    embed([piece for e in train for piece in embedding_pieces(e.text)])
     started = time.perf_counter()
     fitted = classifier_fit(train, embed=embed)
     training = time.perf_counter() - started
