@@ -32,6 +32,7 @@ DEFAULT_C_EMBED = 10.0
 # choices made by stratified cross-validation on the training cases when there are enough of them
 CV_FOLDS = 5
 CV_MIN_EXAMPLES = 100
+CV_MAX_EXAMPLES = 5000  # a larger history is subsampled for the choice (the fit uses all of it)
 C_GRID_TEXT = (3.0, 10.0, 30.0)
 C_GRID_EMBED = (1.0, 3.0, 10.0)
 BLEND_WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))
@@ -279,6 +280,12 @@ def _choose(x: CaseMatrix, y: np.ndarray, c: float | None) -> dict[str, Any]:
     n_splits = min(CV_FOLDS, smallest)
     if c is not None or len(y) < CV_MIN_EXAMPLES or n_splits < 3:
         return default
+    if len(y) > CV_MAX_EXAMPLES:
+        sample = np.sort(np.random.default_rng(0).permutation(len(y))[:CV_MAX_EXAMPLES])
+        x, y = x.rows(sample), y[sample]
+        n_splits = min(CV_FOLDS, min(Counter(y.tolist()).values()))
+        if n_splits < 3:
+            return default
     folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
     scores: dict[str, dict[float, float]] = {"text": {}, "embed": {}}
     probas: dict[tuple[str, float], np.ndarray] = {}
