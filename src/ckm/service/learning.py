@@ -317,14 +317,19 @@ def _choose(x: CaseMatrix, y: np.ndarray, c: float | None) -> dict[str, Any]:
     }
 
 
-def _fit_target(matrix: CaseMatrix, labels: Sequence[str], c: float | None) -> BlendModel | None:
+def _fit_target(
+    matrix: CaseMatrix,
+    labels: Sequence[str],
+    c: float | None,
+    choice: dict[str, Any] | None = None,
+) -> BlendModel | None:
     keep = usable_labels(labels)
     if len(keep) < MIN_CLASSES:
         return None
     rows = [i for i, label in enumerate(labels) if label in keep]
     x = matrix.rows(rows)
     y = np.asarray([labels[i] for i in rows])
-    choice = _choose(x, y, c)
+    choice = choice or _choose(x, y, c)
     text_model = _logistic(choice["c_text"]).fit(x.sparse, y)
     embed_model = None
     if x.dense is not None and choice["text_weight"] < 1.0:
@@ -344,16 +349,18 @@ def classifier_fit(
     use_embeddings: bool = True,
     c: float | None = None,
     matrix: Any = None,
+    choices: dict[str, dict[str, Any]] | None = None,
 ) -> CaseClassifier:
     """Fit the product and category models on labelled examples (a target whose labels are
     too few is skipped). `c` fixes the regularisation instead of choosing it by cross-validation;
+    `choices` reuses the choice of an earlier fit per target (the final refit after the trial);
     `matrix` may pass precomputed features."""
     features = CaseFeatures(use_embeddings=use_embeddings and embed is not None).fit(examples)
     x = matrix if matrix is not None else features.transform(examples, embed)
     classifier = CaseClassifier(features=features)
     for target in ("product", "category"):
         labels = [getattr(e, target) for e in examples]
-        model = _fit_target(x, labels, c)
+        model = _fit_target(x, labels, c, (choices or {}).get(target))
         if model is not None:
             classifier.models[target] = model
     return classifier

@@ -42,7 +42,7 @@ def use_embeddings() -> bool:
 def _embed(texts: Sequence[str]) -> Any:
     from ckm.knowledge.embeddings import embed
 
-    return embed(texts)
+    return embed(texts, cache=True)
 
 
 def active_classifier() -> tuple[ClassifierModel, CaseClassifier] | None:
@@ -195,7 +195,13 @@ def classifier_train(
         trial = classifier_fit(examples[:cut], embed=embed, use_embeddings=embed is not None)
         metrics = evaluate(trial, examples[cut:], embed=embed)
         step(2, 4, "Training on every labelled case")
-        fitted = classifier_fit(examples, embed=embed, use_embeddings=embed is not None)
+        # the refit on every case keeps the settings the trial chose by cross-validation
+        fitted = classifier_fit(
+            examples,
+            embed=embed,
+            use_embeddings=embed is not None,
+            choices={target: model.choice for target, model in trial.models.items()},
+        )
         step(3, 4, "Storing the model")
         row.artifact = artifact_save(fitted, kind="service-classifier")
         row.metrics = {**metrics, "targets": fitted.targets}

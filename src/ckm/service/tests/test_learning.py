@@ -126,3 +126,30 @@ def test_cases_csv_loads_history_and_routes_open_cases(desk, tmp_path: Path) -> 
     assert unknown.customer is None and unknown.status == "in_progress"
     import_run(run_id=import_start(user=None, source=fixed, enqueue=False).pk)
     assert Case.objects.count() == 3
+
+
+def test_the_refit_reuses_the_trials_cross_validated_choice(monkeypatch) -> None:
+    from ckm.service import learning
+
+    topics = {
+        "CARD": "my card was blocked at the shop",
+        "LOAN": "question about my loan repayment",
+        "SAV": "interest on my savings account",
+    }
+    examples = [
+        learning.CaseExample(text=f"{text} number {n}", product=product, category=product)
+        for product, text in topics.items()
+        for n in range(40)
+    ]
+    trial = learning.classifier_fit(examples, embed=None, use_embeddings=False)
+    chosen = {target: model.choice for target, model in trial.models.items()}
+    assert chosen["product"]["cv"] is not None  # 120 cases: chosen by cross-validation
+
+    def no_second_search(*args, **kwargs):
+        raise AssertionError("the refit must not cross-validate again")
+
+    monkeypatch.setattr(learning, "_choose", no_second_search)
+    final = learning.classifier_fit(examples, embed=None, use_embeddings=False, choices=chosen)
+    assert {t: m.choice for t, m in final.models.items()} == chosen
+    guess = final.predict([learning.CaseExample(text="my card was blocked")], None)[0].product
+    assert guess is not None and guess.label == "CARD"
