@@ -151,7 +151,7 @@ def embed_texts(
     out = np.zeros((total, DIMENSIONS), dtype=np.float32)
     for start in range(0, total, batch_size):
         chunk = [(t or "")[:max_chars] for t in texts[start : start + batch_size]]
-        out[start : start + len(chunk)] = embed(chunk, batch_size=64)
+        out[start : start + len(chunk)] = embed(chunk, batch_size=64, cache=True)
         report(min(start + batch_size, total), total, "Reading the texts")
     return out
 

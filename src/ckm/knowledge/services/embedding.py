@@ -71,7 +71,7 @@ def evidence_embed(*, evidence_ids: Iterable[int] | None = None) -> int:
     pending = list(rows.values_list("id", "text"))
     for start in range(0, len(pending), 512):
         chunk = pending[start : start + 512]
-        vectors = embeddings.embed([t for _, t in chunk])
+        vectors = embeddings.embed([t for _, t in chunk], cache=True)
         for (pk, _), vector in zip(chunk, vectors, strict=True):
             ArticleEvidence.objects.filter(pk=pk).update(embedding=embeddings.to_bytes(vector))
     return len(pending)
