@@ -9,8 +9,8 @@ from ninja import NinjaAPI
 
 from ckm.analytics.api import router as analytics_router
 from ckm.api.auth import API_AUTH
-from ckm.campaigns.api import router as campaigns_router
 from ckm.api.errors import install_error_handlers
+from ckm.campaigns.api import router as campaigns_router
 from ckm.core.api import router as core_router
 from ckm.customers.api import router as customers_router
 from ckm.feedback.api import router as feedback_router
