@@ -71,6 +71,7 @@ def audit_record(
             changes = {"before": before}
         else:
             changes = {}
+    action, summary = normalise_action(action, summary)
     context = audit_context.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
@@ -86,6 +87,29 @@ def audit_record(
         ip_address=context.ip_address if context else None,
         request_id=context.request_id if context else "",
     )
+
+
+_VERBS = {
+    "created": AuditEntry.Action.CREATE,
+    "found": AuditEntry.Action.CREATE,
+    "contact": AuditEntry.Action.CREATE,
+    "viewed": AuditEntry.Action.VIEW,
+    "deleted": AuditEntry.Action.DELETE,
+    "dismissed": AuditEntry.Action.UPDATE,
+    "exported": AuditEntry.Action.EXPORT,
+    "imported": AuditEntry.Action.IMPORT,
+}
+
+
+def normalise_action(action: str, summary: str) -> tuple[str, str]:
+    """An app may name its own event ("feedback.insight_created"): the entry keeps one of the
+    standard actions (so the log filters and the column width hold) and the event's name leads
+    the summary."""
+    if action in AuditEntry.Action.values or ("." not in action and len(action) <= 20):
+        return action, summary
+    verb = action.rsplit(".", 1)[-1].rsplit("_", 1)[-1]
+    standard = _VERBS.get(verb, AuditEntry.Action.UPDATE)
+    return str(standard), f"{action}: {summary}" if summary else action
 
 
 def audit_bulk(entries: list[AuditEntry]) -> None:
