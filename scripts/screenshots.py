@@ -38,7 +38,7 @@ SHOTS: list[tuple[str, str, str, bool]] = [
 # pages reached by clicking the first link of a list: (list URL, link selector)
 FIRST: dict[str, tuple[str, str]] = {
     "first-case": ("/cases/", "table tbody tr:first-child a"),
-    "first-gap": ("/feedback/gaps/", "main a[href*='/feedback/gaps/']:not([href$='/gaps/'])"),
+    "first-gap": ("/feedback/gaps/?state=closed", "main a[href*='/feedback/gaps/']:not([href$='/gaps/'])"),
     "first-campaign": ("/campaigns/", "table tbody tr:last-child a"),
 }
 
