@@ -11,35 +11,11 @@ from django.utils import timezone
 
 from ckm.analytics.models import Segment
 from ckm.campaigns.models import Campaign, CampaignMember
+from ckm.campaigns.services.planning import CAMPAIGN_FIELDS
 from ckm.customers.models import Consent, Product
 
-BUILDER_FIELDS = [
-    "name",
-    "objective",
-    "description",
-    "product",
-    "channel",
-    "starts_on",
-    "ends_on",
-    "audience",
-    "segment",
-    "rule",
-    "selection",
-    "selection_value",
-    "score_source",
-    "control_share",
-    "stratify",
-    "consent_purpose",
-    "check_consent",
-    "frequency_cap",
-    "frequency_days",
-    "pool",
-    "cost_per_contact",
-    "fixed_costs",
-    "margin_per_month",
-    "margin_months",
-    "discount_rate",
-]
+# every field the service takes except the random seed (kept from the first plan)
+BUILDER_FIELDS = [name for name in CAMPAIGN_FIELDS if name != "seed"]
 
 
 class CampaignForm(forms.ModelForm):

@@ -267,7 +267,7 @@ def campaign_close(request: AuthedRequest, campaign_id: int) -> HttpResponse:
 @permission_required("campaigns.change_campaignmember", raise_exception=True)
 def campaign_detect(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     selectors.campaign_get(user=request.user, campaign_id=campaign_id)
-    found = services.conversions_detect(campaign_id=campaign_id)
+    found = services.conversions_detect(campaign_id=campaign_id, actor=request.user)
     messages.success(request, f"{found} new conversion(s) found in holdings and transactions.")
     return redirect("campaigns:detail", campaign_id)
 

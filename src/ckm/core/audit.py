@@ -95,7 +95,6 @@ _VERBS = {
     "contact": AuditEntry.Action.CREATE,
     "viewed": AuditEntry.Action.VIEW,
     "deleted": AuditEntry.Action.DELETE,
-    "dismissed": AuditEntry.Action.UPDATE,
     "exported": AuditEntry.Action.EXPORT,
     "imported": AuditEntry.Action.IMPORT,
 }

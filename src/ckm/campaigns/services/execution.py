@@ -281,10 +281,11 @@ def member_outcome_by_customer(
     )
 
 
-def conversions_detect(*, campaign_id: int, until: dt.date | None = None) -> int:
+def conversions_detect(*, campaign_id: int, until: dt.date | None = None, actor: Any = None) -> int:
     """Mark members (target and control alike) who opened the campaign's product, or booked a
     transaction on it, after the campaign started: the conversion the control group measures.
-    Returns how many members were newly marked."""
+    One audit entry names the members marked (actor None: after an import). Returns how many
+    members were newly marked."""
     campaign = Campaign.objects.select_related("product").filter(pk=campaign_id).first()
     if campaign is None or campaign.launched_at is None:
         return 0
@@ -316,7 +317,7 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None) -> int
                 first[customer_id] = day
     if not first:
         return 0
-    marked = 0
+    marked: list[int] = []
     with transaction.atomic():
         for member in open_members.filter(customer_id__in=list(first)).select_for_update():
             member.converted = True
@@ -334,8 +335,15 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None) -> int
             member.save()
             if member.group == CampaignMember.Group.TARGET:
                 label_write(member)
-            marked += 1
-    return marked
+            marked.append(member.pk)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=campaign,
+            summary=f"{len(marked)} conversion(s) detected in holdings and transactions",
+            after={"converted_members": marked},
+        )
+    return len(marked)
 
 
 RESPONSE_LABELS = {"responded": CampaignMember.Outcome.INTERESTED, "converted": "converted"}

@@ -14,6 +14,7 @@ from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.demo import simulate_responses
 from ckm.core.errors import ConflictError, NotFound
+from ckm.core.models import AuditEntry
 from ckm.customers.models import Consent, CustomerEvent, Holding, Label
 
 pytestmark = pytest.mark.django_db
@@ -183,6 +184,10 @@ def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) 
             opened=dt.date(2026, 11, 20),
         )
     assert services.conversions_detect(campaign_id=campaign.pk) == 2
+    entry = AuditEntry.objects.filter(
+        object_type="campaigns.campaign", object_id=str(campaign.pk), summary__contains="detected"
+    ).latest("at")
+    assert sorted(entry.changes["after"]["converted_members"]) == sorted([target.pk, control.pk])
     target.refresh_from_db()
     control.refresh_from_db()
     assert control.converted and target.converted

@@ -45,8 +45,10 @@ def article_link_resolution(
     source: str,
     source_id: str,
     customer: Any = None,
+    retrain: bool = True,
 ) -> ArticleEvidence:
-    """Record that `article` answered the customer message `text` (idempotent per source record)."""
+    """Record that `article` answered the customer message `text` (idempotent per source record).
+    `retrain=False` leaves the retraining to the caller (a bulk load that trains once at the end)."""
     require_perm(actor, "knowledge.view_article")
     if source not in ArticleEvidence.Source.values:
         raise DomainError(f"Unknown source {source!r}.", field="source")
@@ -78,5 +80,6 @@ def article_link_resolution(
         summary=f"{article.title[:120]} answered {source} {source_id}",
         after={"article": article.pk, "source": source, "source_id": str(source_id)},
     )
-    retrain_after_commit()
+    if retrain:
+        retrain_after_commit()
     return evidence

@@ -86,8 +86,6 @@ def suggestions_teach_from_cases(*, limit: int = DEMO_EVIDENCE_MAX) -> dict[str,
     with an issue category is recorded as answered by the live article of that category whose
     title and summary share most words with it (through knowledge's own link service, as an agent
     would), then the suggestion model trains once. Returns counts and the model version."""
-    from django.test import override_settings
-
     from ckm.knowledge.models import Article
     from ckm.knowledge.selectors import live_q
     from ckm.knowledge.services import article_link_resolution
@@ -110,7 +108,7 @@ def suggestions_teach_from_cases(*, limit: int = DEMO_EVIDENCE_MAX) -> dict[str,
     )
     linked = 0
     # one training at the end instead of a queued retraining per link
-    with override_settings(CKM_SUGGESTIONS_AUTO_RETRAIN=False), transaction.atomic():
+    with transaction.atomic():
         for case in cases:
             candidates = by_category.get(case.category.lower())
             text = f"{case.subject}\n{case.body}".strip()
@@ -125,6 +123,7 @@ def suggestions_teach_from_cases(*, limit: int = DEMO_EVIDENCE_MAX) -> dict[str,
                 source="case",
                 source_id=str(case.pk),
                 customer=case.customer,
+                retrain=False,
             )
             linked += 1
     model = suggestion_model_train(actor=None, force=True) if linked else None
