@@ -107,13 +107,15 @@ def uplift_train(*, actor: Any, product_id: int, seed: int = 42) -> UpliftModel:
         )
     except ValueError as exc:
         raise DomainError(str(exc)) from exc
-    # in-sample measures (the CV Qini per learner is in params): a sanity check, not a test
+    # in-sample measures (the CV Qini and uplift@30 per learner are in params): a sanity check,
+    # not a test
     fitted = model.predict(x)
     metrics = {
         "qini_auc_in_sample": round(qini_auc_score(y, fitted, t), 4),
         "uplift_at_30_in_sample": round(uplift_at_k(y, fitted, t, 0.3), 4),
         "ate": round(float(y[t == 1].mean() - y[t == 0].mean()), 4) if t.any() else None,
         "cv_qini": {k: v.get("cv_qini") for k, v in model.params.items()},
+        "cv_uplift_at_30": {k: v.get("cv_uplift_at_30") for k, v in model.params.items()},
         "seconds": round(time.monotonic() - started, 1),
     }
     artifact = artifact_save(UpliftArtifact(pre, model, sorted(exclude)), kind="campaigns")

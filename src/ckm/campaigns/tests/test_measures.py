@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ckm.campaigns.economics import BusinessCase, lift_interval, npv, npv_estimate
-from ckm.campaigns.uplift import SMALL_GRID, fit_uplift, qini_auc_score, uplift_at_k
+from ckm.campaigns.uplift import SMALL_GRID, blend, fit_uplift, qini_auc_score, uplift_at_k
 
 
 def test_npv_discounts_the_monthly_margin_and_subtracts_the_costs() -> None:
@@ -83,3 +83,15 @@ def test_the_learner_finds_who_responds_because_of_the_contact() -> None:
         "two_models",
         "x_learner",
     }
+
+
+def test_the_blend_keeps_ties_instead_of_ordering_them_by_input_position() -> None:
+    coarse = np.array([0.3, 0.1, 0.1, 0.2, 0.3, 0.0])
+    fine = np.array([0.05, 0.01, 0.02, 0.03, 0.04, -0.01])
+    parts = {"class_transformation": coarse, "two_models": fine}
+    alone = blend(parts, ["class_transformation"])
+    assert alone[0] == pytest.approx(alone[4]) and alone[1] == pytest.approx(alone[2])
+    assert alone[5] < alone[1] < alone[3] < alone[0]
+    assert alone.sum() == pytest.approx(fine.sum())  # the levels are redistributed, not changed
+    both = blend(parts, ["class_transformation", "two_models"])
+    assert len(set(np.round(both, 12))) == 6  # the second learner breaks the ties
