@@ -181,8 +181,11 @@ def _deciles(values: np.ndarray) -> np.ndarray:
 
 
 def _select(campaign: Campaign, ids: list[int], scores: np.ndarray) -> np.ndarray:
-    """Indexes (into ids) of the selected customers, best score first."""
-    order = np.argsort(-scores, kind="mergesort")
+    """Indexes (into ids) of the selected customers, best score first. Equal scores (a model of
+    a few shallow trees gives many) are ordered at random with the campaign's seed, so a cut
+    through a tie does not favour the oldest customers; the same campaign picks the same people."""
+    tie_break = np.random.default_rng(campaign.seed).random(len(scores))
+    order = np.lexsort((tie_break, -scores))
     value = campaign.selection_value
     if campaign.selection == Campaign.Selection.TOP_K:
         return order[: max(int(value), 0)]

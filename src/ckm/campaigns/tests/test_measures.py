@@ -95,3 +95,21 @@ def test_the_blend_keeps_ties_instead_of_ordering_them_by_input_position() -> No
     assert alone.sum() == pytest.approx(fine.sum())  # the levels are redistributed, not changed
     both = blend(parts, ["class_transformation", "two_models"])
     assert len(set(np.round(both, 12))) == 6  # the second learner breaks the ties
+
+
+def test_a_cut_through_tied_scores_is_seeded_and_not_by_customer_order() -> None:
+    from ckm.campaigns.models import Campaign
+    from ckm.campaigns.services.planning import _select
+
+    scores = np.array([0.5] * 100 + [0.9] * 5)
+    ids = list(range(len(scores)))
+
+    def top(seed: int) -> list[int]:
+        campaign = Campaign(selection=Campaign.Selection.TOP_K, selection_value=25, seed=seed)
+        return [int(i) for i in _select(campaign, ids, scores)]
+
+    picked = top(42)
+    assert sorted(picked[:5]) == [100, 101, 102, 103, 104]  # the best scores first
+    assert len(picked) == 25 and picked[5:] != list(range(20))  # not the lowest ids of the tie
+    assert top(42) == picked  # the same campaign picks the same people
+    assert top(43)[5:] != picked[5:]
