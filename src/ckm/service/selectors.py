@@ -16,12 +16,14 @@ from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_queryset
 from ckm.service.models import (
     OPEN_STATUSES,
+    BusinessCalendar,
     Case,
     CaseEvent,
     CaseMessage,
     ClassifierModel,
     Queue,
     ReplyTemplate,
+    SlaPolicy,
 )
 
 
@@ -237,3 +239,42 @@ def customer_case_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:
         "case_form": CaseLogForm() if user.has_perm("service.add_case") else None,
         "new_key": secrets.token_hex(8),
     }
+
+
+# --- the managers' settings pages: every row, active or not ---------------------------------------
+
+
+def settings_queues(*, user: Any) -> QuerySet[Queue]:
+    """Every queue with its rules, team and members (for the settings pages and the API)."""
+    require_perm(user, "service.change_queue")
+    return (
+        Queue.objects.select_related("team")
+        .prefetch_related("products", "offices", "memberships__user")
+        .order_by("-active", "rank", "name")
+    )
+
+
+def settings_queue(*, user: Any, queue_id: int) -> Queue:
+    """One queue for its edit page."""
+    queue = settings_queues(user=user).filter(pk=queue_id).first()
+    if queue is None:
+        raise NotFound("No such queue.")
+    return queue
+
+
+def settings_sla_policies(*, user: Any) -> QuerySet[SlaPolicy]:
+    """Every SLA policy with its calendar and escalation contact."""
+    require_perm(user, "service.change_slapolicy")
+    return SlaPolicy.objects.select_related("calendar", "escalate_to").order_by("-active", "name")
+
+
+def settings_calendars(*, user: Any) -> QuerySet[BusinessCalendar]:
+    """Every business calendar with its holidays."""
+    require_perm(user, "service.change_businesscalendar")
+    return BusinessCalendar.objects.prefetch_related("holidays").order_by("name")
+
+
+def settings_reply_templates(*, user: Any) -> QuerySet[ReplyTemplate]:
+    """Every reply template, active ones first."""
+    require_perm(user, "service.change_replytemplate")
+    return ReplyTemplate.objects.order_by("-active", "purpose", "name")
