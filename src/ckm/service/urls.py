@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ckm.service import views
+from ckm.service import settings_views, views
 
 app_name = "service"
 
@@ -22,5 +22,32 @@ urlpatterns = [
         "classifier/<int:version_id>/activate/",
         views.classifier_activate,
         name="classifier_activate",
+    ),
+]
+
+urlpatterns += [
+    path("settings/", settings_views.settings_index, name="settings"),
+    path(
+        "settings/queues/<int:pk>/members/",
+        settings_views.queue_member_save,
+        name="settings_member_save",
+    ),
+    path(
+        "settings/calendars/<int:pk>/holidays/",
+        settings_views.holiday_add,
+        name="settings_holiday_add",
+    ),
+    path(
+        "settings/calendars/<int:pk>/holidays/<int:holiday_id>/remove/",
+        settings_views.holiday_remove,
+        name="settings_holiday_remove",
+    ),
+    path("settings/<slug:section>/", settings_views.settings_list, name="settings_list"),
+    path("settings/<slug:section>/new/", settings_views.settings_edit, name="settings_new"),
+    path("settings/<slug:section>/<int:pk>/", settings_views.settings_edit, name="settings_edit"),
+    path(
+        "settings/<slug:section>/<int:pk>/deactivate/",
+        settings_views.settings_deactivate,
+        name="settings_deactivate",
     ),
 ]
