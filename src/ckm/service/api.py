@@ -17,8 +17,10 @@ from ckm.customers.selectors import customer_get
 from ckm.service import selectors, services
 from ckm.service.models import Case
 from ckm.service.services.timers import timers
+from ckm.service.settings_api import router as settings_router
 
 router = Router(tags=["service"])
+router.add_router("", settings_router)
 
 Channel = Literal["phone", "email", "letter", "portal", "chat", "branch", "api", "import"]
 Kind = Literal["request", "complaint", "idea"]
