@@ -594,3 +594,31 @@ def test_api_denies_an_agent(client, desk, agent, method: str, url: str) -> None
     else:
         response = call(url, **kwargs)
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        ("/api/service/calendars", {"name": "C", "hours": {"0": [[9, 17]]}}),
+        ("/api/service/calendars", {"name": "C", "hours": {"x": [], "1": [["09:00"]]}}),
+        (
+            "/api/service/calendars",
+            {"name": "", "hours": {}, "holidays": [{"date": "2026-01-01"}] * 2},
+        ),
+        ("/api/service/calendars", {"name": "C", "hours": {}, "holidays": [{"date": "soon"}]}),
+        ("/api/service/queues", {"name": "Q", "team_id": 99999, "office_ids": [99999]}),
+        ("/api/service/queues", {"name": "Q", "members": [{"user_id": 1}, {"user_id": 1}]}),
+        ("/api/service/queues", {"name": "Q", "rank": 40000}),
+        (
+            "/api/service/sla-policies",
+            {"name": "S", "warn_at_percent": 0, "escalate_at_percent": 0},
+        ),
+        ("/api/service/sla-policies", {"name": "S" * 200}),
+        ("/api/service/reply-templates", {"code": "a b", "name": "T", "subject": "", "body": ""}),
+    ],
+)
+def test_api_bad_input_is_4xx_never_500(client, desk, manager, url: str, body: Any) -> None:
+    response = client.post(
+        url, json.dumps(body), content_type="application/json", **bearer(manager)
+    )
+    assert response.status_code in (400, 422), response.content
