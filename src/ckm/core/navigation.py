@@ -69,6 +69,7 @@ NAV: list[NavItem] = [
     NavItem(
         "Performance", "performance:dashboard", "performance.view_dashboard", "Management", "chart"
     ),
+    NavItem("Service settings", "service:settings", "service.change_queue", "Management", "cog"),
     NavItem("Imports", "core:import_list", "core.view_importrun", "Administration", "upload"),
     NavItem("Audit log", "core:audit_list", "core.view_auditentry", "Administration", "shield"),
     NavItem("Admin site", "admin:index", "core.change_user", "Administration", "cog"),

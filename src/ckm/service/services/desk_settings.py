@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from ckm.core.audit import audit_record, snapshot
 from ckm.core.errors import NotFound, ValidationError
@@ -84,6 +84,18 @@ def _full_clean(row: models.Model, errors: dict[str, list[str]]) -> None:
             for message in messages:
                 _add(errors, name, message)
     _raise(errors)
+
+
+def _save_unique(row: models.Model, what: str) -> None:
+    """Save a row whose name (a template's code) is unique: a save that loses a race with another
+    one of the same name is a field error, like the check before it, not a server error."""
+    field_name = "code" if isinstance(row, ReplyTemplate) else "name"
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        value = getattr(row, field_name)
+        raise ValidationError({field_name: [f"{what} {value!r} already exists."]}) from None
 
 
 def _words(values: Sequence[str], *, lower: bool = False) -> list[str]:
@@ -227,7 +239,7 @@ def _queue_write(*, actor: Any, queue: Queue | None, fields: QueueFields) -> Que
     row.is_default = fields.is_default
     row.active = fields.active
     _full_clean(row, errors)
-    row.save()
+    _save_unique(row, "A queue named")
     if row.is_default:
         Queue.objects.exclude(pk=row.pk).filter(is_default=True).update(is_default=False)
     row.products.set(products)
@@ -370,7 +382,7 @@ def _sla_write(*, actor: Any, policy: SlaPolicy | None, fields: SlaPolicyFields)
         setattr(row, name_, getattr(fields, name_))
     row.name = name
     _full_clean(row, errors)
-    row.save()
+    _save_unique(row, "An SLA policy named")
     _audit(actor, row, before, snapshot(row, SLA_FIELDS))
     return row
 
@@ -505,7 +517,7 @@ def _calendar_write(
         fields.is_default,
     )
     _full_clean(row, errors)
-    row.save()
+    _save_unique(row, "A calendar named")
     if row.is_default:
         BusinessCalendar.objects.exclude(pk=row.pk).filter(is_default=True).update(is_default=False)
     if fields.holidays is not None:
@@ -621,7 +633,7 @@ def _template_write(
         setattr(row, name_, value.strip() if isinstance(value, str) else value)
     row.code = code
     _full_clean(row, errors)
-    row.save()
+    _save_unique(row, "A template with the code")
     _audit(actor, row, before, snapshot(row, TEMPLATE_FIELDS))
     return row
 

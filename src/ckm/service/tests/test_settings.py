@@ -88,6 +88,14 @@ def test_names_are_unique_whatever_the_case(manager) -> None:
     assert errors["name"] == ["An SLA policy named 'vip COMPLAINTS' already exists."]
 
 
+def test_a_name_taken_between_the_check_and_the_save_is_a_field_error(manager) -> None:
+    ds.sla_policy_create(actor=manager, fields=policy())
+    twin = SlaPolicy(name="VIP complaints")  # another save that passed the check at the same time
+    errors = errors_of(lambda: ds._save_unique(twin, "An SLA policy named"))
+    assert errors["name"] == ["An SLA policy named 'VIP complaints' already exists."]
+    assert SlaPolicy.objects.filter(name="VIP complaints").count() == 1
+
+
 def test_an_agent_may_not_change_settings(agent) -> None:
     with pytest.raises(PermissionDenied):
         ds.sla_policy_create(actor=agent, fields=policy())
