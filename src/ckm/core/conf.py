@@ -39,3 +39,24 @@ def var_dir(repo_dir: Path) -> Path:
     path = Path(os.environ.get("CKM_VAR_DIR") or repo_dir / "var")
     (path / "static").mkdir(parents=True, exist_ok=True)
     return path
+
+
+CACHE_TABLE = "ckm_cache"
+
+
+def cache_config(url: str) -> dict[str, str]:
+    """The default cache from CACHE_URL: empty or `locmem` (one process: `ckm serve`), `db` (a
+    table shared by every web process; `ckm migrate` creates it) or `redis://host:port/db`.
+    Several gunicorn workers need a shared one, or each keeps its own portal throttle."""
+    url = url.strip()
+    if url in ("", "locmem"):
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if url == "db":
+        return {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be empty, 'locmem', 'db' or a redis:// URL, not {url!r}."
+    )

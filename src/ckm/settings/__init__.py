@@ -12,7 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from ckm.core.conf import env_bool, env_list, load_dotenv, var_dir
+from ckm.core.conf import cache_config, env_bool, env_list, load_dotenv, var_dir
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -163,6 +163,9 @@ TASKS = {"default": _TASK_BACKENDS[CKM_TASK_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 if CKM_TASK_BACKEND == "redis":
     INSTALLED_APPS.append("django_rq")
+
+# The cache (the portal's throttle): per process here; production shares it (see production.py).
+CACHES = {"default": cache_config(os.environ.get("CACHE_URL", ""))}
 
 # Who sees which customers (record-level access), per role. Values:
 #   all      - every customer (a contact centre serves whoever calls)

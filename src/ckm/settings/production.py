@@ -6,6 +6,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
+from ckm.core.conf import cache_config
 from ckm.settings import *  # noqa: F403
 from ckm.settings import STORAGES
 
@@ -13,6 +14,9 @@ DEBUG = False
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY (at least 50 random characters) for production.")
+
+# several gunicorn workers: one cache for all of them (a database table unless Redis is named)
+CACHES = {"default": cache_config(os.environ.get("CACHE_URL") or "db")}
 
 SECURE_SSL_REDIRECT = os.environ.get("SECURE_SSL_REDIRECT", "1") == "1"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
