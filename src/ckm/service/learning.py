@@ -246,15 +246,22 @@ def _logistic(c: float) -> Any:
     return LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
 
 
-def _out_of_fold(x: Any, y: np.ndarray, folds: list[Any], c: float) -> np.ndarray:
-    """Cross-validated class probabilities (columns in sorted class order)."""
+def _out_of_fold(
+    x: Any, y: np.ndarray, folds: list[Any], grid: Sequence[float]
+) -> dict[float, np.ndarray]:
+    """Cross-validated class probabilities (columns in sorted class order) for each C of the
+    grid. Within a fold the Cs are fitted from the smallest up, each starting from the previous
+    solution (a warm start reaches the same optimum in a fraction of the iterations)."""
     classes = np.unique(y)
-    proba = np.zeros((len(y), len(classes)))
+    probas = {c: np.zeros((len(y), len(classes))) for c in grid}
     for train, test in folds:
-        model = _logistic(c).fit(x[train], y[train])
-        columns = np.searchsorted(classes, model.classes_)
-        proba[np.ix_(test, columns)] = model.predict_proba(x[test])
-    return proba
+        model = _logistic(min(grid))
+        model.set_params(warm_start=True)
+        for c in sorted(grid):
+            model.set_params(C=c).fit(x[train], y[train])
+            columns = np.searchsorted(classes, model.classes_)
+            probas[c][np.ix_(test, columns)] = model.predict_proba(x[test])
+    return probas
 
 
 def _macro_f1(y: np.ndarray, proba: np.ndarray) -> float:
@@ -289,16 +296,16 @@ def _choose(x: CaseMatrix, y: np.ndarray, c: float | None) -> dict[str, Any]:
     folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=0).split(np.zeros(len(y)), y))
     scores: dict[str, dict[float, float]] = {"text": {}, "embed": {}}
     probas: dict[tuple[str, float], np.ndarray] = {}
-    for grid_c in C_GRID_TEXT:
-        probas["text", grid_c] = _out_of_fold(x.sparse, y, folds, grid_c)
-        scores["text"][grid_c] = _macro_f1(y, probas["text", grid_c])
+    for grid_c, proba in _out_of_fold(x.sparse, y, folds, C_GRID_TEXT).items():
+        probas["text", grid_c] = proba
+        scores["text"][grid_c] = _macro_f1(y, proba)
     c_text = max(C_GRID_TEXT, key=lambda k: scores["text"][k])
     best = {"c_text": c_text, "c_embed": DEFAULT_C_EMBED, "text_weight": 1.0}
     best_f1 = scores["text"][c_text]
     if with_embeddings:
-        for grid_c in C_GRID_EMBED:
-            probas["embed", grid_c] = _out_of_fold(x.dense, y, folds, grid_c)
-            scores["embed"][grid_c] = _macro_f1(y, probas["embed", grid_c])
+        for grid_c, proba in _out_of_fold(x.dense, y, folds, C_GRID_EMBED).items():
+            probas["embed", grid_c] = proba
+            scores["embed"][grid_c] = _macro_f1(y, proba)
         c_embed = max(C_GRID_EMBED, key=lambda k: scores["embed"][k])
         best["c_embed"] = c_embed
         for weight in BLEND_WEIGHTS:

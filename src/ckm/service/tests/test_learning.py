@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from django.utils import timezone
 
@@ -153,3 +154,23 @@ def test_the_refit_reuses_the_trials_cross_validated_choice(monkeypatch) -> None
     assert {t: m.choice for t, m in final.models.items()} == chosen
     guess = final.predict([learning.CaseExample(text="my card was blocked")], None)[0].product
     assert guess is not None and guess.label == "CARD"
+
+
+def test_the_warm_started_grid_matches_a_fresh_fit_for_every_c() -> None:
+    from sklearn.datasets import make_classification
+    from sklearn.model_selection import StratifiedKFold
+
+    from ckm.service.learning import _logistic, _out_of_fold
+
+    x, y = make_classification(
+        n_samples=300, n_features=40, n_informative=12, n_classes=4, random_state=3
+    )
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(x, y))
+    grid = (0.3, 3.0, 30.0)
+    warm = _out_of_fold(x, y, folds, grid)
+    for c in grid:
+        cold = np.zeros_like(warm[c])
+        for train, test in folds:
+            cold[test] = _logistic(c).fit(x[train], y[train]).predict_proba(x[test])
+        assert np.abs(warm[c] - cold).max() < 0.03  # the same optimum, to the solver tolerance
+        assert (warm[c].argmax(1) == cold.argmax(1)).mean() > 0.99
