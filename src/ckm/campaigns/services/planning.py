@@ -232,6 +232,13 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
     if campaign.check_consent:
         consenting = _consenting(ids, campaign)
         ids = [i for i in ids if i in consenting]
+        if funnel["audience"] and not ids:
+            channel = CONSENT_CHANNEL[Campaign.Channel(campaign.channel)].label.lower()
+            notes.append(
+                f"Nobody in the audience has consented to {campaign.consent_purpose} by "
+                f"{channel}: record consents on the customers' profiles or import consents.csv, "
+                "or pick another channel."
+            )
     funnel["with_consent"] = len(ids)
     capped = _capped(ids, campaign, now)
     ids = [i for i in ids if i not in capped]

@@ -67,6 +67,16 @@ def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_lis
     assert members.filter(group="target").exclude(score_factors=[]).exists()
 
 
+def test_an_audience_without_consent_says_why_the_list_is_empty(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"], consent_purpose="nobody-agreed")
+    assert campaign.plan["funnel"]["audience"] > 0
+    assert campaign.plan["funnel"]["with_consent"] == 0
+    assert any(
+        note.startswith("Nobody in the audience has consented to nobody-agreed by phone")
+        for note in campaign.plan["notes"]
+    )
+
+
 def test_top_k_selects_the_highest_scores(bank, users) -> None:
     campaign = make_campaign(
         bank,
