@@ -38,6 +38,7 @@ from ckm.demo.population import DemoCustomer
 from ckm.demo.slots import slot_makers
 
 PRICE_CHANGE_DAYS_BEFORE = 300
+IDEA_OPEN_DAYS = 42  # an idea older than this has been handed over to product development
 DRIFT_INTENTS = tuple(i for i in INTENTS if i.drift > 0)
 _AGENTS = {code: staff_in_office(code, Role.AGENT) for code in CONTACT_CENTRES}
 
@@ -286,9 +287,14 @@ class ContactHistory:
             chance *= 1.6
         if rng.random() >= chance:
             return
-        days_open = rng.expovariate(1 / (12 if intent.kind == "complaint" else 5))
+        days_open = rng.expovariate(1 / (8 if intent.kind == "complaint" else 5))
         closed_at = row.occurred_at + dt.timedelta(days=days_open, hours=rng.randint(1, 8))
         is_closed = closed_at.date() < self.as_of and (intent.kind != "idea" or rng.random() < 0.3)
+        if intent.kind == "idea" and (self.as_of - row.occurred_at.date()).days > IDEA_OPEN_DAYS:
+            # an idea stays open while it is looked at, then is thanked for and handed over to
+            # product development (the insight board keeps it): the desk holds no old ideas
+            is_closed = True
+            closed_at = row.occurred_at + dt.timedelta(days=min(days_open * 4, IDEA_OPEN_DAYS))
         day = row.occurred_at.date()
         product = self.ledger.product_for(intent.family, day) if intent.family else ""
         if not product:

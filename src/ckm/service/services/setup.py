@@ -65,9 +65,11 @@ DEFAULT_TEMPLATES = [
     ),
 ]
 
+# (name, kind, priority, first response, resolution) in business hours; a complaint gets its final
+# answer within two weeks (the payment services rules allow 15 business days)
 DEFAULT_POLICIES = [
     ("Complaint, urgent", "complaint", "urgent", 1, 8),
-    ("Complaint", "complaint", "", 4, 24),
+    ("Complaint", "complaint", "", 4, 80),
     ("Request, urgent", "request", "urgent", 2, 8),
     ("Request", "request", "", 8, 40),
     ("Idea", "idea", "", 40, 200),

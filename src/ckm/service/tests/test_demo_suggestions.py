@@ -60,3 +60,41 @@ def test_closed_cases_become_evidence_for_the_best_article_of_their_category(
     # idempotent: running the seed again links nothing twice
     suggestions_teach_from_cases()
     assert ArticleEvidence.objects.count() == 3
+
+
+def test_the_demo_desk_has_answered_its_older_cases_within_the_target(
+    desk: dict[str, Any], agent: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ckm.service.models import CaseEvent
+    from ckm.service.services.demo import demo_first_responses
+    from ckm.service.services.imported import cases_triage
+
+    now = timezone.now()
+    ids = []
+    for n, hours in enumerate((0.5, 30, 24 * 9)):
+        case = case_intake(
+            channel="phone",
+            subject="Card",
+            body=f"card question {n}",
+            actor=agent,
+            external_id=f"D{n}",
+        )
+        Case.objects.filter(pk=case.pk).update(
+            opened_at=now - dt.timedelta(hours=hours), queue=None, first_response_due=None
+        )
+        ids.append(case.pk)
+    cases_triage(case_ids=ids)
+
+    assert demo_first_responses(case_ids=ids) == 2
+    fresh, day_old, old = (Case.objects.get(pk=pk) for pk in ids)
+    assert fresh.first_response_at is None  # the newest still waits for its answer
+    for case in (day_old, old):
+        assert case.status == CaseStatus.IN_PROGRESS
+        assert case.opened_at < case.first_response_at <= case.first_response_due
+        step = CaseEvent.objects.get(case=case, to_status=CaseStatus.IN_PROGRESS)
+        assert step.at == case.first_response_at
+    assert demo_first_responses(case_ids=ids) == 0  # once
