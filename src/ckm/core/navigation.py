@@ -77,8 +77,10 @@ NAV: list[NavItem] = [
 
 
 def navigation_for(user: Any, current_path: str) -> list[tuple[str, list[dict[str, Any]]]]:
-    """Sections of navigation items the user may open, with the current one marked."""
+    """Sections of navigation items the user may open, with the current one marked: the item
+    whose URL is the longest prefix of the path (/cases/settings/ is not also /cases/)."""
     sections: dict[str, list[dict[str, Any]]] = {}
+    entries: list[dict[str, Any]] = []
     for item in NAV:
         if item.perm and not user.has_perm(item.perm):
             continue
@@ -86,9 +88,21 @@ def navigation_for(user: Any, current_path: str) -> list[tuple[str, list[dict[st
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        active = current_path == url if url == "/" else current_path.startswith(url)
         count = import_string(item.count)(user) if item.count else 0
-        sections.setdefault(item.section, []).append(
-            {"label": item.label, "url": url, "active": active, "icon": item.icon, "count": count}
-        )
+        entry = {
+            "label": item.label,
+            "url": url,
+            "active": False,
+            "icon": item.icon,
+            "count": count,
+        }
+        entries.append(entry)
+        sections.setdefault(item.section, []).append(entry)
+    matching = [
+        e
+        for e in entries
+        if (current_path == e["url"] if e["url"] == "/" else current_path.startswith(e["url"]))
+    ]
+    if matching:
+        max(matching, key=lambda e: len(e["url"]))["active"] = True
     return list(sections.items())

@@ -90,3 +90,23 @@ def test_tokens_are_shown_once_and_can_be_revoked(login, agent) -> None:
 
 def test_health_needs_no_login(client) -> None:
     assert client.get("/health/").content == b"ok"
+
+
+def test_the_navigation_marks_the_most_specific_item_only() -> None:
+    from ckm.core.models import Role
+    from ckm.core.navigation import navigation_for
+    from ckm.core.tests.factories import UserFactory
+
+    manager = UserFactory(username="nav-manager", role=Role.MANAGER)
+
+    def active(path: str) -> list[str]:
+        return [
+            item["label"]
+            for _, items in navigation_for(manager, path)
+            for item in items
+            if item["active"]
+        ]
+
+    assert active("/cases/settings/queues/") == ["Service settings"]
+    assert active("/cases/12/") == ["Cases"]
+    assert active("/") == ["Start"]
