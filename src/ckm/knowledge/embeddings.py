@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -107,6 +108,7 @@ def _embed_cached(texts: Sequence[str], *, batch_size: int, progress: bool) -> n
             missing.setdefault(text, []).append(i)
             continue
         out[i] = vector
+        _mark_used(path)
     if missing:
         fresh = _encode(list(missing), batch_size=batch_size, progress=progress)
         for (text, rows), vector in zip(missing.items(), fresh, strict=True):
@@ -122,6 +124,41 @@ def _embed_cached(texts: Sequence[str], *, batch_size: int, progress: bool) -> n
             except OSError:  # a read-only disk only loses the cache
                 pass
     return out
+
+
+def _mark_used(path: Path) -> None:
+    """Keep a vector that is read from being pruned: its file's time moves to now (at most once a
+    day, so reading stays a file read)."""
+    try:
+        if time.time() - path.stat().st_mtime > USED_RESOLUTION_S:
+            os.utime(path)
+    except OSError:
+        pass
+
+
+USED_RESOLUTION_S = 24 * 3600
+
+
+def cache_prune(*, older_than_days: float) -> dict[str, int]:
+    """Delete cached vectors not written or read for this many days (texts that left the
+    history); returns how many files were kept and removed and the bytes freed."""
+    folder = cache_dir()
+    cutoff = time.time() - older_than_days * 24 * 3600
+    counts = {"kept": 0, "removed": 0, "bytes_freed": 0}
+    if not folder.is_dir():
+        return counts
+    for path in folder.glob("*/*.npy"):
+        try:
+            info = path.stat()
+            if info.st_mtime >= cutoff:
+                counts["kept"] += 1
+                continue
+            path.unlink()
+        except OSError:  # gone already (another prune) or unreadable: leave it
+            continue
+        counts["removed"] += 1
+        counts["bytes_freed"] += info.st_size
+    return counts
 
 
 def embed_one(text: str) -> np.ndarray:
