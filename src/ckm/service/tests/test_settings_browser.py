@@ -51,4 +51,4 @@ def test_a_manager_creates_an_sla_policy_and_a_queue(browser_login, desk, manage
     assert queue.kinds == ["complaint"] and queue.categories == ["rate", "fees"]
     assert QueueMember.objects.get(queue=queue).skills == ["rate"]
     page.click("#settings-tabs a:has-text('Queues')")
-    assert "agent2" in page.inner_text("#settings-table tr:has-text('Loans')")
+    assert desk["agent2"].get_full_name() in page.inner_text("#settings-table tr:has-text('Loans')")
