@@ -36,3 +36,51 @@ def percent(value: float | None) -> str:
     if value is None:
         return "–"
     return f"{value * 100:+.0f} %"
+
+
+HOME_ROWS = 5
+
+
+@register.inclusion_tag("feedback/_home.html", takes_context=True)
+def feedback_home(context: dict[str, Any]) -> dict[str, Any]:
+    """The start page of knowledge editors and product managers: articles waiting for a review,
+    open knowledge gaps and searches with no good answer; emerging topics and the insight board."""
+    from django.utils import timezone
+
+    from ckm.feedback.models import Insight, KnowledgeGap
+    from ckm.feedback.selectors import alert_list, gap_list, insight_list
+    from ckm.knowledge.models import Article
+    from ckm.knowledge.selectors import ArticleFilters, article_list, can_edit, knowledge_gaps
+
+    user = context["user"]
+    data: dict[str, Any] = {"show": False}
+    if can_edit(user):
+        articles = article_list(user=user, filters=ArticleFilters())
+        data["in_review"] = list(
+            articles.filter(status=Article.Status.IN_REVIEW).order_by("updated_at")[:HOME_ROWS]
+        )
+        data["overdue"] = list(
+            articles.filter(
+                status=Article.Status.PUBLISHED, review_at__lt=timezone.localdate()
+            ).order_by("review_at")[:HOME_ROWS]
+        )
+        data["weak_searches"] = knowledge_gaps(user=user, days=30, limit=HOME_ROWS)["searches"]
+        data["editor"] = data["show"] = True
+    if user.has_perm("feedback.view_knowledgegap"):
+        data["gaps"] = list(gap_list(user=user, state=KnowledgeGap.State.OPEN)[:HOME_ROWS])
+        data["show"] = True
+    if user.has_perm("feedback.view_topicalert"):
+        newest: dict[int, Any] = {}  # one row per topic: its latest week
+        for alert in alert_list(user=user)[:50]:
+            newest.setdefault(alert.topic_id, alert)
+        data["alerts"] = list(newest.values())[:HOME_ROWS]
+        data["show"] = True
+    if user.has_perm("feedback.view_insight"):
+        insights = list(insight_list(user=user))
+        data["insight_counts"] = [
+            (label, sum(1 for i in insights if i.status == value))
+            for value, label in Insight.Status.choices
+        ]
+        data["new_insights"] = [i for i in insights if i.status == Insight.Status.NEW][:HOME_ROWS]
+        data["show"] = True
+    return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -225,3 +226,36 @@ def test_api_links_a_topic_to_an_insight(
         **pm,
     )
     assert bad.status_code == 422
+
+
+def test_the_start_page_shows_editors_and_product_managers_their_work(
+    login: Any, topics: dict[str, list[Any]], editor: Any, product_manager: Any, agent: Any
+) -> None:
+    from ckm.feedback.models import Topic, TopicAlert
+    from ckm.knowledge import services as knowledge
+
+    draft = knowledge.article_create(actor=editor, title="Blocking a lost card", summary="Block")
+    knowledge.article_submit(actor=editor, article=draft)
+    topic = Topic.objects.filter(size__gt=0).first()
+    assert topic is not None
+    for week, count in ((dt.date(2026, 11, 2), 9), (dt.date(2026, 11, 9), 14)):
+        TopicAlert.objects.create(
+            topic=topic, week=week, count=count, baseline=2.0, z_score=5.0, p_value=0.001
+        )
+    client = login(product_manager)
+    client.post("/feedback/insights/new/", {"topic": topic.pk})
+    insight = Insight.objects.get()
+
+    mine = client.get("/").content.decode()
+    assert "Emerging topics" in mine and "14 cases that week" in mine
+    assert "9 cases that week" not in mine  # one row per topic: its latest week
+    assert "Product insights" in mine and insight.title in mine
+    assert "Articles waiting for you" not in mine
+
+    theirs = login(editor).get("/").content.decode()
+    assert "Articles waiting for you" in theirs and "Blocking a lost card" in theirs
+    assert "Questions without a good answer" in theirs
+    assert "The insight board" not in theirs  # editors have no insight board
+
+    desk = login(agent).get("/").content.decode()
+    assert "Articles waiting for you" not in desk and "Product insights" not in desk
