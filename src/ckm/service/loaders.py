@@ -10,6 +10,7 @@ from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.customers.loaders import customer_ids, office_id, product_ids, usernames
 from ckm.customers.models import CustomerEvent
 from ckm.service.models import OPEN_STATUSES, Case, CaseChannel, CaseKind, CasePriority, CaseStatus
+from ckm.service.subjects import subject_from_text
 
 # channels of the contact history that cases know under another name
 CHANNEL_ALIASES = {"web": "portal", "field": "branch", "sms": "import", "social": "import"}
@@ -89,7 +90,7 @@ class CaseLoader(FileLoader):
                 "product_id": products.get(v["product_id"]) if v["product_id"] else None,
                 "office_id": office_id(ctx, v["office"]) if v["office"] else None,
                 "opened_at": v["opened_at"],
-                "subject": (v["subject"] or text.strip().split("\n")[0])[:120],
+                "subject": v["subject"] or subject_from_text(text),
                 "body": text,
                 "category": v["category"] or "",
                 "resolution": v["resolution"] or "",

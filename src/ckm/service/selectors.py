@@ -222,6 +222,29 @@ def my_open_case_count(user: Any) -> int:
     return Case.objects.filter(assignee=user, status__in=OPEN_STATUSES).count()
 
 
+def my_cases_due(*, user: Any, limit: int = 6) -> tuple[int, list[tuple[Case, dict[str, Any]]]]:
+    """The start page's "Your cases": how many open cases the user has, and those whose next
+    target (first answer, else resolution) comes first, with their timers."""
+    from ckm.service.services.timers import timers
+
+    if not user.has_perm("service.view_case"):
+        return 0, []
+    cases = list(
+        Case.objects.filter(assignee=user, status__in=OPEN_STATUSES)
+        .select_related("customer", "sla_policy")
+        .order_by("resolution_due", "pk")[:500]
+    )
+    far = timezone.now() + dt.timedelta(days=3650)
+
+    def next_due(case: Case) -> dt.datetime:
+        if case.first_response_at is None and case.first_response_due:
+            return case.first_response_due
+        return case.resolution_due or far
+
+    cases.sort(key=lambda case: (next_due(case), case.pk))
+    return len(cases), [(case, timers(case)) for case in cases[:limit]]
+
+
 def customer_case_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:
     """The Cases panel of the customer profile: their cases with timers, and the form to log one."""
     import secrets

@@ -27,6 +27,7 @@ from ckm.service.services.common import case_audit, case_history, case_locked
 from ckm.service.services.replies import acknowledge
 from ckm.service.services.routing import assignee_for, queue_for
 from ckm.service.services.timers import sla_start
+from ckm.service.subjects import subject_from_text
 
 MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 
@@ -156,7 +157,7 @@ def case_intake(
         sender_name=sender_name.strip()[:200],
         sender_email=sender_email.strip()[:254],
         sender_phone=sender_phone.strip()[:40],
-        subject=subject or body.splitlines()[0][:120],
+        subject=subject or subject_from_text(body),
         body=body,
         priority=priority,
         category=category.strip()[:120],
