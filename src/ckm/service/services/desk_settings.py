@@ -31,6 +31,7 @@ from ckm.service.models import (
     ReplyTemplate,
     SlaPolicy,
 )
+from ckm.service.services.replies import PLACEHOLDERS
 from ckm.service.sla import DEFAULT_HOURS
 
 PERM_QUEUES = "service.change_queue"
@@ -39,13 +40,18 @@ PERM_CALENDARS = "service.change_businesscalendar"
 PERM_TEMPLATES = "service.change_replytemplate"
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-# the placeholders replies.render fills in
-PLACEHOLDERS = frozenset({"reference", "name", "subject", "agent", "product", "resolution"})
 # business hours: a year of office hours is far beyond any sensible target
 MAX_TARGET_HOURS = 10_000
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 M = TypeVar("M", bound=models.Model)
+
+
+def _may_change(actor: Any, perm: str) -> None:
+    """The permission check of a write; actor None is the system itself (the defaults of a new
+    installation, the demo), as elsewhere in the service app."""
+    if actor is not None:
+        require_perm(actor, perm)
 
 
 def _raise(errors: dict[str, list[str]]) -> None:
@@ -203,8 +209,10 @@ def _member_errors(members: Sequence[MemberFields], errors: dict[str, list[str]]
         _add(errors, "members", "A user is listed twice.")
 
 
-def _queue_write(*, actor: Any, queue: Queue | None, fields: QueueFields) -> Queue:
-    require_perm(actor, PERM_QUEUES)
+def queue_write(*, actor: Any, queue: Queue | None, fields: QueueFields) -> Queue:
+    """Create (queue None) or change a queue; the create/update/deactivate services and the
+    desk's defaults share it."""
+    _may_change(actor, PERM_QUEUES)
     before = _queue_snapshot(queue) if queue is not None else None
     row = queue or Queue()
     errors: dict[str, list[str]] = {}
@@ -260,14 +268,15 @@ def _queue_write(*, actor: Any, queue: Queue | None, fields: QueueFields) -> Que
 @transaction.atomic
 def queue_create(*, actor: Any, fields: QueueFields) -> Queue:
     """A new queue with its routing rules (and members, when given)."""
-    return _queue_write(actor=actor, queue=None, fields=fields)
+    require_perm(actor, PERM_QUEUES)
+    return queue_write(actor=actor, queue=None, fields=fields)
 
 
 @transaction.atomic
 def queue_update(*, actor: Any, queue_id: int, fields: QueueFields) -> Queue:
     """Change a queue's routing rules (and members, when given: the unlisted ones go inactive)."""
     require_perm(actor, PERM_QUEUES)
-    return _queue_write(actor=actor, queue=_get(Queue, queue_id, "queue"), fields=fields)
+    return queue_write(actor=actor, queue=_get(Queue, queue_id, "queue"), fields=fields)
 
 
 @transaction.atomic
@@ -275,7 +284,7 @@ def queue_deactivate(*, actor: Any, queue_id: int) -> Queue:
     """Take a queue out of routing; its cases stay where they are."""
     require_perm(actor, PERM_QUEUES)
     queue = _get(Queue, queue_id, "queue")
-    return _queue_write(
+    return queue_write(
         actor=actor,
         queue=queue,
         fields=QueueFields(**{**vars(queue_fields_of(queue)), "active": False}),
@@ -338,7 +347,7 @@ def sla_policy_fields_of(policy: SlaPolicy) -> SlaPolicyFields:
 
 
 def _sla_write(*, actor: Any, policy: SlaPolicy | None, fields: SlaPolicyFields) -> SlaPolicy:
-    require_perm(actor, PERM_SLA)
+    _may_change(actor, PERM_SLA)
     before = snapshot(policy, SLA_FIELDS) if policy is not None else None
     row = policy or SlaPolicy()
     errors: dict[str, list[str]] = {}
@@ -390,6 +399,7 @@ def _sla_write(*, actor: Any, policy: SlaPolicy | None, fields: SlaPolicyFields)
 @transaction.atomic
 def sla_policy_create(*, actor: Any, fields: SlaPolicyFields) -> SlaPolicy:
     """A new SLA policy (targets in business hours of its calendar)."""
+    require_perm(actor, PERM_SLA)
     return _sla_write(actor=actor, policy=None, fields=fields)
 
 
@@ -486,10 +496,11 @@ def _calendar_snapshot(calendar: BusinessCalendar) -> dict[str, Any]:
     return data
 
 
-def _calendar_write(
+def calendar_write(
     *, actor: Any, calendar: BusinessCalendar | None, fields: CalendarFields
 ) -> BusinessCalendar:
-    require_perm(actor, PERM_CALENDARS)
+    """Create (calendar None) or change a calendar; the services and the desk's defaults share it."""
+    _may_change(actor, PERM_CALENDARS)
     before = _calendar_snapshot(calendar) if calendar is not None else None
     row = calendar or BusinessCalendar()
     errors: dict[str, list[str]] = {}
@@ -533,7 +544,8 @@ def _calendar_write(
 @transaction.atomic
 def calendar_create(*, actor: Any, fields: CalendarFields) -> BusinessCalendar:
     """A new business calendar: weekly opening hours in a time zone, holidays."""
-    return _calendar_write(actor=actor, calendar=None, fields=fields)
+    require_perm(actor, PERM_CALENDARS)
+    return calendar_write(actor=actor, calendar=None, fields=fields)
 
 
 @transaction.atomic
@@ -541,7 +553,7 @@ def calendar_update(*, actor: Any, calendar_id: int, fields: CalendarFields) -> 
     """Change a calendar; open cases keep the deadlines they were given."""
     require_perm(actor, PERM_CALENDARS)
     calendar = _get(BusinessCalendar, calendar_id, "calendar")
-    return _calendar_write(actor=actor, calendar=calendar, fields=fields)
+    return calendar_write(actor=actor, calendar=calendar, fields=fields)
 
 
 @transaction.atomic
@@ -611,7 +623,7 @@ def _placeholder_errors(text: str) -> list[str]:
 def _template_write(
     *, actor: Any, template: ReplyTemplate | None, fields: ReplyTemplateFields
 ) -> ReplyTemplate:
-    require_perm(actor, PERM_TEMPLATES)
+    _may_change(actor, PERM_TEMPLATES)
     before = snapshot(template, TEMPLATE_FIELDS) if template is not None else None
     row = template or ReplyTemplate()
     errors: dict[str, list[str]] = {}
@@ -641,6 +653,7 @@ def _template_write(
 @transaction.atomic
 def reply_template_create(*, actor: Any, fields: ReplyTemplateFields) -> ReplyTemplate:
     """A new reply template in the house style."""
+    require_perm(actor, PERM_TEMPLATES)
     return _template_write(actor=actor, template=None, fields=fields)
 
 

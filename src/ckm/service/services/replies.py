@@ -30,8 +30,12 @@ def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
     return rows.filter(kind=kind).first() or rows.filter(kind="").first()
 
 
+# what render fills in; the settings refuse a template with any other placeholder
+PLACEHOLDERS = frozenset({"reference", "name", "subject", "agent", "product", "resolution"})
+
+
 def render(text: str, case: Case, actor: Any = None) -> str:
-    """Fill {reference}, {name}, {subject}, {agent}, {product}, {resolution} in a template."""
+    """Fill the PLACEHOLDERS ({reference}, {name}, {subject}, {agent}, {product}, {resolution})."""
     values = _Blank(
         reference=case.reference,
         name=case.contact_label,

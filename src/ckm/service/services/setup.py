@@ -10,17 +10,20 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from ckm.core.audit import audit_record
-from ckm.core.models import AuditEntry, Team
-from ckm.core.permissions import require_perm
+from ckm.core.models import Team
 from ckm.customers.models import Product
 from ckm.service.models import (
     BusinessCalendar,
-    Holiday,
     Queue,
-    QueueMember,
     ReplyTemplate,
     SlaPolicy,
+)
+from ckm.service.services.desk_settings import (
+    CalendarFields,
+    MemberFields,
+    QueueFields,
+    calendar_write,
+    queue_write,
 )
 from ckm.service.sla import DEFAULT_HOURS
 
@@ -86,23 +89,19 @@ def calendar_save(
     time_zone: str = "",
     is_default: bool = False,
 ) -> BusinessCalendar:
-    """Create or change a business calendar (opening hours per weekday, holidays)."""
-    if actor is not None:
-        require_perm(actor, "service.change_businesscalendar")
-    calendar, _ = BusinessCalendar.objects.update_or_create(
+    """Create or change the calendar of this name (holidays are added to its own), through the
+    settings' checks and audit; actor None is the system (defaults, demo)."""
+    calendar = BusinessCalendar.objects.filter(name=name).first()
+    days = {h.date: h.name for h in calendar.holidays.all()} if calendar is not None else {}
+    days.update(holidays)
+    fields = CalendarFields(
         name=name,
-        defaults={
-            "hours": hours or DEFAULT_HOURS,
-            "time_zone": time_zone or settings.TIME_ZONE,
-            "is_default": is_default,
-        },
+        time_zone=time_zone or settings.TIME_ZONE,
+        hours=hours or DEFAULT_HOURS,
+        is_default=is_default,
+        holidays=sorted(days.items()),
     )
-    if is_default:
-        BusinessCalendar.objects.exclude(pk=calendar.pk).update(is_default=False)
-    for day, label in holidays:
-        Holiday.objects.update_or_create(calendar=calendar, date=day, defaults={"name": label})
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=calendar)
-    return calendar
+    return calendar_write(actor=actor, calendar=calendar, fields=fields)
 
 
 @transaction.atomic
@@ -121,31 +120,23 @@ def queue_save(
     is_default: bool = False,
     skills: dict[int, list[str]] | None = None,
 ) -> Queue:
-    """Create or change a queue with its routing rules and members (skills per member id)."""
-    if actor is not None:
-        require_perm(actor, "service.change_queue")
-    queue, _ = Queue.objects.update_or_create(
+    """Create or change the queue of this name with its routing rules and members (skills per
+    member id; no members given leaves them as they are), through the settings' checks and
+    audit; actor None is the system (defaults, demo)."""
+    fields = QueueFields(
         name=name,
-        defaults={
-            "product_families": [f.lower() for f in product_families],
-            "kinds": list(kinds),
-            "categories": list(categories),
-            "strategy": strategy,
-            "team": team,
-            "rank": rank,
-            "is_default": is_default,
-            "active": True,
-        },
+        product_ids=[p.pk for p in products],
+        product_families=list(product_families),
+        kinds=list(kinds),
+        categories=list(categories),
+        strategy=strategy,
+        team_id=team.pk if team is not None else None,
+        rank=rank,
+        is_default=is_default,
+        members=[MemberFields(user_id=u.pk, skills=(skills or {}).get(u.pk, [])) for u in members]
+        or None,
     )
-    queue.products.set(products)
-    for user in members:
-        QueueMember.objects.update_or_create(
-            queue=queue,
-            user=user,
-            defaults={"skills": (skills or {}).get(user.pk, []), "active": True},
-        )
-    audit_record(actor=actor, action=AuditEntry.Action.UPDATE, obj=queue)
-    return queue
+    return queue_write(actor=actor, queue=Queue.objects.filter(name=name).first(), fields=fields)
 
 
 @transaction.atomic

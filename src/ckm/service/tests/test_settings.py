@@ -630,3 +630,15 @@ def test_api_bad_input_is_4xx_never_500(client, desk, manager, url: str, body: A
         url, json.dumps(body), content_type="application/json", **bearer(manager)
     )
     assert response.status_code in (400, 422), response.content
+
+
+def test_the_desk_defaults_go_through_the_same_checks_and_audit(db) -> None:
+    from ckm.service.services.setup import queue_save
+
+    first = queue_save(actor=None, name="First", is_default=True)
+    second = queue_save(actor=None, name="Second", is_default=True)
+    first.refresh_from_db()
+    assert second.is_default and not first.is_default  # one default queue, as on the page
+    assert AuditEntry.objects.filter(object_type="service.queue", object_id=str(second.pk)).exists()
+    errors = errors_of(lambda: queue_save(actor=None, name="Odd", kinds=["parcel"]))
+    assert errors["kinds"] == ["Unknown case kinds: parcel."]
