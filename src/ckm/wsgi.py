@@ -1,9 +1,38 @@
-"""WSGI entry point (gunicorn ckm.wsgi)."""
+"""WSGI entry point (gunicorn ckm.wsgi; runserver loads it too).
 
+Once the application is built, a background thread loads the sentence model and the active
+learned models (suggestions, case classifier), so the first agent to open a case does not wait
+seconds for them; CKM_WARM_UP=0 turns it off."""
+
+import logging
 import os
+import threading
 
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ckm.settings")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 application = get_wsgi_application()
+logger = logging.getLogger("ckm.wsgi")
+
+
+def warm_up() -> None:
+    """Load what the first suggestion and the first classification need; errors are logged, a
+    cold start is never worse than no warm-up."""
+    from django.db import connections
+
+    try:
+        from ckm.knowledge.suggestions.engine import active_model, embed_message
+        from ckm.service.services.classify import active_classifier
+
+        embed_message("warm up")
+        active_model()
+        active_classifier()
+    except Exception:
+        logger.exception("warm-up failed; models load on first use instead")
+    finally:
+        connections.close_all()
+
+
+if os.environ.get("CKM_WARM_UP", "1") != "0":
+    threading.Thread(target=warm_up, name="ckm-warm-up", daemon=True).start()
