@@ -4,6 +4,7 @@ routed, like a case from any channel, but without acknowledging history again.""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from ckm.service.models import Case
 from ckm.service.services.classify import apply_prediction, predict_cases
@@ -17,6 +18,7 @@ BATCH = 500
 def cases_triage(*, case_ids: Sequence[int]) -> int:
     """Classify, time and route open cases that have no queue yet; returns how many."""
     done = 0
+    memo: dict[Any, Any] = {}
     for start in range(0, len(case_ids), BATCH):
         cases = list(
             Case.objects.filter(pk__in=case_ids[start : start + BATCH], queue__isnull=True)
@@ -26,7 +28,7 @@ def cases_triage(*, case_ids: Sequence[int]) -> int:
             fields = ["sla_policy", "first_response_due", "resolution_due"]
             if result is not None:
                 fields += apply_prediction(case, result[0], result[1][index])
-            sla_start(case)
+            sla_start(case, memo=memo)
             case.save(update_fields=fields)
             case_history(
                 case=case,

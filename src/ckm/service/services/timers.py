@@ -5,6 +5,7 @@ escalates at it."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
@@ -30,10 +31,13 @@ def calendar_of(calendar: BusinessCalendar | None) -> sla.Calendar:
     )
 
 
-def policy_for(case: Case) -> SlaPolicy | None:
-    """The most specific active policy for the case's kind and priority (blank matches any)."""
+def policy_for(case: Case, policies: Sequence[SlaPolicy] | None = None) -> SlaPolicy | None:
+    """The most specific active policy for the case's kind and priority (blank matches any);
+    `policies` may pass the active policies already loaded."""
     best: tuple[int, SlaPolicy] | None = None
-    for policy in SlaPolicy.objects.filter(active=True).order_by("pk"):
+    if policies is None:
+        policies = list(SlaPolicy.objects.filter(active=True).order_by("pk"))
+    for policy in policies:
         if policy.kind and policy.kind != case.kind:
             continue
         if policy.priority and policy.priority != case.priority:
@@ -44,14 +48,23 @@ def policy_for(case: Case) -> SlaPolicy | None:
     return best[1] if best else None
 
 
-def sla_start(case: Case) -> None:
-    """Set the policy and both due times from the moment the case was opened (not saved here)."""
-    policy = policy_for(case)
+def sla_start(case: Case, *, memo: dict[Any, Any] | None = None) -> None:
+    """Set the policy and both due times from the moment the case was opened (not saved here).
+    Work on many cases passes one `memo` dict: the policies and calendars are then loaded once."""
+    memo = {} if memo is None else memo
+    if "policies" not in memo:
+        memo["policies"] = list(
+            SlaPolicy.objects.filter(active=True).select_related("calendar").order_by("pk")
+        )
+    policy = policy_for(case, memo["policies"])
     case.sla_policy = policy
     if policy is None:
         case.first_response_due = case.resolution_due = None
         return
-    calendar = calendar_of(policy.calendar)
+    key = ("calendar", policy.calendar_id)
+    if key not in memo:
+        memo[key] = calendar_of(policy.calendar)
+    calendar = memo[key]
     case.first_response_due = sla.add_business_hours(
         case.opened_at, policy.first_response_hours, calendar
     )

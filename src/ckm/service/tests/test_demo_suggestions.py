@@ -1,4 +1,5 @@
-"""The demo's answered cases teach the article suggestions (the loop from service to knowledge)."""
+"""The demo desk: its answered cases teach the article suggestions (the loop from service to
+knowledge), its open cases have had their first answers, its closed ones their history."""
 
 from __future__ import annotations
 
@@ -98,3 +99,60 @@ def test_the_demo_desk_has_answered_its_older_cases_within_the_target(
         step = CaseEvent.objects.get(case=case, to_status=CaseStatus.IN_PROGRESS)
         assert step.at == case.first_response_at
     assert demo_first_responses(case_ids=ids) == 0  # once
+
+
+def test_the_demo_desk_history_gives_closed_cases_their_queue_timers_and_ratings(
+    desk: dict[str, Any], agent: Any
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ckm.service.services.demo import demo_desk_history
+
+    now = timezone.now()
+    ids = []
+    for n in range(40):
+        case = case_intake(
+            channel="email",
+            subject="Card",
+            body=f"my card question {n}",
+            actor=agent,
+            external_id=f"H{n}",
+        )
+        opened = now - dt.timedelta(days=30 + n)
+        Case.objects.filter(pk=case.pk).update(
+            status=CaseStatus.CLOSED,
+            product=desk["card"] if n % 2 else None,
+            opened_at=opened,
+            resolved_at=opened + dt.timedelta(days=1 + n % 12),
+            closed_at=opened + dt.timedelta(days=1 + n % 12),
+            queue=None,
+            assignee=None,
+            first_response_due=None,
+            resolution_due=None,
+        )
+        ids.append(case.pk)
+    old = case_intake(channel="email", subject="Old", body="old", actor=agent, external_id="H-old")
+    Case.objects.filter(pk=old.pk).update(
+        status=CaseStatus.CLOSED, opened_at=now - dt.timedelta(days=800), queue=None
+    )
+
+    assert demo_desk_history() == 40
+    cases = list(Case.objects.filter(pk__in=ids).select_related("queue"))
+    cards = [c for c in cases if c.product_id == desk["card"].pk]
+    assert {c.queue.name for c in cards} == {"Cards"}  # routed by the queues' rules
+    assert {c.assignee_id for c in cards} <= {agent.pk, desk["agent2"].pk}
+    for case in cases:
+        assert case.sla_policy_id is not None
+        assert case.first_response_due and case.resolution_due
+        assert case.opened_at <= case.first_response_at <= case.resolved_at
+        late = case.resolved_at > case.resolution_due
+        assert case.escalated == late
+    in_time = sum(c.first_response_at <= c.first_response_due for c in cases)
+    assert 0.6 * len(cases) <= in_time < len(cases)  # mostly within the target, not always
+    rated = [c for c in cases if c.satisfaction_score is not None]
+    assert 0 < len(rated) < len(cases)
+    assert all(1 <= c.satisfaction_score <= 5 and c.satisfaction_at > c.closed_at for c in rated)
+    assert Case.objects.get(pk=old.pk).queue_id is None  # older than a year: left alone
+    assert demo_desk_history() == 0  # once
