@@ -33,6 +33,7 @@ SHOTS: list[tuple[str, str, str, bool]] = [
     ("campaign.png", "marketer", "first-campaign", False),
     ("my-lists.png", "rm", "/campaigns/my-lists/", False),
     ("portal.png", "", "/portal/?q=lost+card", False),
+    ("performance.png", "manager", "/performance/", True),
 ]
 
 # pages reached by clicking the first link of a list: (list URL, link selector)

@@ -23,6 +23,7 @@ urlpatterns = [
     path("portal/", include("ckm.portal.urls")),
     path("campaigns/", include("ckm.campaigns.urls")),
     path("feedback/", include("ckm.feedback.urls")),
+    path("performance/", include("ckm.performance.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

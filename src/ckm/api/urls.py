@@ -16,6 +16,7 @@ from ckm.customers.api import router as customers_router
 from ckm.feedback.api import router as feedback_router
 from ckm.interactions.api import router as interactions_router
 from ckm.knowledge.api import router as knowledge_router
+from ckm.performance.api import router as performance_router
 from ckm.service.api import router as service_router
 
 
@@ -53,3 +54,4 @@ api.add_router("/", service_router)
 api.add_router("/", analytics_router)
 api.add_router("/", campaigns_router)
 api.add_router("/", feedback_router)
+api.add_router("/", performance_router)

@@ -213,6 +213,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "campaigns.override_npv",
         *_FEEDBACK_READ_ALL,
         *_CASES_MANAGE,
+        "performance.view_dashboard",
     ],
     # admin: every permission (see RoleBackend)
     Role.ADMIN: [],

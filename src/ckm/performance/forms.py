@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from ckm.performance.selectors import WEEKS_DEFAULT
+from ckm.service.selectors import queue_list
+
+WEEK_CHOICES = [(4, "last 4 weeks"), (8, "last 8 weeks"), (12, "last 12 weeks")]
+WEEK_CHOICES += [(26, "last 26 weeks"), (52, "last 52 weeks")]
+
+
+class DeskFilterForm(forms.Form):
+    """The period and queue of the desk dashboard; bad values fall back to the defaults."""
+
+    weeks = forms.TypedChoiceField(
+        label="Period", choices=WEEK_CHOICES, coerce=int, initial=WEEKS_DEFAULT, required=False
+    )
+    queue = forms.ModelChoiceField(
+        label="Queue", queryset=queue_list(), required=False, empty_label="Every queue"
+    )
+
+    def values(self) -> dict[str, Any]:
+        data = self.cleaned_data if self.is_valid() else {}
+        queue = data.get("queue")
+        return {
+            "weeks": data.get("weeks") or WEEKS_DEFAULT,
+            "queue_id": queue.pk if queue else None,
+        }

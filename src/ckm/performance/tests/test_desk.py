@@ -1,0 +1,191 @@
+"""The service desk dashboard: what counts as open, late, at risk, within target and when, per
+week, queue and agent; who may see it; the page and the API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from ckm.core.models import Role
+from ckm.performance.selectors import desk_kpis
+from ckm.service.models import Case
+from ckm.service.services import case_intake
+from ckm.service.services.setup import queue_save
+
+
+def _last_wednesday_noon() -> dt.datetime:
+    today = timezone.localdate()
+    back = (today.weekday() - 2) % 7 + 7  # last week's: the charts draw whole weeks
+    return timezone.make_aware(dt.datetime.combine(today - dt.timedelta(days=back), dt.time(12)))
+
+
+# Wednesday noon of last week: the period's weeks start on the Mondays before, and the
+# pages (which use the real time) see every case but d within four weeks
+NOW = _last_wednesday_noon()
+H = dt.timedelta(hours=1)
+D = dt.timedelta(days=1)
+
+
+def _case(actor: Any, **fields: Any) -> Case:
+    case = case_intake(channel="letter", subject="", body="My card is blocked.", actor=actor)
+    Case.objects.filter(pk=case.pk).update(
+        **{"queue": None, "first_response_due": None, "resolution_due": None, **fields}
+    )
+    return case
+
+
+@pytest.fixture
+def cases(db: Any, agent: Any, make_user: Any) -> dict[str, Any]:
+    agent2 = make_user(Role.AGENT, username="agent2", first_name="Ada", last_name="Lind")
+    cards = queue_save(actor=None, name="Cards", members=[agent, agent2], rank=10)
+    return {
+        "agent2": agent2,
+        "cards": cards,
+        # answered in time, resolution still running
+        "a": _case(
+            agent,
+            status="in_progress",
+            assignee=agent,
+            opened_at=NOW - D,
+            first_response_due=NOW - 20 * H,
+            first_response_at=NOW - 22 * H,
+            resolution_due=NOW + 3 * D,
+        ),
+        # never answered, the deadline passed: late
+        "b": _case(
+            agent,
+            status="received",
+            assignee=None,
+            opened_at=NOW - 2 * D,
+            first_response_due=NOW - D,
+        ),
+        # answered in time, resolved late, closed, reopened once, rated 4
+        "c": _case(
+            agent,
+            status="closed",
+            queue=cards,
+            assignee=agent2,
+            opened_at=NOW - 3 * D,
+            first_response_due=NOW - 2 * D,
+            first_response_at=NOW - 2.5 * D,
+            resolution_due=NOW - 1.5 * D,
+            resolved_at=NOW - D,
+            closed_at=NOW - D,
+            reopened_count=1,
+            satisfaction_score=4,
+            satisfaction_at=NOW - 12 * H,
+        ),
+        # long before the period and closed: not counted at all
+        "d": _case(
+            agent,
+            status="closed",
+            opened_at=NOW - 90 * D,
+            first_response_due=NOW - 89 * D,
+            closed_at=NOW - 80 * D,
+        ),
+        # just opened, the answer not yet due but warned: at risk, not decided
+        "e": _case(
+            agent,
+            status="assigned",
+            assignee=agent,
+            opened_at=NOW - 5 * H,
+            first_response_due=NOW + 3 * H,
+            first_response_warned=True,
+        ),
+    }
+
+
+@pytest.mark.django_db
+def test_the_desk_counts_each_measure_once_and_only_decided_targets(
+    cases: dict[str, Any], manager: Any
+) -> None:
+    kpis = desk_kpis(user=manager, weeks=4, now=NOW)
+    desk = kpis.desk
+    assert (desk.open, desk.unassigned, desk.late, desk.at_risk) == (3, 1, 1, 1)
+    assert round(desk.oldest_open_days) == 2
+    assert (desk.opened, desk.closed) == (4, 1)
+    # a met, b missed, c met; e not yet due
+    assert (desk.first_response_met, desk.first_response_decided) == (2, 3)
+    assert desk.first_response_pct == 66.7
+    # only c is decided (resolved after its deadline)
+    assert (desk.resolution_met, desk.resolution_decided, desk.resolution_pct) == (0, 1, 0.0)
+    assert desk.median_first_response_hours == 7.0  # a: 2 h, c: 12 h
+    assert desk.median_resolution_days == 2.0
+    assert (desk.satisfaction, len(desk.scores)) == (4.0, 1)
+    assert desk.reopened_pct == 100.0
+    assert kpis.start.weekday() == 0 and timezone.localtime(kpis.start).hour == 0
+    assert len(kpis.weekly) == 4
+    assert sum(t.opened for _, t in kpis.weekly) == 4
+    assert kpis.weekly[-1][1].closed == 1  # closed yesterday, this week
+
+
+@pytest.mark.django_db
+def test_queues_and_agents_get_their_own_cases(
+    cases: dict[str, Any], manager: Any, agent: Any
+) -> None:
+    kpis = desk_kpis(user=manager, weeks=4, now=NOW)
+    agents = {t.name: t for t in kpis.by_agent}
+    name = agent.get_full_name()
+    assert agents[name].open == 2 and agents[name].closed == 0
+    assert agents["Ada Lind"].closed == 1 and agents["Ada Lind"].satisfaction == 4.0
+    assert kpis.by_agent[0].name == name  # most open first
+    queues = {t.name: t for t in kpis.by_queue}
+    assert queues["Cards"].closed == 1 and queues["Cards"].open == 0
+    assert sum(t.opened for t in kpis.by_queue) == 4
+
+    only_cards = desk_kpis(user=manager, weeks=4, queue_id=cases["cards"].pk, now=NOW)
+    assert (only_cards.desk.opened, only_cards.desk.open) == (1, 0)
+
+
+@pytest.mark.django_db
+def test_a_short_period_leaves_earlier_cases_out(cases: dict[str, Any], manager: Any) -> None:
+    # one week: from Monday 8 June; c (opened the 7th) no longer counts as opened, its close does
+    kpis = desk_kpis(user=manager, weeks=1, now=NOW)
+    assert kpis.desk.opened == 3 and kpis.desk.closed == 1
+    assert kpis.desk.open == 3  # the backlog does not depend on the period
+
+
+@pytest.mark.django_db
+def test_only_managers_see_the_dashboard(
+    cases: dict[str, Any], agent: Any, manager: Any, login: Any
+) -> None:
+    assert login(agent).get("/performance/").status_code == 403
+    assert login(agent).get("/api/performance/desk").status_code == 403
+    page = login(manager).get("/performance/?weeks=4")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "Service desk performance" in text
+    assert agent.get_full_name() in text and "Ada Lind" in text and "Cards" in text
+    assert 'data-testid="desk-now"' in text
+    assert text.count("<svg") == 2  # volume and SLA attainment per week
+
+
+@pytest.mark.django_db
+def test_the_page_falls_back_to_the_defaults_on_bad_filters(
+    cases: dict[str, Any], manager: Any, login: Any
+) -> None:
+    page = login(manager).get("/performance/?weeks=7&queue=999999")
+    assert page.status_code == 200
+    assert page.context["kpis"].weeks == 12
+    assert page.context["kpis"].queue_id is None
+    assert "Select a valid choice" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_api_gives_the_same_figures_and_field_errors(
+    cases: dict[str, Any], manager: Any, agent: Any, login: Any
+) -> None:
+    client = login(manager)
+    body = client.get("/api/performance/desk?weeks=52").json()
+    assert body["weeks"] == 52 and len(body["weekly"]) == 52
+    assert body["desk"]["opened"] >= 3 and body["desk"]["late"] >= 1
+    assert {"first_response_pct", "satisfaction", "median_resolution_days"} <= set(body["desk"])
+    names = {row["name"] for row in body["by_agent"]}
+    assert {agent.get_full_name(), "Ada Lind"} <= names
+    bad = client.get("/api/performance/desk?weeks=0")
+    assert bad.status_code == 422
+    assert "weeks" in str(bad.json())
+    assert client.get("/api/performance/desk?queue=999999").status_code == 404

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from ckm.performance import views
+
+app_name = "performance"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]
