@@ -7,6 +7,7 @@
 - `model_generations(user=, product_id=)`  each model generation's lift on later campaigns and
   the time from a response to a model that learned from it
 - `customer_campaigns(user=, customer_id=)`  a customer's campaign memberships (the profile)
+- `campaigns_home(user=)`             the start page: running and closed campaigns, the gate
 """
 
 from __future__ import annotations
@@ -288,6 +289,67 @@ def mailing_rows(*, user: Any, campaign_id: int) -> Iterator[list[str]]:
         ]
 
 
+def _conversions(prefix: str = "") -> dict[str, Count]:
+    """Annotations: members (nt, nc) and conversions (ct, cc) of the target and control groups;
+    `prefix` "members__" counts a campaign's members, "" counts member rows grouped by campaign."""
+    counted = prefix[:-2] if prefix else "id"
+
+    def count(group: str, converted: bool | None = None) -> Count:
+        where: dict[str, Any] = {f"{prefix}group": group}
+        if converted:
+            where[f"{prefix}converted"] = True
+        return Count(counted, filter=Q(**where))
+
+    return {
+        "nt": count("target"),
+        "ct": count("target", True),
+        "nc": count("control"),
+        "cc": count("control", True),
+    }
+
+
+@dataclass
+class CampaignHome:
+    running: list[tuple[Campaign, Lift]]
+    closed: list[tuple[Campaign, Lift]]
+    drafts: int
+    needs_override: list[Campaign]
+
+
+def campaigns_home(*, user: Any, limit: int = 5) -> CampaignHome:
+    """The start page of whoever runs campaigns: the launched ones with conversions in target and
+    control so far, the latest closed ones, how many drafts wait, and (for those who may
+    override the gate) the campaigns stopped by a negative expected NPV."""
+    require_perm(user, "campaigns.add_campaign")
+
+    def with_lift(status: str, order: str) -> list[tuple[Campaign, Lift]]:
+        rows = (
+            Campaign.objects.filter(status=status)
+            .select_related("product")
+            .annotate(**_conversions("members__"))
+            .order_by(order, "-id")[:limit]
+        )
+        return [(c, lift_interval(c.ct, c.nt, c.cc, c.nc)) for c in rows]  # type: ignore[attr-defined]
+
+    stopped: list[Campaign] = []
+    if user.has_perm("campaigns.override_npv"):
+        stopped = list(
+            Campaign.objects.filter(
+                status__in=[Campaign.Status.DRAFT, Campaign.Status.APPROVED],
+                expected_npv__lt=0,
+                override_at__isnull=True,
+            )
+            .select_related("product", "created_by")
+            .order_by("-planned_at", "-id")[:limit]
+        )
+    return CampaignHome(
+        running=with_lift(Campaign.Status.LAUNCHED, "ends_on"),
+        closed=with_lift(Campaign.Status.CLOSED, "-closed_at"),
+        drafts=Campaign.objects.filter(status=Campaign.Status.DRAFT).count(),
+        needs_override=stopped,
+    )
+
+
 # --- the loop -----------------------------------------------------------------------------------
 
 
@@ -315,18 +377,13 @@ def model_generations(*, user: Any, product_id: int) -> list[Generation]:
         status=Campaign.Status.DRAFT
     ):
         used[campaign.model_version_id or 0].append(campaign)
-    counts = {
-        row["campaign_id"]: row
+    counts: dict[int, dict[str, Any]] = {
+        row["campaign_id"]: dict(row)
         for row in CampaignMember.objects.filter(
             campaign_id__in=[c.pk for cs in used.values() for c in cs]
         )
         .values("campaign_id")
-        .annotate(
-            nt=Count("id", filter=Q(group="target")),
-            ct=Count("id", filter=Q(group="target", converted=True)),
-            nc=Count("id", filter=Q(group="control")),
-            cc=Count("id", filter=Q(group="control", converted=True)),
-        )
+        .annotate(**_conversions())
     }
     learned: dict[int, list[dt.datetime]] = defaultdict(list)
     for version_id, at in CampaignMember.objects.filter(

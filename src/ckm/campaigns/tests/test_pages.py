@@ -258,3 +258,36 @@ def test_api_answers_bad_input_with_4xx(bank, users) -> None:
         ).status_code
         == 404
     )
+
+
+def test_the_start_page_shows_running_campaigns_and_the_gate_to_managers(bank, users) -> None:
+    from ckm.campaigns.selectors import campaigns_home
+
+    running = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=running.pk)
+    target = CampaignMember.objects.filter(campaign=running, group="target").first()
+    control = CampaignMember.objects.filter(campaign=running, group="control").first()
+    for member in (target, control):
+        services.member_outcome_record(
+            actor=users["marketer"], member_id=member.pk, outcome="converted"
+        )
+    stopped = make_campaign(bank, users["marketer"], name="Too dear", cost_per_contact=400.0)
+    assert stopped.expected_npv < 0
+
+    home = campaigns_home(user=users["manager"])
+    (campaign, lift), *_ = home.running
+    assert campaign == running and (campaign.ct, campaign.cc) == (1, 1)
+    n_target = CampaignMember.objects.filter(campaign=running, group="target").count()
+    assert campaign.nt == n_target and lift.rate_target == 1 / n_target
+    assert [c.pk for c in home.needs_override] == [stopped.pk]
+    assert home.drafts == 1
+
+    manager_page = client_for(users["manager"]).get("/").content.decode()
+    assert 'data-testid="campaigns-home"' in manager_page
+    assert 'data-testid="needs-override"' in manager_page and "Too dear" in manager_page
+    marketer_page = client_for(users["marketer"]).get("/").content.decode()
+    assert running.name in marketer_page and f"1 of {n_target}" in marketer_page
+    assert 'data-testid="needs-override"' not in marketer_page  # not theirs to decide
+    assert campaigns_home(user=users["marketer"]).needs_override == []
+    rm_page = client_for(users["rm"]).get("/").content.decode()
+    assert 'data-testid="campaigns-home"' not in rm_page

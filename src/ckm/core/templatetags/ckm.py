@@ -37,3 +37,15 @@ def days_until(value: Any, today: Any) -> str:
     if days == 1:
         return "tomorrow"
     return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+@register.filter
+def pct(value: Any, kind: str = "") -> str:
+    """A share as a percentage with one decimal ("3.4 %"); `pct:"points"` writes a difference of
+    two shares in signed percentage points ("+1.2 pts"); an en dash for nothing."""
+    if value is None or value == "":
+        return "–"
+    number = float(value) * 100
+    if kind == "points":
+        return f"{number:+.1f} pts"
+    return f"{number:.1f} %"

@@ -11,11 +11,18 @@ register = template.Library()
 
 @register.inclusion_tag("service/_home.html", takes_context=True)
 def service_home(context: dict[str, Any]) -> dict[str, Any]:
-    """The start page's "Your cases": the agent's open cases whose next target comes first."""
+    """The start page's "Your cases" (the agent's open cases whose next target comes first) and,
+    for managers, the desk's open, unassigned and late cases."""
     from ckm.service.selectors import my_cases_due
 
     user = context["user"]
     if not user.has_perm("service.view_case"):
         return {"show": False}
     count, cases = my_cases_due(user=user)
-    return {"show": bool(count), "count": count, "cases": cases}
+    out: dict[str, Any] = {"show": bool(count), "count": count, "cases": cases}
+    # whoever runs the desk sees it at a glance, with the way to its dashboard
+    if user.has_perm("performance.view_dashboard"):
+        from ckm.service.selectors import case_counts
+
+        out["desk"] = case_counts(user=user)
+    return out

@@ -62,3 +62,21 @@ def test_your_cases_put_the_next_target_first(desk: dict[str, Any], agent: Any, 
 
     html = login(agent).get("/").content.decode()
     assert "Your cases" in html and "My card 1 is blocked." in html
+
+
+@pytest.mark.django_db
+def test_managers_see_the_desk_now_on_their_start_page(
+    desk: dict[str, Any], agent: Any, manager: Any, login: Any
+) -> None:
+    now = timezone.now()
+    for n in range(3):
+        case = case_intake(channel="letter", subject="", body=f"Card {n} blocked.", actor=agent)
+        late = now - dt.timedelta(hours=1) if n == 0 else now + dt.timedelta(hours=5)
+        Case.objects.filter(pk=case.pk).update(assignee=None, first_response_due=late)
+    html = login(manager).get("/").content.decode()
+    assert 'data-testid="desk-summary"' in html
+    assert "/performance/" in html
+    section = html.split('data-testid="desk-summary"')[1].split("</section>")[0]
+    values = [v.split("<")[0] for v in section.split('kpi-value">')[1:]]
+    assert values == ["3", "3", "1"]  # open, unassigned, late
+    assert 'data-testid="desk-summary"' not in login(agent).get("/").content.decode()
