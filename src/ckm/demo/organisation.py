@@ -140,9 +140,13 @@ LOGINS = (
     Login(
         "marketer", Role.MARKETER, "look at segments, consents and the past campaign's responses"
     ),
-    Login("editor", Role.KNOWLEDGE_EDITOR, "review the help articles and the knowledge gaps"),
+    Login(
+        "editor",
+        Role.KNOWLEDGE_EDITOR,
+        "the open knowledge gap on the start page: draft its article",
+    ),
     Login("pm", Role.PRODUCT_MANAGER, "see complaints and ideas per product"),
-    Login("manager", Role.MANAGER, "check your teams' customers, KPIs and stale records"),
+    Login("manager", Role.MANAGER, "Performance: SLA attainment and satisfaction of the desk"),
     Login("admin", Role.ADMIN, "see the import report and the audit log"),
 )
 

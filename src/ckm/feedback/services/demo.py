@@ -6,8 +6,10 @@ The generated history has no topic whose complaints fall after an article, so th
 story that shows the loop: after an app update eleven weeks ago, customers could not log in
 (about ten cases a week for five weeks, through the real case intake, closed since); the
 editor's article "Logging in after the app update" was published six weeks ago, and the cases
-fell back to the usual trickle. Idempotent: the cases have external ids, the rest is skipped
-when it exists.
+fell back to the usual trickle. And one story still open: since the payee name check came to
+transfers three weeks ago, customers ask what its warnings mean; no article explains it, so the
+topic is an open knowledge gap on the editors' start page. Idempotent: the cases have external
+ids, the rest is skipped when it exists.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import datetime as dt
 import logging
 import random
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count
@@ -26,7 +30,7 @@ from ckm.customers.models import Customer, Product
 from ckm.feedback.models import CaseTopic, Insight, InsightContact, KnowledgeGap, Topic
 from ckm.feedback.selectors import monday
 from ckm.feedback.services.discovery import topics_refresh
-from ckm.feedback.services.gaps import gap_draft_article, gaps_close_published
+from ckm.feedback.services.gaps import gap_draft_article, gaps_close_published, gaps_detect
 from ckm.feedback.services.insights import (
     insight_contact_record,
     insight_from_case,
@@ -57,12 +61,75 @@ BURST_BODIES = (
 )
 
 
-def _burst_cases(rng: random.Random, today: dt.date) -> int:
-    """About ten app-login cases a week during the burst, through the real case intake."""
+@dataclass(frozen=True)
+class Burst:
+    """Cases about one new problem, a few a day between two days, through the real case intake
+    (closed: answered one by one, as desks do before an article exists)."""
+
+    prefix: str
+    days: Callable[[dt.date], tuple[dt.date, dt.date]]  # today -> first and last day
+    subjects: tuple[str, ...]
+    bodies: tuple[str, ...]
+    slots: dict[str, tuple[str, ...]]
+    category: str
+    kinds: tuple[str, ...] = ("complaint",)
+    per_day: tuple[int, ...] = (1, 1, 2, 2, 3)
+
+
+APP_UPDATE = Burst(
+    prefix=BURST_PREFIX,
+    days=lambda today: (
+        monday(today) - dt.timedelta(weeks=BURST_WEEKS[0]),
+        monday(today) - dt.timedelta(weeks=BURST_WEEKS[1]) + dt.timedelta(days=6),
+    ),
+    subjects=BURST_SUBJECTS,
+    bodies=BURST_BODIES,
+    slots={"v": ("5.2", "5.2.1"), "code": ("E-401", "E-1203", "LOGIN-7")},
+    category="Online banking / Login and app",
+)
+
+# the open gap: since the payee name check (verification of payee) came to transfers, customers
+# ask what its warnings mean; no article explains it yet
+PAYEE_CHECK = Burst(
+    prefix="DEMO-PAYEE-CHECK-",
+    days=lambda today: (today - dt.timedelta(days=20), today - dt.timedelta(days=1)),
+    subjects=("Payee name check", "Name does not match", "Transfer warning", "Verification"),
+    bodies=(
+        "When I send a transfer the app now warns that the payee name does not match the "
+        "account holder. The name is correct! Is my money safe if I continue?",
+        "The verification of payee says '{result}' for {payee}. What does that mean, should I "
+        "still send the money?",
+        "Your new name check stopped my transfer to {payee} because the name is '{result}'. I "
+        "typed it exactly as on the invoice.",
+        "Since {day} every transfer shows '{result}' for the payee name. Who decides that and "
+        "what happens if I confirm anyway?",
+        "I confirmed a transfer to {payee} despite the '{result}' warning. Am I liable now if "
+        "the money goes to the wrong person?",
+        "Online banking asks me to check the recipient's name again - '{result}'. The IBAN is "
+        "right. Please explain this new check.",
+    ),
+    slots={
+        "result": ("no match", "close match", "check not possible"),
+        "payee": (
+            "my landlord",
+            "my daughter's account",
+            "the electricity company",
+            "my own savings account at another bank",
+            "a tradesman",
+        ),
+    },
+    category="Payments / Transfers",
+    kinds=("complaint", "request", "request"),
+    per_day=(1, 2, 2, 3, 4),
+)
+
+
+def _burst_cases(rng: random.Random, today: dt.date, burst: Burst = APP_UPDATE) -> int:
+    """A burst's cases, through the real case intake; those already made are skipped."""
     from ckm.service.services.intake import case_intake
 
     existing = set(
-        Case.objects.filter(external_id__startswith=BURST_PREFIX).values_list(
+        Case.objects.filter(external_id__startswith=burst.prefix).values_list(
             "external_id", flat=True
         )
     )
@@ -73,45 +140,41 @@ def _burst_cases(rng: random.Random, today: dt.date) -> int:
     )
     online = Office.objects.filter(code="ONLINE").first()
     product = Product.objects.filter(external_id="CA-CLASSIC").first()
-    first = monday(today) - dt.timedelta(weeks=BURST_WEEKS[0])
-    last = monday(today) - dt.timedelta(weeks=BURST_WEEKS[1]) + dt.timedelta(days=6)
+    day, last = burst.days(today)
     created = 0
     number = 0
-    day = first
     while day <= last:
-        for _ in range(rng.choice((1, 1, 2, 2, 3))):
+        for _ in range(rng.choice(burst.per_day)):
             number += 1
-            external_id = f"{BURST_PREFIX}{number:03d}"
-            if external_id in existing:
-                continue
+            # every draw is made before the skip, so a second run makes the same cases
             at = timezone.make_aware(
                 dt.datetime.combine(day, dt.time(rng.randint(7, 21), rng.randint(0, 59)))
             )
-            customer = (
-                Customer.objects.filter(pk=rng.choice(customers)).first() if customers else None
-            )
+            customer_id = rng.choice(customers) if customers else None
+            slots = {name: rng.choice(values) for name, values in burst.slots.items()}
+            fields = {
+                "channel": rng.choice(("email", "chat", "phone", "portal")),
+                "subject": rng.choice(burst.subjects),
+                "body": rng.choice(burst.bodies).format(day=day.strftime("%A"), **slots),
+                "kind": rng.choice(burst.kinds),
+            }
+            closed_at = at + dt.timedelta(days=rng.randint(1, 4))
+            external_id = f"{burst.prefix}{number:03d}"
+            if external_id in existing:
+                continue
             case = case_intake(
-                channel=rng.choice(("email", "chat", "phone", "portal")),
-                subject=rng.choice(BURST_SUBJECTS),
-                body=rng.choice(BURST_BODIES).format(
-                    v=rng.choice(("5.2", "5.2.1")),
-                    code=rng.choice(("E-401", "E-1203", "LOGIN-7")),
-                    day=day.strftime("%A"),
-                ),
-                customer=customer,
+                **fields,
+                customer=Customer.objects.filter(pk=customer_id).first() if customer_id else None,
                 office=online,
                 product=product,
-                kind="complaint",
-                category="Online banking / Login and app",
+                category=burst.category,
                 external_id=external_id,
                 opened_at=at,
                 classify=False,
                 acknowledge_receipt=False,
             )
-            # history: these were answered and closed long ago
-            Case.objects.filter(pk=case.pk).update(
-                status="closed", closed_at=at + dt.timedelta(days=rng.randint(1, 4))
-            )
+            # answered one by one and closed within a few days
+            Case.objects.filter(pk=case.pk).update(status="closed", closed_at=closed_at)
             created += 1
         day += dt.timedelta(days=1)
     return created
@@ -168,7 +231,7 @@ def feedback_seed_demo(*, actor: Any) -> dict[str, int]:
     """Topics, alerts, insights and a closed knowledge gap on the demo bank (idempotent)."""
     rng = random.Random(4)
     today = timezone.localdate()
-    added = _burst_cases(rng, today)
+    added = _burst_cases(rng, today) + _burst_cases(rng, today, PAYEE_CHECK)
     result = topics_refresh(actor=actor, full=not Topic.objects.exists())
     counts = {"burst_cases": added, "topics": result.run.n_topics}
 
@@ -176,6 +239,8 @@ def feedback_seed_demo(*, actor: Any) -> dict[str, int]:
     if app_topic is not None:
         gap = _gap_closed_by_article(actor, app_topic, today)
         counts["gaps_closed"] = int(gap is not None)
+    # the topics no article answers yet (the payee name check) become open gaps for the editors
+    counts["gaps_open"] = gaps_detect()
 
     pm = User.objects.filter(role=Role.PRODUCT_MANAGER, is_active=True).order_by("id").first()
     owner = pm or actor

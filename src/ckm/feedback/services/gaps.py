@@ -22,7 +22,9 @@ from ckm.feedback.models import KnowledgeGap, Topic
 from ckm.feedback.selectors import case_examples, topic_before_after
 from ckm.feedback.services.discovery import case_text
 
-EXAMPLES_ASKED = 3
+# the knowledge base is asked about this many of a topic's most central cases (all it keeps); the
+# median decides, so one case that happens to look like an article does not hide a gap
+EXAMPLES_ASKED = 5
 
 
 class AgentReader:

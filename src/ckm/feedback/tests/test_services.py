@@ -141,3 +141,25 @@ def test_gap_found_drafted_and_closed_with_volume_drop(
     assert gap.weekly_after < gap.weekly_before / 2
     volume = topic_before_after(topic=gap.topic, published_at=published)
     assert volume.change is not None and volume.change < -0.5
+
+
+def test_the_demo_bursts_make_closed_cases_in_their_window_with_every_slot_filled(
+    agent: Any,
+) -> None:
+    import random
+
+    from ckm.feedback.services.demo import APP_UPDATE, PAYEE_CHECK, _burst_cases
+    from ckm.service.models import Case
+
+    today = timezone.localdate()
+    for burst in (PAYEE_CHECK, APP_UPDATE):
+        made = _burst_cases(random.Random(1), today, burst)
+        cases = list(Case.objects.filter(external_id__startswith=burst.prefix))
+        assert made == len(cases) > 10
+        first, last = burst.days(today)
+        for case in cases:
+            assert first <= timezone.localtime(case.opened_at).date() <= last
+            assert case.status == "closed" and case.category == burst.category
+            assert "{" not in case.body and case.kind in burst.kinds
+        assert _burst_cases(random.Random(1), today, burst) == 0  # once
+    assert last < today  # the payee check cases run up to yesterday

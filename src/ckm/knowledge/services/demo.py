@@ -3,6 +3,7 @@ the imported articles published (reviewed by the editor), their vectors computed
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -13,6 +14,32 @@ from ckm.knowledge.models import Article
 from ckm.knowledge.services.articles import _set_status
 from ckm.knowledge.services.embedding import articles_embed
 from ckm.knowledge.services.taxonomy import HOUSE_TEMPLATES, template_save
+
+# what customers and agents search for that no article answers (the demo's unanswered searches)
+UNANSWERED = (
+    "crypto wallet transfer",
+    "payee name check",
+    "name does not match transfer",
+    "apple pay",
+    "safe deposit box",
+    "child account",
+)
+_FILLER = frozenset((
+    "a", "an", "and", "are", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is",
+    "it", "my", "of", "on", "or", "the", "to", "was", "what", "when", "where", "which", "who",
+    "why", "will", "with", "you", "your",
+))  # fmt: skip
+
+
+def typed_query(title: str, rng: Any) -> str:
+    """A search as people type it for the article with this title: two to four of its words
+    that carry meaning, in their order ("When will my new card arrive?" -> "new card arrive")."""
+    words = [w for w in re.findall(r"[a-zäöüß0-9]+", title.lower()) if w not in _FILLER]
+    if len(words) <= 2:
+        return " ".join(words) or title.lower()
+    n = int(rng.integers(2, min(4, len(words)) + 1))
+    keep = sorted(rng.choice(len(words), size=n, replace=False))
+    return " ".join(words[i] for i in keep)
 
 
 def knowledge_seed_demo(*, actor: Any) -> dict[str, int]:
@@ -141,7 +168,7 @@ def usage_history_backfill(*, weeks: int = 12, seed: int = 7) -> int:
         for _ in range(int(rng.poisson(30 * level * weekday))):
             pk, audience, title = articles[int(rng.integers(len(articles)))]
             zero = rng.random() < 0.08
-            query = "how do i " + title.lower()[:60] if not zero else "crypto wallet transfer"
+            query = str(rng.choice(UNANSWERED)) if zero else typed_query(title, rng)
             moment = timezone.make_aware(
                 dt.datetime.combine(day, dt.time(int(rng.integers(7, 21)), int(rng.integers(60))))
             )
