@@ -34,6 +34,7 @@ SHOTS: list[tuple[str, str, str, bool]] = [
     ("my-lists.png", "rm", "/campaigns/my-lists/", False),
     ("portal.png", "", "/portal/?q=lost+card", False),
     ("performance.png", "manager", "/performance/", True),
+    ("loops.png", "manager", "/performance/loops/", True),
 ]
 
 # pages reached by clicking the first link of a list: (list URL, link selector)

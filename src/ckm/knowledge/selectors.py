@@ -487,6 +487,12 @@ def usage_summary(*, user: Any, days: int = 90) -> Usage:
     """Searches, unanswered ones, click-through and the portal's deflection rate."""
     if not can_edit(user):
         return Usage(0, 0, 0, 0, 0)
+    return usage_counts(days=days)
+
+
+def usage_counts(*, days: int = 90) -> Usage:
+    """The figures of usage_summary for a caller that has checked its own permission (totals
+    only: no query text, no article)."""
     since = timezone.now() - dt.timedelta(days=days)
     weak = Q(results=0) | Q(top_score__lt=engine.GOOD_ANSWER)
     searches = SearchQuery.objects.filter(created_at__gte=since).exclude(

@@ -18,7 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
@@ -268,3 +268,130 @@ def desk_kpis(
         by_queue=sorted(queues.values(), key=lambda t: (-t.open, -t.opened, t.name)),
         by_agent=sorted(agents.values(), key=lambda t: (-t.open, -t.closed, t.name)),
     )
+
+
+# --- the knowledge loops ------------------------------------------------------------------------
+# Whether the loops between the three knowledge flows close: answers agents record teach the
+# suggestions; complaint topics nobody could answer become articles and the cases drop; ideas
+# reach product development and the customers who raised them; campaign responses retrain the
+# model that picks the next campaign. Figures, each with where to act.
+
+
+@dataclass
+class SuggestionLoop:
+    version: int | None
+    trained_at: dt.datetime | None
+    learned_from: int
+    holdout_top1: float | None
+    answers_since: int  # answers recorded after the version in use was trained
+    answers_30d: int
+    searches_30d: int
+    weak_share: float | None  # searches with no good answer
+    click_through: float | None
+    deflection: float | None  # portal visits that did not end in a message
+
+
+@dataclass
+class GapLoop:
+    open: int
+    drafted: int
+    closed: int
+    alerts_new: int
+    closed_gaps: list[tuple[Any, float | None]]  # (KnowledgeGap, change of its weekly cases)
+
+
+@dataclass
+class IdeaLoop:
+    by_status: list[tuple[str, str, int]]  # (status, label, insights)
+    contacts_consenting: int
+    contacts_made: int
+
+
+@dataclass
+class ResponseLoop:
+    product: Any
+    version: Any  # the latest model generation (analytics ModelVersion)
+    learned: int
+    latency_days: float | None
+    campaigns: list[tuple[Any, Any]]  # (campaign, Lift) of every generation, latest first
+
+
+@dataclass
+class KnowledgeLoops:
+    suggestions: SuggestionLoop
+    gaps: GapLoop
+    ideas: IdeaLoop
+    responses: list[ResponseLoop]
+
+
+def _gap_change(gap: Any) -> float | None:
+    if not gap.weekly_before or gap.weekly_after is None:
+        return None
+    return float((gap.weekly_after - gap.weekly_before) / gap.weekly_before)
+
+
+def knowledge_loops(*, user: Any, now: dt.datetime | None = None) -> KnowledgeLoops:
+    """The four loops' figures (totals; the pages behind the links apply each app's access)."""
+    from ckm.campaigns.selectors import campaign_products, model_generations
+    from ckm.feedback.models import Insight, InsightContact, KnowledgeGap, TopicAlert
+    from ckm.knowledge.models import ArticleEvidence
+    from ckm.knowledge.selectors import suggestion_model_active, usage_counts
+
+    require_perm(user, "performance.view_dashboard")
+    now = now or timezone.now()
+    month_ago = now - dt.timedelta(days=30)
+    model = suggestion_model_active()
+    usage = usage_counts(days=30)
+    evidence = ArticleEvidence.objects.all()
+    suggestions = SuggestionLoop(
+        version=model.version if model else None,
+        trained_at=model.created_at if model else None,
+        learned_from=model.n_evidence if model else 0,
+        holdout_top1=(model.metrics or {}).get("holdout_top1") if model else None,
+        answers_since=evidence.filter(created_at__gt=model.created_at).count()
+        if model
+        else evidence.count(),
+        answers_30d=evidence.filter(created_at__gte=month_ago).count(),
+        searches_30d=usage.searches,
+        weak_share=usage.unanswered / usage.searches if usage.searches else None,
+        click_through=usage.click_through,
+        deflection=usage.deflection,
+    )
+    states = dict(
+        KnowledgeGap.objects.values_list("state").annotate(n=Count("id")).values_list("state", "n")
+    )
+    closed = list(
+        KnowledgeGap.objects.filter(state=KnowledgeGap.State.CLOSED)
+        .select_related("topic", "article")
+        .order_by("-closed_at")[:5]
+    )
+    gaps = GapLoop(
+        open=states.get(KnowledgeGap.State.OPEN, 0),
+        drafted=states.get(KnowledgeGap.State.DRAFTED, 0),
+        closed=states.get(KnowledgeGap.State.CLOSED, 0),
+        alerts_new=TopicAlert.objects.filter(status=TopicAlert.Status.NEW).count(),
+        closed_gaps=[(gap, _gap_change(gap)) for gap in closed],
+    )
+    counts = dict(Insight.objects.values_list("status").annotate(n=Count("id")))
+    ideas = IdeaLoop(
+        by_status=[(v, str(label), counts.get(v, 0)) for v, label in Insight.Status.choices],
+        contacts_consenting=InsightContact.objects.filter(consented=True).count(),
+        contacts_made=InsightContact.objects.filter(contacted_at__isnull=False).count(),
+    )
+    responses = []
+    if user.has_perm("campaigns.view_campaign"):
+        for product in campaign_products(user=user):
+            generations = model_generations(user=user, product_id=product.pk)
+            if not generations:
+                continue
+            latest = generations[0]
+            responses.append(
+                ResponseLoop(
+                    product=product,
+                    version=latest.version,
+                    learned=latest.learned,
+                    latency_days=latest.latency_days,
+                    campaigns=[pair for g in generations for pair in g.campaigns][:4],
+                )
+            )
+    return KnowledgeLoops(suggestions=suggestions, gaps=gaps, ideas=ideas, responses=responses)

@@ -6,4 +6,5 @@ app_name = "performance"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("loops/", views.loops, name="loops"),
 ]

@@ -1,6 +1,6 @@
 """The performance dashboards: the service desk's KPIs (backlog, SLA attainment, times,
-satisfaction) per week, queue and agent, with charts. Thin: the selector computes, the page
-draws."""
+satisfaction) per week, queue and agent, with charts; and the knowledge loops. Thin: the
+selectors compute, the pages draw."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from ckm.core.charts import line_chart
 from ckm.core.http import AuthedRequest
 from ckm.performance.forms import DeskFilterForm
-from ckm.performance.selectors import DeskKpis, desk_kpis
+from ckm.performance.selectors import DeskKpis, desk_kpis, knowledge_loops
 
 
 def _charts(kpis: DeskKpis) -> list[SafeString]:
@@ -64,3 +64,10 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     kpis = desk_kpis(user=request.user, **form.values())
     context: dict[str, Any] = {"form": form, "kpis": kpis, "charts": _charts(kpis)}
     return render(request, "performance/dashboard.html", context)
+
+
+@permission_required("performance.view_dashboard", raise_exception=True)
+def loops(request: AuthedRequest) -> HttpResponse:
+    """Whether the loops between the knowledge flows close, with where to act on each."""
+    context = {"loops": knowledge_loops(user=request.user)}
+    return render(request, "performance/loops.html", context)

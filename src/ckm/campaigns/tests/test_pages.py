@@ -291,3 +291,18 @@ def test_the_start_page_shows_running_campaigns_and_the_gate_to_managers(bank, u
     assert campaigns_home(user=users["marketer"]).needs_override == []
     rm_page = client_for(users["rm"]).get("/").content.decode()
     assert 'data-testid="campaigns-home"' not in rm_page
+
+
+def test_the_performance_loops_show_each_campaign_under_its_models_product(bank, users) -> None:
+    from ckm.performance.selectors import knowledge_loops
+
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    campaign.refresh_from_db()
+    assert campaign.model_version is not None
+    [loop] = knowledge_loops(user=users["manager"]).responses
+    assert loop.product == campaign.product
+    assert loop.version.slot == f"propensity:{campaign.product.external_id}"
+    assert [c.pk for c, _ in loop.campaigns] == [campaign.pk]
+    page = client_for(users["manager"]).get("/performance/loops/").content.decode()
+    assert campaign.name in page and f"model v{loop.version.version}" in page

@@ -42,10 +42,13 @@ def days_until(value: Any, today: Any) -> str:
 @register.filter
 def pct(value: Any, kind: str = "") -> str:
     """A share as a percentage with one decimal ("3.4 %"); `pct:"points"` writes a difference of
-    two shares in signed percentage points ("+1.2 pts"); an en dash for nothing."""
+    two shares in signed percentage points ("+1.2 pts"), `pct:"signed"` a relative change
+    ("-62 %"); an en dash for nothing."""
     if value is None or value == "":
         return "–"
     number = float(value) * 100
     if kind == "points":
         return f"{number:+.1f} pts"
+    if kind == "signed":
+        return f"{number:+.0f} %"
     return f"{number:.1f} %"
