@@ -1,5 +1,5 @@
 """Browser journey: a manager opens the desk dashboard from the navigation, follows the late
-cases to the case list, and narrows the dashboard to one queue."""
+cases to the case list, narrows the dashboard to one queue and turns to the knowledge loops."""
 
 from __future__ import annotations
 
@@ -31,3 +31,9 @@ def test_a_manager_reads_the_desk_and_narrows_it_to_a_queue(browser_login, cases
     assert int(page.inner_text("#kpi-opened")) == 1  # only the Cards case
     assert int(page.inner_text("#kpi-late")) == 0
     assert "Ada Lind" in page.inner_text("[data-testid=by-agent]")
+
+    page.click("nav[aria-label=Performance] a:has-text('Knowledge loops')")
+    page.wait_for_selector("[data-testid=loop-gaps]")
+    for loop in ("suggestions", "ideas", "gaps", "responses"):
+        assert page.locator(f"[data-testid=loop-{loop}] h2").count() == 1
+    assert page.get_attribute("nav[aria-label=Performance] .active", "aria-current") == "page"
