@@ -19,4 +19,5 @@ BENCHMARKS: dict[str, str] = {
     "clv": "ckm.bench.clv",
     "scoring": "ckm.bench.scoring",
     "uplift": "ckm.bench.uplift",
+    "desk": "ckm.bench.desk",
 }

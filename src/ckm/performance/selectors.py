@@ -18,10 +18,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db import connection
+from django.db.models import Aggregate, Count, F, FloatField, Func, Min, Q, Sum
+from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
+from ckm.core.models import User
 from ckm.core.permissions import require_perm
 from ckm.service.models import OPEN_STATUSES, Queue
 from ckm.service.selectors import case_queryset
@@ -29,27 +32,11 @@ from ckm.service.selectors import case_queryset
 WEEKS_DEFAULT = 12
 WEEKS_MAX = 52
 
-_FIELDS = (
-    "opened_at",
-    "closed_at",
-    "status",
-    "first_response_due",
-    "first_response_at",
-    "resolution_due",
-    "resolved_at",
-    "first_response_warned",
-    "resolution_warned",
-    "escalated_at",
-    "reopened_count",
-    "satisfaction_score",
-    "satisfaction_at",
-    "queue_id",
-    "queue__name",
-    "assignee_id",
-    "assignee__first_name",
-    "assignee__last_name",
-    "assignee__username",
-)
+
+def _median(values: list[float], computed: float | None) -> float | None:
+    if values:
+        return round(statistics.median(values), 1)
+    return round(computed, 1) if computed is not None else None
 
 
 def _share(met: int, total: int) -> float | None:
@@ -74,9 +61,13 @@ class Tally:
     first_response_decided: int = 0
     resolution_met: int = 0
     resolution_decided: int = 0
+    # the times behind the medians (SQLite), or the medians the database computed (PostgreSQL)
     first_response_hours: list[float] = field(default_factory=list)
     resolution_days: list[float] = field(default_factory=list)
-    scores: list[int] = field(default_factory=list)
+    first_response_median: float | None = None
+    resolution_median: float | None = None
+    satisfaction_sum: int = 0
+    satisfaction_answers: int = 0
 
     @property
     def first_response_pct(self) -> float | None:
@@ -88,24 +79,29 @@ class Tally:
 
     @property
     def median_first_response_hours(self) -> float | None:
-        hours = self.first_response_hours
-        return round(statistics.median(hours), 1) if hours else None
+        return _median(self.first_response_hours, self.first_response_median)
 
     @property
     def median_resolution_days(self) -> float | None:
-        days = self.resolution_days
-        return round(statistics.median(days), 1) if days else None
+        return _median(self.resolution_days, self.resolution_median)
 
     @property
     def satisfaction(self) -> float | None:
-        return round(statistics.mean(self.scores), 2) if self.scores else None
+        if not self.satisfaction_answers:
+            return None
+        return round(self.satisfaction_sum / self.satisfaction_answers, 2)
 
     @property
     def reopened_pct(self) -> float | None:
         return _share(self.reopened, self.closed)
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in vars(self).items() if not isinstance(v, list)}
+        out = {
+            k: v
+            for k, v in vars(self).items()
+            if not isinstance(v, list)
+            and k not in {"satisfaction_sum", "first_response_median", "resolution_median"}
+        }
         out["oldest_open_days"] = round(self.oldest_open_days, 1)
         for name in (
             "first_response_pct",
@@ -116,7 +112,6 @@ class Tally:
             "reopened_pct",
         ):
             out[name] = getattr(self, name)
-        out["satisfaction_answers"] = len(self.scores)
         return out
 
 
@@ -155,59 +150,103 @@ def _period_start(now: dt.datetime, weeks: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
 
 
-def _agent_name(row: dict[str, Any]) -> str:
-    full = f"{row['assignee__first_name']} {row['assignee__last_name']}".strip()
-    return full or str(row["assignee__username"])
+def _late(now: dt.datetime) -> Q:
+    """Open past a deadline not met (the first answer or the resolution)."""
+    return Q(first_response_at__isnull=True, first_response_due__lt=now) | Q(
+        resolved_at__isnull=True, resolution_due__lt=now
+    )
 
 
-def _count(groups: list[Tally], row: dict[str, Any], now: dt.datetime, start: dt.datetime) -> None:
-    """Add one case to the groups it belongs to (the desk, its queue, its agent); the weekly
-    groups are added by the caller per event."""
-    if row["status"] in OPEN_STATUSES:
-        fr_late = row["first_response_at"] is None and _before(row["first_response_due"], now)
-        res_late = row["resolved_at"] is None and _before(row["resolution_due"], now)
-        warned = row["first_response_warned"] or row["resolution_warned"]
-        age = (now - row["opened_at"]).total_seconds() / 86400
-        for tally in groups:
-            tally.open += 1
-            tally.unassigned += row["assignee_id"] is None
-            tally.late += fr_late or res_late
-            tally.at_risk += bool(warned) and not (fr_late or res_late)
-            tally.oldest_open_days = max(tally.oldest_open_days, age)
+def _target_counts(name: str, due: str, done: str, now: dt.datetime) -> dict[str, Count]:
+    """(decided, met) of one SLA target as SQL counts: decided once met or past its deadline."""
+    has_due = Q(**{f"{due}__isnull": False})
+    decided = has_due & (Q(**{f"{done}__isnull": False}) | Q(**{f"{due}__lt": now}))
+    met = has_due & Q(**{f"{done}__isnull": False, f"{done}__lte": F(due)})
+    return {
+        f"{name}_decided": Count("id", filter=decided),
+        f"{name}_met": Count("id", filter=met),
+    }
 
 
-def _before(moment: dt.datetime | None, now: dt.datetime) -> bool:
-    return moment is not None and moment < now
+def _grouped(cases: Any, aggregates: dict[str, Any], key: str | None) -> dict[Any, dict[str, Any]]:
+    """The aggregates for the whole set (key None) or per value of `key` (a field or the
+    annotated "week")."""
+    if key is None:
+        return {None: cases.aggregate(**aggregates)}
+    rows = cases.values(key).annotate(**aggregates).order_by()
+    return {row.pop(key): row for row in rows}
 
 
-def _target(due: dt.datetime | None, done: dt.datetime | None, now: dt.datetime) -> tuple[int, int]:
-    """(decided, met) of one SLA target: decided once it was met or its deadline passed."""
-    if due is None or (done is None and due >= now):
-        return 0, 0
-    return 1, int(done is not None and done <= due)
+def _local_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value  # type: ignore[no-any-return]
 
 
-def _opened(tally: Tally, row: dict[str, Any], now: dt.datetime) -> None:
-    tally.opened += 1
-    if row["escalated_at"] is not None:
-        tally.escalated += 1
-    decided, met = _target(row["first_response_due"], row["first_response_at"], now)
-    tally.first_response_decided += decided
-    tally.first_response_met += met
-    decided, met = _target(row["resolution_due"], row["resolved_at"], now)
-    tally.resolution_decided += decided
-    tally.resolution_met += met
-    if row["first_response_at"] is not None:
-        hours = (row["first_response_at"] - row["opened_at"]).total_seconds() / 3600
-        tally.first_response_hours.append(hours)
-    if row["resolved_at"] is not None:
-        days = (row["resolved_at"] - row["opened_at"]).total_seconds() / 86400
-        tally.resolution_days.append(days)
+def _add(tally: Tally, figures: dict[str, Any], now: dt.datetime) -> None:
+    """Fold one row of aggregates into a tally."""
+    for name, value in figures.items():
+        if name == "oldest":
+            if value is not None:
+                age = (now - value).total_seconds() / 86400
+                tally.oldest_open_days = max(tally.oldest_open_days, age)
+        elif name == "warned":
+            tally.at_risk += value - figures["warned_late"]
+        elif name != "warned_late":
+            setattr(tally, name, getattr(tally, name) + (value or 0))
 
 
-def _closed(tally: Tally, row: dict[str, Any]) -> None:
-    tally.closed += 1
-    tally.reopened += row["reopened_count"] > 0
+class _Median(Aggregate):
+    """PostgreSQL's median (an ordered-set aggregate; it interpolates like statistics.median)."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(0.5) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+
+def _seconds_between(start: str, end: str) -> Func:
+    return Func(
+        F(end) - F(start),
+        template="EXTRACT(EPOCH FROM %(expressions)s)",
+        output_field=FloatField(),
+    )
+
+
+def _medians(opened: Any, desk: Tally, queues: dict[Any, Tally], agents: dict[int, Tally]) -> None:
+    """Times to the first answer and to the resolution of the period's cases: medians computed
+    by PostgreSQL per group; elsewhere (SQLite) the times are read and the medians taken here."""
+    rows = opened.filter(Q(first_response_at__isnull=False) | Q(resolved_at__isnull=False))
+    if connection.vendor == "postgresql":
+        aggregates = {
+            "first": _Median(
+                _seconds_between("opened_at", "first_response_at"),
+                filter=Q(first_response_at__isnull=False),
+            ),
+            "resolved": _Median(
+                _seconds_between("opened_at", "resolved_at"), filter=Q(resolved_at__isnull=False)
+            ),
+        }
+        for key, tally_of in (
+            (None, lambda _: desk),
+            ("queue_id", lambda key: queues[key]),
+            ("assignee_id", lambda key: agents[key]),
+        ):
+            subset = rows.filter(assignee__isnull=False) if key == "assignee_id" else rows
+            for value, figures in _grouped(subset, aggregates, key).items():
+                tally = tally_of(value)
+                if figures["first"] is not None:
+                    tally.first_response_median = figures["first"] / 3600
+                if figures["resolved"] is not None:
+                    tally.resolution_median = figures["resolved"] / 86400
+        return
+    fields = ("queue_id", "assignee_id", "opened_at", "first_response_at", "resolved_at")
+    for queue_id, assignee_id, opened_at, answered, resolved in rows.values_list(*fields):
+        tallies = [desk, queues[queue_id]] + ([agents[assignee_id]] if assignee_id else [])
+        for tally in tallies:
+            if answered is not None:
+                tally.first_response_hours.append((answered - opened_at).total_seconds() / 3600)
+            if resolved is not None:
+                tally.resolution_days.append((resolved - opened_at).total_seconds() / 86400)
 
 
 def desk_kpis(
@@ -218,44 +257,83 @@ def desk_kpis(
     now: dt.datetime | None = None,
 ) -> DeskKpis:
     """The service desk's figures over the last `weeks` whole weeks (this one included), for the
-    cases the user may see, optionally of one queue."""
+    cases the user may see, optionally of one queue. Counted by the database, grouped by queue,
+    agent and week; only the medians read the times of the period's answered cases."""
     require_perm(user, "performance.view_dashboard")
     if not 1 <= weeks <= WEEKS_MAX:
         raise ValueError(f"weeks must be between 1 and {WEEKS_MAX}")
     now = now or timezone.now()
     start = _period_start(now, weeks)
-    cases = case_queryset(user=user).filter(
-        Q(status__in=OPEN_STATUSES)
-        | Q(opened_at__gte=start)
-        | Q(closed_at__gte=start)
-        | Q(satisfaction_at__gte=start)
-    )
+    cases = case_queryset(user=user)
     if queue_id is not None:
         if not Queue.objects.filter(pk=queue_id).exists():
             raise NotFound(f"No queue {queue_id}.")
         cases = cases.filter(queue_id=queue_id)
+    tz = timezone.get_current_timezone()
+    late = _late(now)
+    warned = Q(first_response_warned=True) | Q(resolution_warned=True)
+    # (cases, aggregates, the field whose week counts) of each measure
+    measures: list[tuple[Any, dict[str, Any], str | None]] = [
+        (
+            cases.filter(status__in=OPEN_STATUSES),
+            {
+                "open": Count("id"),
+                "unassigned": Count("id", filter=Q(assignee__isnull=True)),
+                "late": Count("id", filter=late),
+                "warned": Count("id", filter=warned),
+                "warned_late": Count("id", filter=warned & late),
+                "oldest": Min("opened_at"),
+            },
+            None,
+        ),
+        (
+            cases.filter(opened_at__gte=start, opened_at__lte=now),
+            {
+                "opened": Count("id"),
+                "escalated": Count("id", filter=Q(escalated_at__isnull=False)),
+                **_target_counts("first_response", "first_response_due", "first_response_at", now),
+                **_target_counts("resolution", "resolution_due", "resolved_at", now),
+            },
+            "opened_at",
+        ),
+        (
+            cases.filter(closed_at__gte=start, closed_at__lte=now),
+            {"closed": Count("id"), "reopened": Count("id", filter=Q(reopened_count__gt=0))},
+            "closed_at",
+        ),
+        (
+            cases.filter(
+                satisfaction_at__gte=start, satisfaction_at__lte=now, satisfaction_score__gt=0
+            ),
+            {"satisfaction_sum": Sum("satisfaction_score"), "satisfaction_answers": Count("id")},
+            "satisfaction_at",
+        ),
+    ]
     desk = Tally(name="Desk")
     weekly: dict[dt.date, Tally] = defaultdict(Tally)
-    queues: dict[int | None, Tally] = {}
-    agents: dict[int, Tally] = {}
-    for row in cases.values(*_FIELDS).order_by():
-        groups = [desk]
-        groups.append(
-            queues.setdefault(row["queue_id"], Tally(name=row["queue__name"] or "No queue"))
-        )
-        if row["assignee_id"] is not None:
-            groups.append(agents.setdefault(row["assignee_id"], Tally(name=_agent_name(row))))
-        _count(groups, row, now, start)
-        if start <= row["opened_at"] <= now:
-            for tally in [*groups, weekly[_week_of(row["opened_at"])]]:
-                _opened(tally, row, now)
-        if row["closed_at"] is not None and start <= row["closed_at"] <= now:
-            for tally in [*groups, weekly[_week_of(row["closed_at"])]]:
-                _closed(tally, row)
-        answered = row["satisfaction_at"]
-        if answered is not None and row["satisfaction_score"] and start <= answered <= now:
-            for tally in [*groups, weekly[_week_of(answered)]]:
-                tally.scores.append(row["satisfaction_score"])
+    queues: dict[int | None, Tally] = defaultdict(Tally)
+    agents: dict[int, Tally] = defaultdict(Tally)
+    for subset, aggregates, week_field in measures:
+        groups: list[tuple[str | None, Any, Any]] = [
+            (None, subset, lambda _: desk),
+            ("queue_id", subset, lambda key: queues[key]),
+            ("assignee_id", subset.filter(assignee__isnull=False), lambda key: agents[key]),
+        ]
+        if week_field is not None:
+            by_week = subset.annotate(week=TruncWeek(week_field, tzinfo=tz))
+            groups.append(("week", by_week, lambda key: weekly[_local_date(key)]))
+        for key, rows, tally_of in groups:
+            for value, figures in _grouped(rows, aggregates, key).items():
+                _add(tally_of(value), figures, now)
+    _medians(cases.filter(opened_at__gte=start, opened_at__lte=now), desk, queues, agents)
+    names = dict(Queue.objects.filter(pk__in=[k for k in queues if k]).values_list("pk", "name"))
+    for pk, tally in queues.items():
+        tally.name = names.get(pk, "No queue") if pk else "No queue"
+    for user_row in User.objects.filter(pk__in=list(agents)).values(
+        "pk", "first_name", "last_name", "username"
+    ):
+        full = f"{user_row['first_name']} {user_row['last_name']}".strip()
+        agents[user_row["pk"]].name = full or user_row["username"]
     first_week = _week_of(start)
     week_list = [first_week + dt.timedelta(weeks=i) for i in range(weeks)]
     return DeskKpis(

@@ -28,7 +28,7 @@ def test_the_desk_counts_each_measure_once_and_only_decided_targets(
     assert (desk.resolution_met, desk.resolution_decided, desk.resolution_pct) == (0, 1, 0.0)
     assert desk.median_first_response_hours == 7.0  # a: 2 h, c: 12 h
     assert desk.median_resolution_days == 2.0
-    assert (desk.satisfaction, len(desk.scores)) == (4.0, 1)
+    assert (desk.satisfaction, desk.satisfaction_answers) == (4.0, 1)
     assert desk.reopened_pct == 100.0
     assert kpis.start.weekday() == 0 and timezone.localtime(kpis.start).hour == 0
     assert len(kpis.weekly) == 4
