@@ -298,6 +298,9 @@ class Case(TimeStampedModel):
             models.Index(fields=["assignee", "status"], name="case_assignee_idx"),
             models.Index(fields=["product", "-opened_at"], name="case_product_idx"),
             models.Index(fields=["office", "-opened_at"], name="case_office_idx"),
+            # the desk dashboard's closes and satisfaction answers of a period
+            models.Index(fields=["closed_at"], name="case_closed_idx"),
+            models.Index(fields=["satisfaction_at"], name="case_satisfaction_idx"),
         ]
 
     def __str__(self) -> str:
