@@ -158,6 +158,7 @@ def _burst_cases(rng: random.Random, today: dt.date, burst: Burst = APP_UPDATE) 
                 "body": rng.choice(burst.bodies).format(day=day.strftime("%A"), **slots),
                 "kind": rng.choice(burst.kinds),
             }
+            answered_at = at + dt.timedelta(hours=rng.uniform(0.5, 6))
             closed_at = at + dt.timedelta(days=rng.randint(1, 4))
             external_id = f"{burst.prefix}{number:03d}"
             if external_id in existing:
@@ -173,8 +174,13 @@ def _burst_cases(rng: random.Random, today: dt.date, burst: Burst = APP_UPDATE) 
                 classify=False,
                 acknowledge_receipt=False,
             )
-            # answered one by one and closed within a few days
-            Case.objects.filter(pk=case.pk).update(status="closed", closed_at=closed_at)
+            # answered within hours one by one, resolved and closed within a few days
+            Case.objects.filter(pk=case.pk).update(
+                status="closed",
+                first_response_at=answered_at,
+                resolved_at=closed_at,
+                closed_at=closed_at,
+            )
             created += 1
         day += dt.timedelta(days=1)
     return created

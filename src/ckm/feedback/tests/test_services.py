@@ -160,6 +160,7 @@ def test_the_demo_bursts_make_closed_cases_in_their_window_with_every_slot_fille
         for case in cases:
             assert first <= timezone.localtime(case.opened_at).date() <= last
             assert case.status == "closed" and case.category == burst.category
+            assert case.opened_at < case.first_response_at < case.resolved_at == case.closed_at
             assert "{" not in case.body and case.kind in burst.kinds
         assert _burst_cases(random.Random(1), today, burst) == 0  # once
     assert last < today  # the payee check cases run up to yesterday
