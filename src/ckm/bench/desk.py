@@ -102,7 +102,7 @@ def run(*, cases: int, repeat: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from ckm.core.models import Role, User
-    from ckm.performance.selectors import _period_start, desk_kpis
+    from ckm.performance.selectors import desk_kpis, period_start
 
     started = time.perf_counter()
     _load(cases)
@@ -119,7 +119,7 @@ def run(*, cases: int, repeat: int) -> dict[str, Any]:
             kpis = desk_kpis(user=manager, weeks=weeks, now=now)
             ours.append(time.perf_counter() - t)
             t = time.perf_counter()
-            floor = _baseline(_period_start(now, weeks), now)
+            floor = _baseline(period_start(now, weeks), now)
             base.append(time.perf_counter() - t)
         assert kpis is not None
         same = kpis.desk.opened == floor["opened"] and kpis.desk.closed == floor["closed"]

@@ -38,7 +38,8 @@ def monday(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _as_date(value: Any) -> dt.date:
+def local_date(value: Any) -> dt.date:
+    """The local calendar date of a datetime (a date stays as it is)."""
     if isinstance(value, dt.datetime):
         value = timezone.localtime(value) if timezone.is_aware(value) else value
         return value.date()
@@ -100,7 +101,7 @@ def weekly_counts(
     )
     out: dict[int, dict[dt.date, int]] = defaultdict(dict)
     for row in grouped:
-        week = _as_date(row["week"])
+        week = local_date(row["week"])
         out[row["topic_id"]][week] = out[row["topic_id"]].get(week, 0) + row["n"]
     return out
 
@@ -230,7 +231,12 @@ def topic_detail(*, user: Any, topic_id: int, filters: TopicFilters) -> TopicDet
         product = row["product__name"] or "No product"
         office = row["office__name"] or "No office"
         weekly.append(
-            {"week": _as_date(row["week"]), "product": product, "office": office, "count": row["n"]}
+            {
+                "week": local_date(row["week"]),
+                "product": product,
+                "office": office,
+                "count": row["n"],
+            }
         )
         products[product] += row["n"]
         offices[office] += row["n"]
@@ -408,9 +414,14 @@ class BeforeAfter:
 
     @property
     def change(self) -> float | None:
-        if not self.weekly_before or self.weekly_after is None:
-            return None
-        return (self.weekly_after - self.weekly_before) / self.weekly_before
+        return relative_change(self.weekly_before, self.weekly_after)
+
+
+def relative_change(before: float | None, after: float | None) -> float | None:
+    """How much a weekly volume changed from before to after (-0.6: down by 60 %)."""
+    if not before or after is None:
+        return None
+    return float((after - before) / before)
 
 
 def topic_before_after(
@@ -424,7 +435,7 @@ def topic_before_after(
         counts = weekly_counts(topic_ids=[topic.pk], since=since).get(topic.pk, {})
         weeks = week_range(since, today)
         return BeforeAfter(weeks, [counts.get(w, 0) for w in weeks], None, None, None)
-    published = monday(_as_date(published_at))
+    published = monday(local_date(published_at))
     since = published - dt.timedelta(weeks=window_weeks)
     until = min(published + dt.timedelta(weeks=window_weeks + 1), monday(today))
     counts = weekly_counts(topic_ids=[topic.pk], since=since, until=until).get(topic.pk, {})
@@ -434,7 +445,7 @@ def topic_before_after(
     return BeforeAfter(
         weeks=weeks,
         counts=[counts.get(w, 0) for w in weeks],
-        published=_as_date(published_at),
+        published=local_date(published_at),
         weekly_before=sum(before) / len(before) if before else None,
         weekly_after=sum(after) / len(after) if after else None,
     )

@@ -26,8 +26,9 @@ from django.utils import timezone
 from ckm.core.errors import NotFound
 from ckm.core.models import User
 from ckm.core.permissions import require_perm
+from ckm.feedback.selectors import local_date, monday, relative_change, week_range
 from ckm.service.models import OPEN_STATUSES, Queue
-from ckm.service.selectors import case_queryset
+from ckm.service.selectors import case_queryset, late_q
 
 WEEKS_DEFAULT = 12
 WEEKS_MAX = 52
@@ -139,22 +140,10 @@ class DeskKpis:
         }
 
 
-def _week_of(moment: dt.datetime) -> dt.date:
-    day = timezone.localtime(moment).date()
-    return day - dt.timedelta(days=day.weekday())
-
-
-def _period_start(now: dt.datetime, weeks: int) -> dt.datetime:
+def period_start(now: dt.datetime, weeks: int) -> dt.datetime:
     """Monday 00:00 (local time) of the first of the `weeks` whole weeks ending with this one."""
-    monday = _week_of(now) - dt.timedelta(weeks=weeks - 1)
-    return timezone.make_aware(dt.datetime.combine(monday, dt.time.min))
-
-
-def _late(now: dt.datetime) -> Q:
-    """Open past a deadline not met (the first answer or the resolution)."""
-    return Q(first_response_at__isnull=True, first_response_due__lt=now) | Q(
-        resolved_at__isnull=True, resolution_due__lt=now
-    )
+    first = monday(local_date(now)) - dt.timedelta(weeks=weeks - 1)
+    return timezone.make_aware(dt.datetime.combine(first, dt.time.min))
 
 
 def _target_counts(name: str, due: str, done: str, now: dt.datetime) -> dict[str, Count]:
@@ -175,12 +164,6 @@ def _grouped(cases: Any, aggregates: dict[str, Any], key: str | None) -> dict[An
         return {None: cases.aggregate(**aggregates)}
     rows = cases.values(key).annotate(**aggregates).order_by()
     return {row.pop(key): row for row in rows}
-
-
-def _local_date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value  # type: ignore[no-any-return]
 
 
 def _add(tally: Tally, figures: dict[str, Any], now: dt.datetime) -> None:
@@ -263,14 +246,14 @@ def desk_kpis(
     if not 1 <= weeks <= WEEKS_MAX:
         raise ValueError(f"weeks must be between 1 and {WEEKS_MAX}")
     now = now or timezone.now()
-    start = _period_start(now, weeks)
+    start = period_start(now, weeks)
     cases = case_queryset(user=user)
     if queue_id is not None:
         if not Queue.objects.filter(pk=queue_id).exists():
             raise NotFound(f"No queue {queue_id}.")
         cases = cases.filter(queue_id=queue_id)
     tz = timezone.get_current_timezone()
-    late = _late(now)
+    late = late_q(now)
     warned = Q(first_response_warned=True) | Q(resolution_warned=True)
     # (cases, aggregates, the field whose week counts) of each measure
     measures: list[tuple[Any, dict[str, Any], str | None]] = [
@@ -321,7 +304,7 @@ def desk_kpis(
         ]
         if week_field is not None:
             by_week = subset.annotate(week=TruncWeek(week_field, tzinfo=tz))
-            groups.append(("week", by_week, lambda key: weekly[_local_date(key)]))
+            groups.append(("week", by_week, lambda key: weekly[local_date(key)]))
         for key, rows, tally_of in groups:
             for value, figures in _grouped(rows, aggregates, key).items():
                 _add(tally_of(value), figures, now)
@@ -334,8 +317,7 @@ def desk_kpis(
     ):
         full = f"{user_row['first_name']} {user_row['last_name']}".strip()
         agents[user_row["pk"]].name = full or user_row["username"]
-    first_week = _week_of(start)
-    week_list = [first_week + dt.timedelta(weeks=i) for i in range(weeks)]
+    week_list = week_range(local_date(start), local_date(now))
     return DeskKpis(
         start=start,
         end=now,
@@ -402,12 +384,6 @@ class KnowledgeLoops:
     responses: list[ResponseLoop]
 
 
-def _gap_change(gap: Any) -> float | None:
-    if not gap.weekly_before or gap.weekly_after is None:
-        return None
-    return float((gap.weekly_after - gap.weekly_before) / gap.weekly_before)
-
-
 def knowledge_loops(*, user: Any, now: dt.datetime | None = None) -> KnowledgeLoops:
     """The four loops' figures (totals; the pages behind the links apply each app's access)."""
     from ckm.campaigns.selectors import campaign_products, model_generations
@@ -448,7 +424,7 @@ def knowledge_loops(*, user: Any, now: dt.datetime | None = None) -> KnowledgeLo
         drafted=states.get(KnowledgeGap.State.DRAFTED, 0),
         closed=states.get(KnowledgeGap.State.CLOSED, 0),
         alerts_new=TopicAlert.objects.filter(status=TopicAlert.Status.NEW).count(),
-        closed_gaps=[(gap, _gap_change(gap)) for gap in closed],
+        closed_gaps=[(g, relative_change(g.weekly_before, g.weekly_after)) for g in closed],
     )
     counts = dict(Insight.objects.values_list("status").annotate(n=Count("id")))
     ideas = IdeaLoop(

@@ -27,6 +27,14 @@ from ckm.service.models import (
 )
 
 
+def late_q(now: dt.datetime, prefix: str = "") -> Q:
+    """Past a deadline not met: the first answer or the resolution (combine with an open status;
+    `prefix` "cases__" from a queue)."""
+    return Q(
+        **{f"{prefix}first_response_at__isnull": True, f"{prefix}first_response_due__lt": now}
+    ) | Q(**{f"{prefix}resolved_at__isnull": True, f"{prefix}resolution_due__lt": now})
+
+
 def case_queryset(*, user: Any) -> QuerySet[Case]:
     """The cases this user may see."""
     require_perm(user, "service.view_case")
@@ -78,10 +86,7 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(customer__isnull=True)
     if f.breached:
         now = timezone.now()
-        cases = cases.filter(status__in=OPEN_STATUSES).filter(
-            Q(first_response_at__isnull=True, first_response_due__lt=now)
-            | Q(resolved_at__isnull=True, resolution_due__lt=now)
-        )
+        cases = cases.filter(status__in=OPEN_STATUSES).filter(late_q(now))
     if f.opened_from:
         cases = cases.filter(opened_at__date__gte=f.opened_from)
     if f.opened_to:
@@ -168,11 +173,7 @@ def queue_overview(*, user: Any) -> list[QueueRow]:
             ),
             n_breached=Count(
                 "cases",
-                filter=open_cases
-                & (
-                    Q(cases__first_response_at__isnull=True, cases__first_response_due__lt=now)
-                    | Q(cases__resolved_at__isnull=True, cases__resolution_due__lt=now)
-                ),
+                filter=open_cases & late_q(now, "cases__"),
                 distinct=True,
             ),
         )
@@ -207,11 +208,7 @@ def case_counts(*, user: Any) -> dict[str, int]:
         open=Count("id"),
         mine=Count("id", filter=Q(assignee=user)),
         unassigned=Count("id", filter=Q(assignee__isnull=True)),
-        breached=Count(
-            "id",
-            filter=Q(first_response_at__isnull=True, first_response_due__lt=now)
-            | Q(resolved_at__isnull=True, resolution_due__lt=now),
-        ),
+        breached=Count("id", filter=late_q(now)),
     )
 
 

@@ -30,14 +30,6 @@ def spark(series: list[int]) -> SafeString:
     )
 
 
-@register.filter
-def percent(value: float | None) -> str:
-    """A change as a signed percentage ("+40 %"), or an en dash."""
-    if value is None:
-        return "–"
-    return f"{value * 100:+.0f} %"
-
-
 HOME_ROWS = 5
 
 
