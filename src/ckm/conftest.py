@@ -13,6 +13,18 @@ from ckm.core.tests.factories import OfficeFactory, TeamFactory, UserFactory
 from ckm.customers.tests.factories import CustomerFactory
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Any:
+    """Each test starts with an empty cache (the portal throttle, the dashboards' figures): the
+    process-local cache would otherwise carry one test's entries, keyed by reused ids, into
+    the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def team_north(db: Any) -> Any:
     return TeamFactory(name="North")

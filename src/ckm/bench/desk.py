@@ -3,10 +3,11 @@
 Writes N synthetic cases spread over the last 52 weeks (bulk insert: the intake is not what is
 measured) with the shape of a working desk (about 1 % still open, first answers and resolutions
 mostly within their targets, a satisfaction answer on a third of the closed ones, ten queues and
-forty agents), then times the product's `desk_kpis` (one query, counted in Python per week, queue
-and agent) for 4, 12 and 52 weeks against the baseline: the same period's headline counts as one
+forty agents), then times the product's `desk_kpis` (SQL aggregates per measure and week, queue and
+agent, plus the medians) for 4, 12 and 52 weeks against the baseline: the same period's headline counts as one
 SQL aggregate (opened, closed, targets met and decided, mean satisfaction) with no per-week, per-
-queue or per-agent breakdown and no medians - the floor of reading those rows at all."""
+queue or per-agent breakdown and no medians - the floor of reading those rows at all. The
+dashboard keeps its figures for a few minutes; "kept" times a second view within them."""
 
 from __future__ import annotations
 
@@ -102,7 +103,7 @@ def run(*, cases: int, repeat: int) -> dict[str, Any]:
     from django.utils import timezone
 
     from ckm.core.models import Role, User
-    from ckm.performance.selectors import desk_kpis, period_start
+    from ckm.performance.selectors import desk_kpis, desk_kpis_cached, period_start
 
     started = time.perf_counter()
     _load(cases)
@@ -122,11 +123,18 @@ def run(*, cases: int, repeat: int) -> dict[str, Any]:
             floor = _baseline(period_start(now, weeks), now)
             base.append(time.perf_counter() - t)
         assert kpis is not None
+        desk_kpis_cached(user=manager, weeks=weeks, refresh=True)
+        kept = []
+        for _ in range(repeat):
+            t = time.perf_counter()
+            desk_kpis_cached(user=manager, weeks=weeks)
+            kept.append(time.perf_counter() - t)
         same = kpis.desk.opened == floor["opened"] and kpis.desk.closed == floor["closed"]
         product, baseline = _ms(ours), _ms(base)
         results["periods"][str(weeks)] = {
             "opened": kpis.desk.opened,
             "product": product,
+            "kept": _ms(kept),
             "baseline_sql_aggregate": baseline,
             "same_counts": same,
         }
@@ -137,13 +145,22 @@ def run(*, cases: int, repeat: int) -> dict[str, Any]:
                 product["p50_ms"],
                 baseline["p50_ms"],
                 round(product["p50_ms"] / max(baseline["p50_ms"], 0.1), 1),
+                results["periods"][str(weeks)]["kept"]["p50_ms"],
                 "yes" if same else "NO",
             ]
         )
     print(
         table(
             rows,
-            ["weeks", "cases opened", "product p50 ms", "SQL floor p50 ms", "ratio", "same"],
+            [
+                "weeks",
+                "cases opened",
+                "product p50 ms",
+                "SQL floor p50 ms",
+                "ratio",
+                "kept p50 ms",
+                "same",
+            ],
             title=f"\ndesk KPIs over {cases:,} cases of the last year",
         )
     )

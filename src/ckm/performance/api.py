@@ -9,7 +9,12 @@ from typing import Any
 from ninja import Field, Query, Router, Schema
 
 from ckm.core.http import AuthedRequest
-from ckm.performance.selectors import WEEKS_DEFAULT, WEEKS_MAX, desk_kpis, knowledge_loops
+from ckm.performance.selectors import (
+    WEEKS_DEFAULT,
+    WEEKS_MAX,
+    desk_kpis_cached,
+    knowledge_loops,
+)
 
 router = Router(tags=["performance"])
 
@@ -17,6 +22,7 @@ router = Router(tags=["performance"])
 class DeskFilterIn(Schema):
     weeks: int = Field(WEEKS_DEFAULT, ge=1, le=WEEKS_MAX)
     queue: int | None = Field(None, ge=1)
+    refresh: bool = Field(False, description="count now instead of returning kept figures")
 
 
 class TallyOut(Schema):
@@ -65,7 +71,10 @@ class DeskOut(Schema):
     "queue and agent",
 )
 def desk(request: AuthedRequest, filters: Query[DeskFilterIn]) -> Any:
-    return desk_kpis(user=request.user, weeks=filters.weeks, queue_id=filters.queue).as_dict()
+    kpis = desk_kpis_cached(
+        user=request.user, weeks=filters.weeks, queue_id=filters.queue, refresh=filters.refresh
+    )
+    return kpis.as_dict()
 
 
 class SuggestionLoopOut(Schema):

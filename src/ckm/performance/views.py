@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from django.conf import settings
 from django.contrib.auth.decorators import permission_required
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -15,7 +16,7 @@ from django.utils.safestring import SafeString
 from ckm.core.charts import line_chart
 from ckm.core.http import AuthedRequest
 from ckm.performance.forms import DeskFilterForm
-from ckm.performance.selectors import DeskKpis, desk_kpis, knowledge_loops
+from ckm.performance.selectors import DeskKpis, desk_kpis_cached, knowledge_loops
 
 
 def _charts(kpis: DeskKpis) -> list[SafeString]:
@@ -61,8 +62,14 @@ def _charts(kpis: DeskKpis) -> list[SafeString]:
 @permission_required("performance.view_dashboard", raise_exception=True)
 def dashboard(request: AuthedRequest) -> HttpResponse:
     form = DeskFilterForm(request.GET or None)
-    kpis = desk_kpis(user=request.user, **form.values())
-    context: dict[str, Any] = {"form": form, "kpis": kpis, "charts": _charts(kpis)}
+    refresh = request.GET.get("refresh") == "1"
+    kpis = desk_kpis_cached(user=request.user, refresh=refresh, **form.values())
+    context: dict[str, Any] = {
+        "form": form,
+        "kpis": kpis,
+        "charts": _charts(kpis),
+        "kept_minutes": settings.CKM_DASHBOARD_CACHE_SECONDS // 60,
+    }
     return render(request, "performance/dashboard.html", context)
 
 

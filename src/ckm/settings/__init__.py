@@ -164,8 +164,12 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 if CKM_TASK_BACKEND == "redis":
     INSTALLED_APPS.append("django_rq")
 
-# The cache (the portal's throttle): per process here; production shares it (see production.py).
+# The cache (the portal's throttle, the dashboards' figures): per process here; production
+# shares it (see production.py).
 CACHES = {"default": cache_config(os.environ.get("CACHE_URL", ""))}
+# How long the service desk dashboard keeps its figures before counting again (its Refresh
+# button counts at once).
+CKM_DASHBOARD_CACHE_SECONDS = int(os.environ.get("CKM_DASHBOARD_CACHE_SECONDS", "300"))
 
 # Who sees which customers (record-level access), per role. Values:
 #   all      - every customer (a contact centre serves whoever calls)

@@ -103,3 +103,33 @@ def test_the_api_gives_the_same_figures_and_field_errors(
     assert bad.status_code == 422
     assert "weeks" in str(bad.json())
     assert client.get("/api/performance/desk?queue=999999").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_page_and_api_keep_their_figures_until_asked_to_count_again(
+    cases: dict[str, Any], manager: Any, agent: Any, login: Any
+) -> None:
+    client = login(manager)
+    first = client.get("/performance/?weeks=4")
+    assert first.context["kpis"].desk.opened == 4
+    assert 'data-testid="counted-at"' in first.content.decode()
+    assert client.get("/api/performance/desk?weeks=4").json()["desk"]["opened"] == 4
+    _case_now(agent)
+    # kept: the same figures, computed at the same moment
+    again = client.get("/performance/?weeks=4")
+    assert again.context["kpis"].desk.opened == 4
+    assert again.context["kpis"].end == first.context["kpis"].end
+    assert again.context["kpis"].desk.median_first_response_hours == 7.0  # medians survive
+    # counted again on request, by the page's button and by the API
+    assert client.get("/performance/?weeks=4&refresh=1").context["kpis"].desk.opened == 5
+    api = client.get("/api/performance/desk?weeks=12&refresh=true").json()
+    assert api["desk"]["opened"] == 5
+    # each filter keeps its own figures, and the permission is checked before the cache
+    assert client.get("/performance/?weeks=8").context["kpis"].desk.opened == 5
+    assert login(agent).get("/performance/?weeks=4").status_code == 403
+
+
+def _case_now(agent: Any) -> None:
+    from ckm.service.services import case_intake
+
+    case_intake(channel="letter", subject="", body="Where is my new card?", actor=agent)
