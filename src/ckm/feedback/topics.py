@@ -171,9 +171,15 @@ def _kmeans(x: np.ndarray, k: int, random_state: int, *, n_init: int = 3) -> np.
     return _normalise(model.cluster_centers_)
 
 
+K_GRID = [6, 9, 12, 16, 20, 25, 30, 40, 50, 60, 80]
+"""The numbers of topics tried. Up to 80: a desk of a few thousand cases a month has that many
+distinct themes, and a new problem of a few dozen cases should not hide inside an old topic
+that shares its words (the payee name check inside "late transfer to the landlord")."""
+
+
 def _candidate_ks(n: int, min_size: int) -> list[int]:
-    upper = max(2, min(50, n // max(min_size, 1)))
-    grid = [6, 9, 12, 16, 20, 25, 30, 40, 50]
+    upper = max(2, min(K_GRID[-1], n // max(min_size, 1)))
+    grid = K_GRID
     ks = [k for k in grid if k <= upper]
     return ks or [max(2, min(upper, n - 1))]
 

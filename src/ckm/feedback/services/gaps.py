@@ -4,7 +4,8 @@ cases before and after — the loop from complaints to fewer complaints.
 
 "No article answers it" is asked of the knowledge app's suggestions: the topic's most central
 cases are put to `article_suggest` as an agent would; when it abstains, or its best confidence is
-below CKM_FEEDBACK_GAP_CONFIDENCE (0.4) for most of them, the topic is a gap.
+below CKM_FEEDBACK_GAP_CONFIDENCE (0.4) for most of them, the topic is a gap. Topics made mostly
+of ideas are left out: they wait for product development (the insight board), not for an answer.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from ckm.core.audit import audit_record
@@ -21,6 +23,7 @@ from ckm.core.permissions import require_perm
 from ckm.feedback.models import KnowledgeGap, Topic
 from ckm.feedback.selectors import case_examples, topic_before_after
 from ckm.feedback.services.discovery import case_text
+from ckm.service.models import CaseKind
 
 # the knowledge base is asked about this many of a topic's most central cases (all it keeps); the
 # median decides, so one case that happens to look like an article does not hide a gap
@@ -90,8 +93,12 @@ def gaps_detect(*, user: Any = None) -> int:
         )
     )
     created = 0
-    for topic in Topic.objects.filter(status=Topic.Status.ACTIVE, size__gte=min_cases):
-        if topic.pk in has_gap or topic.pk in dismissed:
+    topics = Topic.objects.filter(status=Topic.Status.ACTIVE, size__gte=min_cases).annotate(
+        members=Count("assignments"),
+        ideas=Count("assignments", filter=Q(assignments__case__kind=CaseKind.IDEA)),
+    )
+    for topic in topics:
+        if topic.pk in has_gap or topic.pk in dismissed or 2 * topic.ideas > topic.members:
             continue
         confidence = topic_answer_confidence(topic=topic, user=user)
         if confidence is None or confidence >= threshold:

@@ -143,6 +143,17 @@ def test_gap_found_drafted_and_closed_with_volume_drop(
     assert volume.change is not None and volume.change < -0.5
 
 
+def test_a_topic_of_ideas_is_not_a_knowledge_gap(make_cases: Any, settings: Any) -> None:
+    settings.CKM_FEEDBACK_GAP_MIN_CASES = 5
+    ideas = make_cases("app", 30, weeks_ago=(1, 12), kind="idea")
+    make_cases("mortgage", 30, weeks_ago=(1, 12))
+    topics_refresh()
+    idea_topic = CaseTopic.objects.get(case=ideas[0]).topic_id
+    gap_topics = set(KnowledgeGap.objects.values_list("topic_id", flat=True))
+    assert gap_topics, "the unanswered mortgage questions are a gap"
+    assert idea_topic not in gap_topics
+
+
 def test_the_demo_bursts_make_closed_cases_in_their_window_with_every_slot_filled(
     agent: Any,
 ) -> None:
