@@ -12,6 +12,7 @@ from django.utils import timezone
 from ckm.analytics.models import Segment
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.planning import CAMPAIGN_FIELDS
+from ckm.core.forms import DateInput
 from ckm.customers.models import Consent, Product
 
 # every field the service takes except the random seed (kept from the first plan)
@@ -33,8 +34,8 @@ class CampaignForm(forms.ModelForm):
         model = Campaign
         fields = BUILDER_FIELDS
         widgets = {
-            "starts_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "ends_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "starts_on": DateInput(),
+            "ends_on": DateInput(),
             "description": forms.TextInput(),
         }
         labels = {

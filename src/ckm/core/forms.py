@@ -8,6 +8,25 @@ from django.conf import settings
 from ckm.core.models import AuditEntry
 
 
+class DateInput(forms.DateInput):
+    """The browser's date picker. It reads and writes ISO dates only: a value in the locale's
+    format (12/12/1967) shows as empty and is saved empty."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, object] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    """The browser's date and time picker (ISO, to the minute; see DateInput)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs: dict[str, object] | None = None) -> None:
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -59,8 +78,8 @@ class AuditFilterForm(forms.Form):
         required=False, label="Record type", help_text="e.g. customers.customer"
     )
     object_id = forms.CharField(required=False, label="Record id")
-    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(required=False, widget=DateInput())
+    until = forms.DateField(required=False, widget=DateInput())
 
 
 class TokenForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from ckm.core.forms import DateInput
 from ckm.core.models import Role, Team, User
 from ckm.customers.models import Consent, Customer, PersonalFact
 
@@ -26,7 +27,7 @@ class CustomerForm(forms.ModelForm):
             "city",
             "country",
         ]
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"date_of_birth": DateInput()}
         labels = {"name": "Organisation name"}
 
     def clean(self) -> dict[str, object]:
@@ -43,7 +44,7 @@ class PersonalFactForm(forms.ModelForm):
         model = PersonalFact
         fields = ["kind", "label", "value", "date", "recurring"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DateInput(),
             "label": forms.TextInput(
                 attrs={"placeholder": "e.g. Wife's name, Wedding anniversary"}
             ),

@@ -171,6 +171,12 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
     return ranked[:limit]
 
 
+def primary_contacts(customer: Customer) -> dict[str, str]:
+    """The customer's primary e-mail and phone (the edit form's starting values)."""
+    points = customer.contact_points.filter(is_primary=True, kind__in=["email", "phone"])
+    return {point.kind: point.value for point in points}
+
+
 def customer_match(*, email: str = "", phone: str = "") -> list[int]:
     """Ids of customers whose e-mail equals or phone number ends like the given one (for intake
     matching of messages from outside; no user scope: the caller decides what to show)."""

@@ -153,10 +153,24 @@ def customer_create(
 
 
 @transaction.atomic
-def customer_update(*, actor: Any, customer_id: int, **fields: Any) -> Customer:
-    """Change identity and address fields; the diff goes to the audit log."""
+def customer_update(
+    *,
+    actor: Any,
+    customer_id: int,
+    email: str | None = None,
+    phone: str | None = None,
+    **fields: Any,
+) -> Customer:
+    """Change identity and address fields; the diff goes to the audit log. A new `email` or
+    `phone` becomes the primary one (the old stays on the record as a secondary point)."""
     require_perm(actor, "customers.change_customer")
     customer = customer_get(user=actor, customer_id=customer_id)
+    for kind, value in (("email", email), ("phone", phone)):
+        if not value or not value.strip():
+            continue
+        current = customer.contact_points.filter(kind=kind, is_primary=True).first()
+        if current is None or current.value_key != keys.contact_key(kind, value):
+            contact_point_add(actor=actor, customer=customer, kind=kind, value=value, primary=True)
     unknown = set(fields) - set(IDENTITY_FIELDS)
     if unknown:
         raise DomainError(

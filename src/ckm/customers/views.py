@@ -45,12 +45,22 @@ def customer_new(request: AuthedRequest) -> HttpResponse:
 @permission_required("customers.change_customer", raise_exception=True)
 def customer_edit(request: AuthedRequest, customer_id: int) -> HttpResponse:
     customer = selectors.customer_get(user=request.user, customer_id=customer_id)
-    form = CustomerForm(request.POST or None, instance=customer)
-    del form.fields["email"], form.fields["phone"]
+    primary = selectors.primary_contacts(customer)
+    form = CustomerForm(request.POST or None, instance=customer, initial=primary)
+    form.fields["email"].help_text = form.fields["phone"].help_text = (
+        "A new value becomes the primary one; the old stays on the record."
+    )
     if request.method == "POST" and form.is_valid():
-        fields = {k: v for k, v in form.cleaned_data.items() if k in services.IDENTITY_FIELDS}
+        data = form.cleaned_data
+        fields = {k: v for k, v in data.items() if k in services.IDENTITY_FIELDS}
         try:
-            services.customer_update(actor=request.user, customer_id=customer.pk, **fields)
+            services.customer_update(
+                actor=request.user,
+                customer_id=customer.pk,
+                email=data.get("email"),
+                phone=data.get("phone"),
+                **fields,
+            )
         except ValidationError as exc:
             _form_errors(form, exc)
         else:

@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from ckm.core.forms import DateTimeInput
 from ckm.interactions.models import Direction
 from ckm.interactions.services import CHANNELS_FOR_LOGGING
 
@@ -45,7 +46,7 @@ class InteractionForm(forms.Form):
     occurred_at = forms.DateTimeField(
         required=False,
         label="When (if not now)",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
     idempotency_key = forms.CharField(required=False, widget=forms.HiddenInput)
 

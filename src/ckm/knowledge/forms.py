@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from ckm.core.forms import DateInput, DateTimeInput
 from ckm.customers.models import Product
 from ckm.knowledge.models import Article, ArticleTemplate
 
@@ -30,9 +31,7 @@ class ArticleForm(forms.Form):
         queryset=Product.objects.filter(is_active=True), required=False
     )
     tags = forms.CharField(required=False, max_length=400, help_text="Comma-separated.")
-    review_at = forms.DateField(
-        required=False, label="Next review", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    review_at = forms.DateField(required=False, label="Next review", widget=DateInput())
     source_format = forms.ChoiceField(choices=Article.SourceFormat.choices, initial="md")
     body_source = forms.CharField(
         required=False,
@@ -80,13 +79,13 @@ class PublishForm(forms.Form):
     at = forms.DateTimeField(
         required=False,
         label="Publish at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
         help_text="Empty: now.",
     )
     expires_at = forms.DateTimeField(
         required=False,
         label="Expires at",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeInput(),
     )
 
 

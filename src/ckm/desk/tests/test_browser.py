@@ -23,6 +23,12 @@ def test_agent_finds_a_customer_logs_a_call_and_sees_it_on_the_timeline(
     page.select_option("#id_channel", "phone")
     page.fill("#id_subject", "Lost card in Munich")
     page.fill("#id_text", "Customer lost the debit card; blocked it and ordered a new one.")
+    # a contact in the future: the form comes back in place with its error (a 422) and the input
+    page.fill("#id_occurred_at", "2099-01-01T10:00")
+    page.click("#log-form button[type=submit]")
+    page.wait_for_selector("#log-form :text('cannot be in the future')")
+    assert page.input_value("#id_subject") == "Lost card in Munich"
+    page.fill("#id_occurred_at", "")
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("#log-form .message-success")
     page.wait_for_selector("#timeline :text('Lost card in Munich')")

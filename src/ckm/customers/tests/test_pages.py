@@ -1,0 +1,64 @@
+"""The customer edit page as an agent uses it: what the form shows is what it saves."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from ckm.customers.models import ContactPoint
+
+pytestmark = pytest.mark.django_db
+
+
+def _resubmit(page: Any, **changes: str) -> dict[str, str]:
+    """The form's values as the browser would send them back, with some changed."""
+    form = page.context["form"]
+    data = {name: form[name].value() for name in form.fields}
+    data = {k: ("" if v is None else str(v)) for k, v in data.items()}
+    date_of_birth = form["date_of_birth"]
+    data["date_of_birth"] = date_of_birth.field.widget.format_value(date_of_birth.value()) or ""
+    return {**data, **changes}
+
+
+def test_editing_keeps_the_date_of_birth_and_sets_a_new_primary_phone(
+    agent: Any, north_customer: Any, login: Any
+) -> None:
+    north_customer.date_of_birth = dt.date(1967, 12, 12)
+    north_customer.save()
+    ContactPoint.objects.create(
+        customer=north_customer,
+        kind="phone",
+        value="030 1234567",
+        value_key="301234567",
+        is_primary=True,
+    )
+    client = login(agent)
+    url = f"/customers/{north_customer.pk}/edit/"
+    page = client.get(url)
+    html = page.content.decode()
+    assert 'value="1967-12-12"' in html  # the date picker can show it
+    assert 'value="030 1234567"' in html
+    saved = client.post(url, _resubmit(page, city="Potsdam", phone="+49 171 5550000"))
+    assert saved.status_code == 302
+    north_customer.refresh_from_db()
+    assert north_customer.date_of_birth == dt.date(1967, 12, 12)
+    assert north_customer.city == "Potsdam"
+    phones = {p.value: p.is_primary for p in north_customer.contact_points.filter(kind="phone")}
+    assert phones == {"030 1234567": False, "+49 171 5550000": True}
+    # unchanged values add nothing
+    client.post(url, _resubmit(client.get(url)))
+    assert north_customer.contact_points.filter(kind="phone").count() == 2
+
+
+def test_a_bad_phone_on_the_edit_page_is_an_error_and_saves_nothing(
+    agent: Any, north_customer: Any, login: Any
+) -> None:
+    client = login(agent)
+    url = f"/customers/{north_customer.pk}/edit/"
+    page = client.post(url, _resubmit(client.get(url), city="Potsdam", phone="abc"))
+    assert page.status_code in (200, 422)
+    assert "Not a phone number" in page.content.decode()
+    north_customer.refresh_from_db()
+    assert north_customer.city != "Potsdam"
