@@ -27,7 +27,7 @@ class CaseLogForm(forms.Form):
     """A case an agent takes on the phone (or at the branch, from a letter)."""
 
     channel = forms.ChoiceField(choices=AGENT_CHANNELS, initial=CaseChannel.PHONE)
-    kind = forms.ChoiceField(choices=CaseKind.choices, initial=CaseKind.COMPLAINT)
+    kind = forms.ChoiceField(choices=CaseKind.choices, initial=CaseKind.REQUEST)
     priority = forms.ChoiceField(choices=CasePriority.choices, initial=CasePriority.NORMAL)
     product = forms.ChoiceField(required=False, choices=())
     subject = forms.CharField(

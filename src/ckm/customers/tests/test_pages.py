@@ -62,3 +62,27 @@ def test_a_bad_phone_on_the_edit_page_is_an_error_and_saves_nothing(
     assert "Not a phone number" in page.content.decode()
     north_customer.refresh_from_db()
     assert north_customer.city != "Potsdam"
+
+
+def test_granting_consent_asks_first_withdrawing_does_not(
+    rm: Any, north_customer: Any, login: Any
+) -> None:
+    from django.utils import timezone
+
+    from ckm.customers.models import Consent
+
+    Consent.objects.create(
+        customer=north_customer,
+        purpose=Consent.Purpose.MARKETING,
+        channel="email",
+        granted=False,
+        recorded_at=timezone.now(),
+    )
+    html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
+    asks = html.count("hx-confirm=")
+    assert "after withdrawing it on" in html  # the withdrawn cell says so before re-granting
+    cells = len(Consent.Purpose.choices) * len(Consent.Channel.choices)
+    assert asks == cells  # nothing granted yet: every cell asks
+    Consent.objects.filter(customer=north_customer).update(granted=True)
+    html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
+    assert html.count("hx-confirm=") == cells - 1  # withdrawing the granted one does not ask

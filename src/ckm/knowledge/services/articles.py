@@ -10,6 +10,7 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from ckm.core.audit import audit_record, snapshot
@@ -295,6 +296,8 @@ def article_publish(
 ) -> Article:
     """An editor approves: published now, or (with `at` in the future) scheduled for then."""
     require_perm(actor, PUBLISH)
+    if not strip_tags(article.body_html).strip():
+        raise DomainError("Write the article's body before publishing it.", field="body")
     now = timezone.now()
     extra: dict[str, Any] = {}
     if expires_at is not ...:

@@ -143,3 +143,24 @@ def test_drafts_are_hidden_from_agents(client, agent, editor) -> None:
     draft = services.article_create(actor=editor, title="Secret")
     assert client.get(f"/api/knowledge/articles/{draft.pk}", **auth(agent)).status_code == 404
     assert Article.objects.count() == 1
+
+
+def test_an_article_without_a_body_is_not_published(client, editor) -> None:
+    headers = auth(editor)
+    created = client.post(
+        "/api/knowledge/articles",
+        {"title": "Coming soon", "body": "<p> </p>", "category": "Cards", "audience": "public"},
+        content_type="application/json",
+        **headers,
+    ).json()
+    response = client.post(
+        f"/api/knowledge/articles/{created['id']}/publish",
+        {},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code in (400, 409, 422)
+    assert "body" in str(response.json())
+    assert client.get(f"/api/knowledge/articles/{created['id']}", **headers).json()["status"] == (
+        "draft"
+    )

@@ -91,6 +91,9 @@ def test_the_workflow_through_the_case_page(login, desk, agent) -> None:
     assert 'data-step="in_progress"' in page and 'id="sla-timers"' in page
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "resolved", "resolution": "Done"})
+    resolved = client.get(f"/cases/{case.pk}/").content.decode()
+    # back to work only by Reopen, which asks why
+    assert 'data-step="reopen"' in resolved and 'data-step="in_progress"' not in resolved
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "answered"})
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "closed"})
     case.refresh_from_db()
@@ -187,3 +190,14 @@ def test_this_article_answered_it_is_evidence_for_knowledge(login, desk, agent) 
     client.post(f"/cases/{case.pk}/answered-by/", {"article": str(article.pk)})
     evidence = ArticleEvidence.objects.get(article=article, source="case")
     assert evidence.source_id == str(case.pk) and "Card is gone" in evidence.text
+
+
+def test_roles_without_customer_records_see_the_name_not_a_dead_link(
+    login, desk, agent, product_manager
+) -> None:
+    customer = CustomerFactory(first_name="Clara", last_name="Weiss")
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", customer=customer)
+    link = f'href="/customers/{customer.pk}/"'
+    assert link in login(agent).get(f"/cases/{case.pk}/").content.decode()
+    page = login(product_manager).get(f"/cases/{case.pk}/").content.decode()
+    assert "Clara Weiss" in page and link not in page
