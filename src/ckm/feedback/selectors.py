@@ -283,11 +283,28 @@ def alert_list(*, user: Any, status: str = "new") -> QuerySet[TopicAlert]:
     return alerts.order_by("-week", "-z_score")
 
 
+ALERT_CURRENT_WEEKS = 4
+"""An unhandled alert counts as a topic emerging now for this many weeks after its week."""
+
+
+def alerts_current(*, user: Any) -> list[TopicAlert]:
+    """The topics emerging now: per topic its latest new alert of the last ALERT_CURRENT_WEEKS
+    weeks, newest first. Older unhandled alerts stay on the alerts page, but a burst that ended
+    a month ago is no longer news for the start page and the badge."""
+    since = monday(timezone.localdate()) - dt.timedelta(weeks=ALERT_CURRENT_WEEKS)
+    newest: dict[int, TopicAlert] = {}
+    for alert in alert_list(user=user).filter(week__gte=since):
+        newest.setdefault(alert.topic_id, alert)
+    return list(newest.values())
+
+
 def alert_count_new(user: Any) -> int:
-    """New emerging-topic alerts (the navigation badge)."""
+    """Topics emerging now (the navigation badge)."""
     if not user.has_perm("feedback.view_topicalert"):
         return 0
-    return TopicAlert.objects.filter(status=TopicAlert.Status.NEW).count()
+    since = monday(timezone.localdate()) - dt.timedelta(weeks=ALERT_CURRENT_WEEKS)
+    alerts = TopicAlert.objects.filter(status=TopicAlert.Status.NEW, week__gte=since)
+    return alerts.values("topic_id").distinct().count()
 
 
 # --- insights ---------------------------------------------------------------------------------

@@ -417,7 +417,8 @@ class KnowledgeLoops:
 def knowledge_loops(*, user: Any, now: dt.datetime | None = None) -> KnowledgeLoops:
     """The four loops' figures (totals; the pages behind the links apply each app's access)."""
     from ckm.campaigns.selectors import campaign_products, model_generations
-    from ckm.feedback.models import Insight, InsightContact, KnowledgeGap, TopicAlert
+    from ckm.feedback.models import Insight, InsightContact, KnowledgeGap
+    from ckm.feedback.selectors import alert_count_new
     from ckm.knowledge.models import ArticleEvidence
     from ckm.knowledge.selectors import suggestion_model_active, usage_counts
 
@@ -453,7 +454,7 @@ def knowledge_loops(*, user: Any, now: dt.datetime | None = None) -> KnowledgeLo
         open=states.get(KnowledgeGap.State.OPEN, 0),
         drafted=states.get(KnowledgeGap.State.DRAFTED, 0),
         closed=states.get(KnowledgeGap.State.CLOSED, 0),
-        alerts_new=TopicAlert.objects.filter(status=TopicAlert.Status.NEW).count(),
+        alerts_new=alert_count_new(user),
         closed_gaps=[(g, relative_change(g.weekly_before, g.weekly_after)) for g in closed],
     )
     counts = dict(Insight.objects.values_list("status").annotate(n=Count("id")))

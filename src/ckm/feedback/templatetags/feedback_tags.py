@@ -40,7 +40,7 @@ def feedback_home(context: dict[str, Any]) -> dict[str, Any]:
     from django.utils import timezone
 
     from ckm.feedback.models import Insight, KnowledgeGap
-    from ckm.feedback.selectors import alert_list, gap_list, insight_list
+    from ckm.feedback.selectors import alerts_current, gap_list, insight_list
     from ckm.knowledge.models import Article
     from ckm.knowledge.selectors import ArticleFilters, article_list, can_edit, knowledge_gaps
 
@@ -62,10 +62,7 @@ def feedback_home(context: dict[str, Any]) -> dict[str, Any]:
         data["gaps"] = list(gap_list(user=user, state=KnowledgeGap.State.OPEN)[:HOME_ROWS])
         data["show"] = True
     if user.has_perm("feedback.view_topicalert"):
-        newest: dict[int, Any] = {}  # one row per topic: its latest week
-        for alert in alert_list(user=user)[:50]:
-            newest.setdefault(alert.topic_id, alert)
-        data["alerts"] = list(newest.values())[:HOME_ROWS]
+        data["alerts"] = alerts_current(user=user)[:HOME_ROWS]
         data["show"] = True
     if user.has_perm("feedback.view_insight"):
         insights = list(insight_list(user=user))

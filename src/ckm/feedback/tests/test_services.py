@@ -175,3 +175,28 @@ def test_the_demo_bursts_make_closed_cases_in_their_window_with_every_slot_fille
             assert "{" not in case.body and case.kind in burst.kinds
         assert _burst_cases(random.Random(1), today, burst) == 0  # once
     assert last < today  # the payee check cases run up to yesterday
+
+
+def test_only_recent_unhandled_alerts_count_as_emerging_now(product_manager: Any) -> None:
+    from ckm.feedback.models import Topic
+    from ckm.feedback.selectors import alert_count_new, alerts_current
+
+    this_week = monday(timezone.localdate())
+    old, fresh = Topic.objects.create(label="old burst"), Topic.objects.create(label="new burst")
+
+    def alert(topic: Any, weeks_ago: int) -> TopicAlert:
+        return TopicAlert.objects.create(
+            topic=topic,
+            week=this_week - dt.timedelta(weeks=weeks_ago),
+            count=30,
+            baseline=3.0,
+            z_score=9.0,
+            p_value=0.0001,
+        )
+
+    for weeks_ago in (9, 8, 7):  # a burst two months ago, never handled
+        alert(old, weeks_ago)
+    alert(fresh, 2)
+    latest = alert(fresh, 1)
+    assert alerts_current(user=product_manager) == [latest]  # one row per topic, its newest
+    assert alert_count_new(product_manager) == 1  # topics, not alert-weeks
