@@ -9,11 +9,13 @@ The public face other apps use (the campaigns app in particular):
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from ckm.analytics.models import (
     Alert,
@@ -30,7 +32,7 @@ from ckm.analytics.segments import definition_queryset
 from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.core.errors import NotFound, ValidationError
 from ckm.core.permissions import require_perm
-from ckm.customers.models import Customer, Product
+from ckm.customers.models import Customer, Holding, Product
 from ckm.customers.selectors import customer_get, customer_queryset
 
 PROFILE_RULE_SEGMENTS = 10
@@ -187,6 +189,10 @@ def propensity_products() -> list[tuple[Product, ModelVersion]]:
     ]
 
 
+RECENTLY_CLOSED_DAYS = 180
+"""A customer who closed the product within this many days is no prospect for it."""
+
+
 def prospects(
     *, user: Any, product_id: int, owner_id: int | None = None, mine: bool = False, limit: int = 25
 ) -> tuple[ModelVersion | None, list[Prospect]]:
@@ -204,6 +210,13 @@ def prospects(
         visible = visible.filter(owner=user)
     if owner_id:
         visible = visible.filter(owner_id=owner_id)
+    # not a prospect: who holds the product now, or gave it up lately (a retention case, not a
+    # sale) - the scores describe the day they were computed, holdings change every day
+    recent = timezone.localdate() - dt.timedelta(days=RECENTLY_CLOSED_DAYS)
+    holders = Holding.objects.filter(product=product).filter(
+        Q(status=Holding.Status.ACTIVE) | Q(closed__gte=recent)
+    )
+    visible = visible.exclude(pk__in=holders.values("customer_id"))
     scores = list(
         Score.objects.filter(run_id=version.current_run_id, customer__in=visible)
         .select_related("customer", "customer__owner")

@@ -72,7 +72,7 @@ def _demo_segments(*, churn: bool, families: set[str]) -> list[tuple[str, str, d
     if "card" in families:
         segments.append(
             (
-                "No card yet",
+                "Without a card",
                 "Active customers without a card",
                 {
                     "match": "all",

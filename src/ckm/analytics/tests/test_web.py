@@ -117,6 +117,28 @@ def test_best_prospects_are_the_rms_own_customers_with_reasons(
     assert not shown & holders
 
 
+def test_who_gave_the_product_up_lately_is_no_prospect_for_it(web_bank, rm) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ckm.analytics.selectors import prospects
+    from ckm.customers.models import Holding
+
+    _, before = prospects(user=rm, product_id=web_bank["fund"], mine=True)
+    top = before[0].customer
+    Holding.objects.create(
+        customer=top,
+        product_id=web_bank["fund"],
+        opened=dt.date(2002, 5, 1),
+        closed=timezone.localdate() - dt.timedelta(days=14),
+        status=Holding.Status.CLOSED,
+    )
+    _, after = prospects(user=rm, product_id=web_bank["fund"], mine=True)
+    assert top.pk not in {p.customer.pk for p in after}
+    assert {p.customer.pk for p in after} >= {p.customer.pk for p in before[1:]}
+
+
 def test_the_retention_list_and_the_start_page_tell_the_owner(
     login, web_bank, rm, rm_south, django_assert_max_num_queries
 ) -> None:

@@ -117,8 +117,13 @@ def _backdate(campaign: Campaign, start: dt.date, end: dt.date) -> None:
     """A demo campaign that ran in the past: its dates, and the day its scores describe."""
     plan = dict(campaign.plan)
     plan["as_of"] = start.isoformat()
+    # planned, approved (or overridden) the working day before, launched on the first day
+    before = local_start(start - dt.timedelta(days=1))
+    moments = {"planned_at": before, "approved_at": before, "launched_at": local_start(start)}
+    if campaign.override_at is not None:
+        moments["override_at"] = before
     Campaign.objects.filter(pk=campaign.pk).update(
-        starts_on=start, ends_on=end, launched_at=local_start(start), plan=plan
+        starts_on=start, ends_on=end, plan=plan, **moments
     )
     CampaignMember.objects.filter(campaign=campaign, contacted_at__isnull=False).update(
         contacted_at=local_start(start)
@@ -139,7 +144,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     report: dict[str, Any] = {"product": product.name}
     past = campaign_save(
         actor=actor,
-        name=f"{product.name}: spring calls",
+        name=f"{product.name}: {start:%B} calls",
         objective=Campaign.Objective.CROSS_SELL,
         description=f"Relationship managers call customers likely to take up a {product.name}.",
         product=product,
@@ -174,6 +179,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     _backdate(past, start, end)
     report["past"] = simulate_responses(campaign=past, start=start)
     campaign_close(actor=actor, campaign_id=past.pk)
+    Campaign.objects.filter(pk=past.pk).update(closed_at=local_start(end + dt.timedelta(days=1)))
     # the campaign happened months ago: its outcomes were recorded then
     CampaignMember.objects.filter(campaign=past, outcome_at__isnull=False).update(
         label_at=local_start(end)
@@ -192,7 +198,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     )
     planned = campaign_save(
         actor=actor,
-        name=f"{product.name}: autumn calls",
+        name=f"{product.name}: calls from {timezone.localdate():%B}",
         objective=Campaign.Objective.CROSS_SELL,
         description=f"The best prospects for a {product.name}, with the retrained model.",
         product=product,
