@@ -22,6 +22,7 @@ BUILDER_FIELDS = [name for name in CAMPAIGN_FIELDS if name != "seed"]
 class CampaignForm(forms.ModelForm):
     rule = forms.CharField(
         required=False,
+        label="Audience rule",
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text='A rule as JSON, e.g. {"match": "all", "conditions": [{"field": '
         '"value:value_decile", "op": "gte", "value": 8}]}',

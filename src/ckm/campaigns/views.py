@@ -29,13 +29,21 @@ from ckm.customers.models import Product
 ERRORS = (DomainError, ValidationError, PermissionDenied)
 
 
+def _field_errors(errors: dict[str, Any], form: Any = None) -> str:
+    """Errors per field for a message: "End date: …; Control share: …" (labels, not names)."""
+    parts = []
+    for name, problems in errors.items():
+        text = " ".join(map(str, problems))
+        field = form.fields.get(name) if form is not None else None
+        label = (field.label if field is not None else None) or name.replace("_", " ").capitalize()
+        parts.append(text if name in ("__all__", "") else f"{label}: {text}")
+    return "; ".join(parts)
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         if hasattr(exc, "error_dict"):
-            return "; ".join(
-                f"{k}: {' '.join(v)}" if k != "__all__" else " ".join(v)
-                for k, v in exc.message_dict.items()
-            )
+            return _field_errors(exc.message_dict)
         return " ".join(exc.messages)
     if isinstance(exc, DomainError):
         return exc.message
@@ -126,12 +134,7 @@ def campaign_preview(request: AuthedRequest) -> HttpResponse:
         except ERRORS as exc:
             error = _error_text(exc)
     else:
-        error = "; ".join(
-            f"{form.fields[k].label if k in form.fields else ''}: {' '.join(map(str, v))}".strip(
-                ": "
-            )
-            for k, v in form.errors.items()
-        )
+        error = _field_errors(form.errors, form)
     return render(request, "campaigns/_plan_preview.html", {"plan": plan, "error": error})
 
 

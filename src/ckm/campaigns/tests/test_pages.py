@@ -74,6 +74,12 @@ def test_the_builder_shows_the_live_npv_and_saves_a_planned_campaign(bank, users
     assert "Expected NPV" in preview.content.decode() and "to contact" in preview.content.decode()
     bad = client.post("/campaigns/preview/", builder_data(bank, control_share="0.9"))
     assert "message-error" in bad.content.decode()
+    # errors name the field as the form does, never a code name or "None"
+    bad = client.post("/campaigns/preview/", builder_data(bank, rule="{match: all"))
+    text = bad.content.decode()
+    assert "Audience rule: Not valid JSON" in text and "None:" not in text
+    bad = client.post("/campaigns/preview/", builder_data(bank, control_share="0.9"))
+    assert "control_share" not in bad.content.decode()
     response = client.post("/campaigns/new/", builder_data(bank))
     campaign = Campaign.objects.get(name="Fund for savers")
     assert response.status_code == 302 and response.url == f"/campaigns/{campaign.pk}/"
