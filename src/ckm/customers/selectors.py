@@ -302,7 +302,7 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
     freshness = _freshness(customer)
     definitions = {d.name: d for d in AttributeDefinition.objects.all()}
     attributes = [
-        (definitions[k].label if k in definitions else k.replace("_", " ").capitalize(), v)
+        (definitions[k].label if k in definitions else k.replace("_", " ").capitalize(), _shown(v))
         for k, v in sorted(customer.attributes.items())
     ]
     return Profile(
@@ -319,6 +319,17 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         attributes=attributes,
         can=can,
     )
+
+
+def _shown(value: Any) -> Any:
+    """An attribute as a person reads it: yes/no, amounts without ".0", codes as words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    if isinstance(value, str) and "_" in value and " " not in value:
+        return value.replace("_", " ")
+    return value
 
 
 def _value_summary(customer: Customer, holdings: list[Holding], today: dt.date) -> ValueSummary:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ckm.customers.models import Customer, CustomerEvent
-from ckm.interactions.models import Interaction
+from ckm.interactions.models import Interaction, outcome_label
 from ckm.interactions.selectors import InteractionFilters, interaction_list
 
 TIMELINE_PAGE = 20
@@ -92,7 +92,7 @@ def _from_interaction(interaction: Interaction) -> TimelineItem:
         subject=interaction.subject,
         text=interaction.text,
         meta=meta,
-        outcome=interaction.outcome,
+        outcome=outcome_label(interaction.outcome) if interaction.outcome else "",
     )
 
 

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 
 from ckm.core.forms import DateTimeInput
-from ckm.interactions.models import Direction
+from ckm.interactions.models import OUTCOMES, Direction
 from ckm.interactions.services import CHANNELS_FOR_LOGGING
 
 
@@ -33,15 +33,7 @@ class InteractionForm(forms.Form):
     )
     outcome = forms.ChoiceField(
         required=False,
-        choices=[
-            ("", "—"),
-            ("resolved", "Resolved"),
-            ("information", "Information given"),
-            ("follow_up", "Follow-up needed"),
-            ("escalated", "Escalated"),
-            ("sale", "Sale / offer accepted"),
-            ("no_answer", "No answer"),
-        ],
+        choices=[("", "—"), *OUTCOMES],
     )
     occurred_at = forms.DateTimeField(
         required=False,

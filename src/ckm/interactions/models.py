@@ -28,6 +28,24 @@ class Direction(models.TextChoices):
     INTERNAL = "internal", "Internal"
 
 
+OUTCOMES = [
+    ("resolved", "Resolved"),
+    ("information", "Information given"),
+    ("follow_up", "Follow-up needed"),
+    ("escalated", "Escalated"),
+    ("sale", "Sale / offer accepted"),
+    ("no_answer", "No answer"),
+]
+"""The outcomes an agent picks when logging a contact; imports may bring others."""
+
+
+def outcome_label(code: str) -> str:
+    """How an outcome reads: the label of a known one, the words of any other."""
+    from ckm.core.templatetags.ckm import code_label
+
+    return dict(OUTCOMES).get(code) or code_label(code)
+
+
 class Interaction(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")

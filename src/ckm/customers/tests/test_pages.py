@@ -86,3 +86,38 @@ def test_granting_consent_asks_first_withdrawing_does_not(
     Consent.objects.filter(customer=north_customer).update(granted=True)
     html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
     assert html.count("hx-confirm=") == cells - 1  # withdrawing the granted one does not ask
+
+
+def test_the_profile_shows_attributes_as_words_and_amounts(
+    agent: Any, north_customer: Any, login: Any
+) -> None:
+    north_customer.attributes = {
+        "income": 134500.0,
+        "online_banking": False,
+        "occupation": "civil_servant",
+        "children": 2,
+    }
+    north_customer.save()
+    html = login(agent).get(f"/customers/{north_customer.pk}/").content.decode()
+    for shown in ("134,500", "civil servant", "<dd>no</dd>", "<dd>2</dd>"):
+        assert shown in html
+    assert "134500.0" not in html and "False" not in html and "civil_servant" not in html
+
+
+def test_the_timeline_shows_outcomes_in_words(agent: Any, north_customer: Any, login: Any) -> None:
+    from django.utils import timezone
+
+    from ckm.interactions.models import Interaction
+
+    for outcome in ("follow_up", "callback_later"):
+        Interaction.objects.create(
+            customer=north_customer,
+            channel="phone",
+            occurred_at=timezone.now(),
+            subject=f"Call {outcome}",
+            outcome=outcome,
+            external_id=f"T-{outcome}",
+        )
+    html = login(agent).get(f"/customers/{north_customer.pk}/").content.decode()
+    assert "Follow-up needed" in html and "Callback later" in html
+    assert ">follow_up<" not in html
