@@ -32,6 +32,11 @@ class TimelinePage:
     next_before: dt.datetime | None
 
 
+def timeline_event_count(*, customer: Customer) -> int:
+    """The system events on the customer's timeline (the contacts are counted per channel)."""
+    return CustomerEvent.objects.filter(customer=customer).count()
+
+
 def timeline(
     *,
     user: Any,

@@ -21,7 +21,7 @@ from ckm.customers.selectors import CustomerFilters
 from ckm.customers.services import customer_profile_viewed
 from ckm.desk.forms import CustomerFilterForm
 from ckm.desk.panels import profile_panels
-from ckm.desk.selectors import timeline
+from ckm.desk.selectors import timeline, timeline_event_count
 from ckm.interactions.forms import InteractionForm
 from ckm.interactions.models import Channel
 from ckm.interactions.selectors import channel_counts, last_contact, office_choices
@@ -145,6 +145,7 @@ def _timeline_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
             (code, Channel(code).label if code in Channel.values else code, n)
             for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
         ],
-        "total": sum(counts.values()),
+        # "All" lists the record's events (cases, handovers, consent...) beside the contacts
+        "total": sum(counts.values()) + timeline_event_count(customer=customer),
         "offices": office_choices(customer_id=customer.pk) if can_see_contacts else [],
     }

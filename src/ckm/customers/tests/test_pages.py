@@ -121,3 +121,8 @@ def test_the_timeline_shows_outcomes_in_words(agent: Any, north_customer: Any, l
     html = login(agent).get(f"/customers/{north_customer.pk}/").content.decode()
     assert "Follow-up needed" in html and "Callback later" in html
     assert ">follow_up<" not in html
+    # "All" counts what it lists: the two calls and the record's events
+    from ckm.customers.models import CustomerEvent
+
+    events = CustomerEvent.objects.filter(customer=north_customer).count()
+    assert f'All <span class="small">{2 + events}</span>' in html
