@@ -160,26 +160,32 @@ class QueueRow:
 
 
 def queue_overview(*, user: Any) -> list[QueueRow]:
-    """Every active queue with its open, unassigned and breached counts (one query)."""
+    """Every active queue with its open, unassigned and breached counts, over the cases the user
+    may see (the same scope as the case list beside it; two queries)."""
     require_perm(user, "service.view_case")
     now = timezone.now()
-    open_cases = Q(cases__status__in=OPEN_STATUSES)
-    rows = (
-        Queue.objects.filter(active=True)
+    counts = {
+        row["queue_id"]: row
+        for row in case_queryset(user=user)
+        .filter(status__in=OPEN_STATUSES, queue__isnull=False)
+        .values("queue_id")
         .annotate(
-            n_open=Count("cases", filter=open_cases, distinct=True),
-            n_unassigned=Count(
-                "cases", filter=open_cases & Q(cases__assignee__isnull=True), distinct=True
-            ),
-            n_breached=Count(
-                "cases",
-                filter=open_cases & late_q(now, "cases__"),
-                distinct=True,
-            ),
+            # distinct: the scope's join to queue members repeats a case per member
+            n_open=Count("id", distinct=True),
+            n_unassigned=Count("id", filter=Q(assignee__isnull=True), distinct=True),
+            n_breached=Count("id", filter=late_q(now), distinct=True),
         )
-        .order_by("rank", "name")
-    )
-    return [QueueRow(q, q.n_open, q.n_unassigned, q.n_breached) for q in rows]
+        .order_by()
+    }
+    rows = []
+    for queue in Queue.objects.filter(active=True).order_by("rank", "name"):
+        row = counts.get(queue.pk, {})
+        rows.append(
+            QueueRow(
+                queue, row.get("n_open", 0), row.get("n_unassigned", 0), row.get("n_breached", 0)
+            )
+        )
+    return rows
 
 
 def queue_list() -> QuerySet[Queue]:

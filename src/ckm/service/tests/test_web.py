@@ -201,3 +201,23 @@ def test_roles_without_customer_records_see_the_name_not_a_dead_link(
     assert link in login(agent).get(f"/cases/{case.pk}/").content.decode()
     page = login(product_manager).get(f"/cases/{case.pk}/").content.decode()
     assert "Clara Weiss" in page and link not in page
+
+
+def test_the_queue_strip_counts_the_cases_the_user_may_see(
+    desk, agent, rm, north_customer, south_customer
+) -> None:
+    from ckm.service.selectors import queue_overview
+
+    for customer in (north_customer, south_customer, None):
+        case_intake(
+            actor=agent,
+            channel="phone",
+            subject="Card",
+            body="b",
+            product=desk["card"],
+            customer=customer,
+        )
+    cards = {row.queue.name: row for row in queue_overview(user=agent)}["Cards"]
+    assert cards.open == 3  # each case once, though the queue has two members
+    mine = {row.queue.name: row for row in queue_overview(user=rm)}["Cards"]
+    assert mine.open == 2  # the north customer's and the unknown contact's, not the south's
