@@ -224,3 +224,10 @@ def role_permissions(role: str) -> frozenset[str]:
     """The permissions a role grants (settings may override the defaults)."""
     overrides: dict[str, list[str]] = getattr(settings, "CKM_ROLE_PERMISSIONS", {})
     return frozenset(overrides.get(role, ROLE_PERMISSIONS.get(role, [])))
+
+
+def roles_with(permission: str) -> list[str]:
+    """The roles that grant a permission (the administrator's included)."""
+    return [
+        role for role in Role.values if role == Role.ADMIN or permission in role_permissions(role)
+    ]

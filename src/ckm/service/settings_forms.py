@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from ckm.core.models import Office, Team, User
+from ckm.core.roles import roles_with
 from ckm.customers.models import Product
 from ckm.service.models import BusinessCalendar, CaseKind, CasePriority, Queue, ReplyTemplate
 from ckm.service.services.desk_settings import (
@@ -26,8 +27,11 @@ def _comma_list(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
-def _users() -> list[tuple[Any, str]]:
+def _users(permission: str = "") -> list[tuple[Any, str]]:
+    """Active users (with a role that grants `permission`, when given)."""
     rows = User.objects.filter(is_active=True).order_by("username")
+    if permission:
+        rows = rows.filter(role__in=roles_with(permission))
     return [(u.pk, f"{u.get_full_name() or u.username} ({u.username})") for u in rows]
 
 
@@ -98,7 +102,8 @@ class MemberForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["user_id"].choices = _users()  # type: ignore[attr-defined]
+        # the people who work on cases
+        self.fields["user_id"].choices = _users("service.change_case")  # type: ignore[attr-defined]
 
 
 class SlaPolicyForm(forms.Form):

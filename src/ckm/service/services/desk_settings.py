@@ -199,14 +199,20 @@ def _queue_snapshot(queue: Queue) -> dict[str, Any]:
     return data
 
 
-def _member_errors(members: Sequence[MemberFields], errors: dict[str, list[str]]) -> None:
+def _member_errors(
+    members: Sequence[MemberFields], errors: dict[str, list[str]], field: str = "members"
+) -> None:
+    """Members are active users whose role works on cases, each listed once."""
     ids = [m.user_id for m in members]
-    known = set(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
-    for user_id in ids:
-        if user_id not in known:
-            _add(errors, "members", f"No active user with id {user_id}.")
+    users = {u.pk: u for u in User.objects.filter(pk__in=ids, is_active=True)}
+    for member in members:
+        user = users.get(member.user_id)
+        if user is None:
+            _add(errors, field, f"No active user with id {member.user_id}.")
+        elif member.active and not user.has_perm("service.change_case"):
+            _add(errors, field, f"{user} does not work on cases (their role cannot change one).")
     if len(set(ids)) != len(ids):
-        _add(errors, "members", "A user is listed twice.")
+        _add(errors, field, "A user is listed twice.")
 
 
 def queue_write(*, actor: Any, queue: Queue | None, fields: QueueFields) -> Queue:
@@ -299,8 +305,7 @@ def queue_member_save(
     require_perm(actor, PERM_QUEUES)
     queue = _get(Queue, queue_id, "queue")
     errors: dict[str, list[str]] = {}
-    if not User.objects.filter(pk=user_id, is_active=True).exists():
-        _add(errors, "user_id", "Pick an active user.")
+    _member_errors([MemberFields(user_id=user_id, active=active)], errors, field="user_id")
     _raise(errors)
     before = _queue_snapshot(queue)
     member, _ = QueueMember.objects.update_or_create(

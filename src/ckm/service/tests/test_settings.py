@@ -642,3 +642,21 @@ def test_the_desk_defaults_go_through_the_same_checks_and_audit(db) -> None:
     assert AuditEntry.objects.filter(object_type="service.queue", object_id=str(second.pk)).exists()
     errors = errors_of(lambda: queue_save(actor=None, name="Odd", kinds=["parcel"]))
     assert errors["kinds"] == ["Unknown case kinds: parcel."]
+
+
+def test_only_people_who_work_on_cases_join_a_queue(manager, desk, editor) -> None:
+    from ckm.service.settings_forms import MemberForm
+
+    with pytest.raises(ValidationError) as refused:
+        ds.queue_member_save(actor=manager, queue_id=desk["cards"].pk, user_id=editor.pk)
+    assert "does not work on cases" in str(refused.value)
+    with pytest.raises(ValidationError):
+        ds.queue_update(
+            actor=manager,
+            queue_id=desk["cards"].pk,
+            fields=ds.QueueFields(
+                name="Cards", members=[ds.MemberFields(user_id=editor.pk, skills=[])]
+            ),
+        )
+    offered = {pk for pk, _ in MemberForm().fields["user_id"].choices}
+    assert desk["agent2"].pk in offered and editor.pk not in offered
