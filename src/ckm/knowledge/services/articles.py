@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -179,6 +180,9 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
     article = Article.objects.select_for_update().get(pk=article.pk)
     if article.status == Article.Status.ARCHIVED:
         raise ConflictError("An archived article cannot be edited; restore it to a draft first.")
+    if article.status == Article.Status.PUBLISHED and not actor.has_perm(PUBLISH):
+        # a published article's changes are live at once: only who may publish makes them
+        raise PermissionDenied("Only an editor who may publish changes a published article.")
     before = snapshot(article, AUDITED)
     if ("publish_at" in fields or "expires_at" in fields) and not actor.has_perm(PUBLISH):
         raise DomainError("Only an editor who may publish schedules articles.", field="publish_at")

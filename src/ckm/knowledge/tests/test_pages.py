@@ -100,9 +100,15 @@ def test_editor_writes_previews_publishes_and_restores(login, editor) -> None:
             "tags": "fees, abroad",
         },
     )
+    assert (
+        'data-testid="live-warning"'
+        not in client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
+    )
     client.post(f"/knowledge/a/{article.slug}/publish/", {})
     article.refresh_from_db()
     assert article.status == "published" and article.tags == ["fees", "abroad"]
+    live = client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
+    assert "live at once" in live and "customers' portal" in live
     versions = client.get(f"/knowledge/a/{article.slug}/versions/").content.decode()
     assert "One percent" in versions and "Two percent" in versions
     client.post(f"/knowledge/a/{article.slug}/versions/1/restore/")

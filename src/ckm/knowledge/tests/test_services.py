@@ -219,3 +219,25 @@ def test_schedule_command_publishes_due_articles(editor, capsys) -> None:
     assert "published 1, archived 0" in capsys.readouterr().out
     article.refresh_from_db()
     assert article.status == Article.Status.PUBLISHED
+
+
+def test_an_author_who_may_not_publish_cannot_change_a_published_article(
+    editor, make_user, settings
+) -> None:
+    from ckm.core.roles import ROLE_PERMISSIONS
+
+    # a firm's own split: authors write, editors approve
+    author_perms = [
+        p for p in ROLE_PERMISSIONS["knowledge_editor"] if p != "knowledge.publish_article"
+    ]
+    settings.CKM_ROLE_PERMISSIONS = {"agent": author_perms}
+    author = make_user("agent", username="author")
+    draft = make(editor)
+    assert services.article_update(actor=author, article=draft, summary="Shorter").summary == (
+        "Shorter"
+    )
+    live = services.article_publish(actor=editor, article=draft)
+    with pytest.raises(PermissionDenied):
+        services.article_update(actor=author, article=live, summary="Changed live")
+    live.refresh_from_db()
+    assert live.summary == "Shorter"
