@@ -488,8 +488,13 @@ def value_summary(*, user: Any) -> dict[str, Any]:
         p_alive=Avg("p_alive"),
         as_of=Max("as_of"),
     )
+    # customers, not alerts: one customer may have several open (as the segment counts them)
     open_alerts = (
-        Alert.objects.filter(customer__in=visible).exclude(status=Alert.Status.RESOLVED).count()
+        Alert.objects.filter(customer__in=visible)
+        .exclude(status=Alert.Status.RESOLVED)
+        .values("customer_id")
+        .distinct()
+        .count()
     )
     return {**totals, "open_alerts": open_alerts}
 

@@ -32,7 +32,7 @@ def _demo_segments(*, churn: bool, families: set[str]) -> list[tuple[str, str, d
             "The highest tenth by lifetime value",
             {
                 "match": "all",
-                "conditions": [{"field": "value:value_decile", "op": "gte", "value": 9}],
+                "conditions": [{"field": "value:value_decile", "op": "gte", "value": 10}],
             },
         ),
         (

@@ -243,9 +243,13 @@ TAGS = {
 }
 
 
-def _trait_tag(column: str, label: str, z: float) -> str:
+def _trait_tag(column: str, label: str, z: float, share: float | None = None) -> str:
+    """A few words for a cluster's name. A product column says "no savings" only when hardly
+    anyone in the cluster holds one (under 5 %); otherwise "fewer with savings"."""
     if column.startswith("holds_"):
-        return f"{'holds' if z > 0 else 'no'} {label}"
+        if z > 0:
+            return f"holds {label}"
+        return f"no {label}" if share is not None and share < 0.05 else f"fewer with {label}"
     high, low = TAGS.get(column, (f"high {label}", f"low {label}"))
     return high if z > 0 else low
 
@@ -320,7 +324,9 @@ def segments_learn(
                     "text": _trait_text(
                         column, label, float(raw.loc[mask, column].mean()), float(overall[column])
                     ),
-                    "tag": _trait_tag(column, label, float(zmean[j])),
+                    "tag": _trait_tag(
+                        column, label, float(zmean[j]), float(raw.loc[mask, column].mean())
+                    ),
                 }
             )
         members = ids[mask]

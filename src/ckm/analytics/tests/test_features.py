@@ -266,3 +266,11 @@ def test_phrases_read_like_a_person_wrote_them() -> None:
     days = {"name": "d", "label": "days since the last contact", "kind": "days"}
     assert feature_phrase(days, 45.0) == "45 days since the last contact"
     assert day_number(dt.date(1970, 1, 2)) == 1
+
+
+def test_a_cluster_name_says_no_product_only_when_hardly_anyone_holds_it() -> None:
+    from ckm.analytics.services.segments import _trait_tag
+
+    assert _trait_tag("holds_savings", "savings", -1.2, share=0.26) == "fewer with savings"
+    assert _trait_tag("holds_savings", "savings", -1.2, share=0.01) == "no savings"
+    assert _trait_tag("holds_savings", "savings", 0.8, share=0.9) == "holds savings"

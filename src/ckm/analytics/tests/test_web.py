@@ -372,3 +372,17 @@ def test_start_page_lists_the_rms_best_prospects_by_name(login, web_bank, rm) ->
     assert shown, "the widget names customers, not only products"
     owners = set(Customer.objects.filter(pk__in=shown).values_list("owner__username", flat=True))
     assert owners == {"rm"} and "Investment fund" in section and " %" in section
+
+
+def test_the_overview_counts_customers_on_the_retention_list_not_alerts(web_bank, rm) -> None:
+    from django.utils import timezone
+
+    from ckm.analytics.selectors import value_summary
+
+    before = value_summary(user=rm)["open_alerts"]
+    listed = Alert.objects.filter(owner=rm).exclude(status="resolved").first()
+    assert before > 0 and listed is not None
+    Alert.objects.create(
+        customer=listed.customer, owner=rm, reason="A second reason", raised_at=timezone.now()
+    )
+    assert value_summary(user=rm)["open_alerts"] == before
