@@ -54,3 +54,20 @@ def test_keywords_prefer_words_of_the_topic_over_shared_ones() -> None:
     keywords = topic_keywords(texts, np.array([0, 0, 1]), n_topics=2)
     assert "account" not in keywords[0][:2]
     assert "fee" in " ".join(keywords[0][:2]) or "late" in " ".join(keywords[0][:2])
+
+
+def test_keywords_leave_out_contraction_stubs_and_filler() -> None:
+    import numpy as np
+
+    from ckm.feedback.topics import topic_keywords
+
+    texts = [
+        "The app doesn't open, I don't know why; it hasn't worked since the update",
+        "My app doesn't start since the update, I used it instead of the website",
+        "Card blocked at the shop, the terminal says the PIN is wrong",
+        "PIN refused at the terminal, my card is blocked now",
+    ]
+    keywords = topic_keywords(texts, np.array([0, 0, 1, 1]), n_topics=2)
+    words = {w for topic in keywords for phrase in topic for w in phrase.split()}
+    assert {"app", "update", "pin", "terminal"} <= words
+    assert not words & {"doesn", "don", "hasn", "instead", "used"}
