@@ -297,6 +297,12 @@ def personal_fact_add(
     customer = customer_get(user=actor, customer_id=customer_id)
     if recurring is None:
         recurring = kind in (PersonalFact.Kind.BIRTHDAY, PersonalFact.Kind.ANNIVERSARY)
+    if date is None and (
+        recurring or kind in (PersonalFact.Kind.BIRTHDAY, PersonalFact.Kind.ANNIVERSARY)
+    ):
+        raise ValidationError(
+            {"date": "A birthday, an anniversary or a yearly date needs the date."}
+        )
     fact = PersonalFact(
         customer=customer,
         kind=kind,

@@ -24,6 +24,7 @@ class InteractionForm(forms.Form):
     )
     text = forms.CharField(
         label="Notes",
+        required=False,  # a subject alone will do ("No answer"); the service wants one of them
         widget=forms.Textarea(
             attrs={
                 "rows": 3,

@@ -91,6 +91,20 @@ def test_personal_facts_come_back_every_year(rm, north_customer) -> None:
     assert leap.next_date(dt.date(2026, 1, 1)) == dt.date(2026, 3, 1)
 
 
+def test_a_yearly_fact_needs_its_date(rm, north_customer) -> None:
+    for kind, recurring in (("anniversary", None), ("note", True)):
+        with pytest.raises(ValidationError) as refused:
+            services.personal_fact_add(
+                actor=rm,
+                customer_id=north_customer.pk,
+                kind=kind,
+                label="Wedding anniversary",
+                recurring=recurring,
+            )
+        assert "date" in refused.value.message_dict
+    assert not PersonalFact.objects.exists()
+
+
 def test_deleting_a_fact_is_audited(rm, north_customer) -> None:
     fact = services.personal_fact_add(
         actor=rm, customer_id=north_customer.pk, kind="family", label="Son", value="Jonas"

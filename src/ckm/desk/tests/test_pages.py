@@ -135,7 +135,19 @@ def test_an_empty_log_form_answers_with_the_error(login, agent, north_customer) 
         {"channel": "phone", "direction": "inbound", "text": ""},
         HTTP_HX_REQUEST="true",
     )
-    assert response.status_code == 422 and "This field is required" in response.content.decode()
+    assert response.status_code == 422
+    assert "Write what the contact was about" in response.content.decode()
+    assert not Interaction.objects.filter(customer=north_customer).exists()
+
+
+def test_a_call_with_a_subject_and_no_notes_is_logged(login, agent, north_customer) -> None:
+    response = login(agent).post(
+        reverse("interactions:log", args=[north_customer.pk]),
+        {"channel": "phone", "direction": "outbound", "subject": "No answer", "text": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert Interaction.objects.get(customer=north_customer).subject == "No answer"
 
 
 def test_timeline_filters_by_channel_and_pages_by_time(login, agent, north_customer) -> None:
