@@ -39,7 +39,7 @@ class AuditContextMiddleware:
 
 
 class DomainErrorMiddleware:
-    """A domain error that reaches a page becomes a readable 400/409 page, not a 500."""
+    """A domain error that reaches a page becomes a readable 400/404/409 page, not a 500."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -48,7 +48,11 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, NotFound) or not isinstance(exception, DomainError):
+        if isinstance(exception, NotFound):
+            # the product's own page, also where DEBUG would list every URL pattern: a record
+            # out of the user's scope reads exactly like one that does not exist
+            return render(request, "404.html", status=404)
+        if not isinstance(exception, DomainError):
             return None
         status = 409 if isinstance(exception, ConflictError) else 400
         return render(request, "400.html", {"message": exception.message}, status=status)

@@ -92,8 +92,12 @@ def test_marketers_do_not_see_personal_facts_or_the_contact_history(
     )
 
 
-def test_another_teams_customer_is_404_on_the_profile(login, rm, south_customer) -> None:
-    assert login(rm).get(f"/customers/{south_customer.pk}/").status_code == 404
+def test_another_teams_customer_is_404_on_the_profile(login, rm, south_customer, settings) -> None:
+    settings.DEBUG = True  # as in the local demo: still the product's page, no URL listing
+    response = login(rm).get(f"/customers/{south_customer.pk}/")
+    assert response.status_code == 404
+    assert "not yours to see" in response.content.decode()
+    assert "URLconf" not in response.content.decode()
     page = login(rm).get("/customers/", {"q": "Südmann"}).content.decode()
     assert "Bernd Südmann" not in page and "No customers match" in page
 
