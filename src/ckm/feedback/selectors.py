@@ -154,7 +154,11 @@ def topic_list(*, user: Any, filters: TopicFilters) -> list[TopicRow]:
     weeks = week_range(since, today)
     this_week = monday(today)
     alerts = dict(
-        TopicAlert.objects.filter(status=TopicAlert.Status.NEW, topic_id__in=topic_map)
+        TopicAlert.objects.filter(
+            status=TopicAlert.Status.NEW,
+            topic_id__in=topic_map,
+            week__gte=this_week - dt.timedelta(weeks=ALERT_CURRENT_WEEKS),
+        )
         .values_list("topic_id")
         .annotate(n=Count("id"))
         .values_list("topic_id", "n")

@@ -200,3 +200,9 @@ def test_only_recent_unhandled_alerts_count_as_emerging_now(product_manager: Any
     latest = alert(fresh, 1)
     assert alerts_current(user=product_manager) == [latest]  # one row per topic, its newest
     assert alert_count_new(product_manager) == 1  # topics, not alert-weeks
+    from ckm.feedback.selectors import TopicFilters, topic_list
+
+    badges = {
+        r.topic.pk: r.new_alerts for r in topic_list(user=product_manager, filters=TopicFilters())
+    }
+    assert badges[fresh.pk] == 2 and badges[old.pk] == 0  # the topics page agrees
