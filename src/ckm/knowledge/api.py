@@ -34,6 +34,11 @@ class ArticleOut(Schema):
     products: list[int]
     owner: str | None
     version: int
+    revision: int | None = Field(
+        None,
+        description="A change waiting for review (its version number); the live text is "
+        "unchanged until it is published",
+    )
     published_at: dt.datetime | None
     publish_at: dt.datetime | None
     expires_at: dt.datetime | None
@@ -57,6 +62,10 @@ class ArticleOut(Schema):
     @staticmethod
     def resolve_version(a: Article) -> int:
         return a.version_number
+
+    @staticmethod
+    def resolve_revision(a: Article) -> int | None:
+        return a.revision_number
 
     @staticmethod
     def resolve_products(a: Article) -> list[int]:
@@ -194,6 +203,11 @@ class ArticlePatch(Schema):
     products: list[int] | None = None
     review_at: dt.date | None = None
     note: str = Field("Edited", max_length=200)
+    revision: bool = Field(
+        False,
+        description="For a published article: save the change as a revision for review (the "
+        "live text stays until POST …/publish)",
+    )
 
 
 @router.post(
@@ -227,9 +241,25 @@ def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatc
     article = selectors.article_get_by_id(user=request.user, article_id=article_id)
     data = payload.dict(exclude_unset=True)
     note = data.pop("note", "Edited")
+    as_revision = data.pop("revision", False)
     if "body" in data:
         data["body_source"] = data.pop("body") or ""
+    if as_revision:
+        services.article_revise(actor=request.user, article=article, note=note, **data)
+        article.refresh_from_db()
+        return article
     return services.article_update(actor=request.user, article=article, note=note, **data)
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/revision/discard",
+    response=ArticleDetailOut,
+    summary="Drop the revision waiting for review (it stays in the history)",
+)
+def article_revision_discard(request: AuthedRequest, article_id: int) -> Article:
+    require_perm(request.user, "knowledge.change_article")
+    article = selectors.article_get_by_id(user=request.user, article_id=article_id)
+    return services.article_revision_discard(actor=request.user, article=article)
 
 
 class PublishIn(Schema):
@@ -240,7 +270,8 @@ class PublishIn(Schema):
 @router.post(
     "/knowledge/articles/{int:article_id}/publish",
     response=ArticleDetailOut,
-    summary="Approve and publish (now or scheduled); needs knowledge.publish_article",
+    summary="Approve and publish (now or scheduled), or publish the waiting revision of a "
+    "published article; needs knowledge.publish_article",
 )
 def article_publish(request: AuthedRequest, article_id: int, payload: PublishIn) -> Article:
     require_perm(request.user, "knowledge.view_article")

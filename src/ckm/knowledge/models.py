@@ -115,6 +115,9 @@ class Article(TimeStampedModel):
     # hash of the text the embedding was computed from: recompute only when it changes
     embedded_hash = models.CharField(max_length=64, blank=True, editable=False)
     version_number = models.PositiveIntegerField(default=0, editable=False)
+    # a change to the published article, saved as a version and waiting for an editor: the
+    # published text stays live until the revision is published
+    revision_number = models.PositiveIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["title"]
@@ -140,7 +143,10 @@ class Article(TimeStampedModel):
 
 
 class ArticleVersion(models.Model):
-    """The article as it was after one save; restore copies one back."""
+    """The article as it was after one save; restore copies one back. A version with status
+    "revision" is a change to a published article that is not live yet."""
+
+    REVISION = "revision"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -154,6 +160,9 @@ class ArticleVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     note = models.CharField(max_length=200, blank=True)
+    # a revision's other changes (category, audience, products, tags, review date), applied when
+    # it is published
+    changes = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

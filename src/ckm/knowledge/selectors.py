@@ -334,6 +334,13 @@ def article_versions(*, user: Any, article: Article) -> QuerySet[ArticleVersion]
     return article.versions.select_related("author").order_by("-number")
 
 
+def article_revision(article: Article) -> ArticleVersion | None:
+    """The change to a published article waiting for review, if any."""
+    if not article.revision_number:
+        return None
+    return article.versions.select_related("author").filter(number=article.revision_number).first()
+
+
 @dataclass
 class VersionDiff:
     old: ArticleVersion

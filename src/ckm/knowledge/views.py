@@ -121,6 +121,7 @@ def article_detail(request: AuthedRequest, slug: str) -> HttpResponse:
             "versions": selectors.article_versions(user=request.user, article=article)[:8],
             "publish_form": PublishForm(),
             "can_edit": selectors.can_edit(request.user),
+            "revision": selectors.article_revision(article),
         },
     )
 
@@ -199,36 +200,71 @@ def article_new(request: AuthedRequest) -> HttpResponse:
 def article_edit(request: AuthedRequest, slug: str) -> HttpResponse:
     """Change an article; saving makes a new version."""
     article = selectors.article_get(user=request.user, slug=slug)
+    published = article.status == Article.Status.PUBLISHED
+    revision = selectors.article_revision(article) if published else None
     if request.method == "POST":
         form = ArticleForm(request.POST)
         if form.is_valid():
+            note = form.cleaned_data["note"]
             try:
-                article = services.article_update(
-                    actor=request.user,
-                    article=article,
-                    note=form.cleaned_data["note"] or "Edited",
-                    **form.service_fields(),
-                )
+                if published and "publish_now" not in request.POST:
+                    # the published text stays live until an editor publishes the revision
+                    version = services.article_revise(
+                        actor=request.user,
+                        article=article,
+                        note=note or "Revision",
+                        **form.service_fields(),
+                    )
+                    messages.success(
+                        request,
+                        f"Saved as revision {version.number}; the published version stays live "
+                        "until an editor publishes it.",
+                    )
+                else:
+                    article = services.article_update(
+                        actor=request.user,
+                        article=article,
+                        note=note or "Edited",
+                        **form.service_fields(),
+                    )
+                    messages.success(request, f"Saved as version {article.version_number}.")
             except (DomainError, ValidationError, PermissionDenied) as exc:
                 messages.error(request, _error_text(exc))
             else:
-                messages.success(request, f"Saved as version {article.version_number}.")
                 return redirect(article.get_absolute_url())
     else:
-        form = ArticleForm(
-            initial={
-                "title": article.title,
-                "summary": article.summary,
-                "category": article.category.path if article.category else "",
-                "audience": article.audience,
-                "products": list(article.products.all()),
-                "tags": ", ".join(article.tags),
-                "review_at": article.review_at,
-                "source_format": article.source_format,
-                "body_source": article.body_source,
-            }
+        form = ArticleForm(initial=_form_values(article, revision))
+    context = {**_editor_context(form, article), "revision": revision}
+    return render(request, "knowledge/edit.html", context)
+
+
+def _form_values(article: Article, revision: Any = None) -> dict[str, Any]:
+    """The edit form's starting values: the article, or the revision waiting for review."""
+    values: dict[str, Any] = {
+        "title": article.title,
+        "summary": article.summary,
+        "category": article.category.path if article.category else "",
+        "audience": article.audience,
+        "products": list(article.products.all()),
+        "tags": ", ".join(article.tags),
+        "review_at": article.review_at,
+        "source_format": article.source_format,
+        "body_source": article.body_source,
+    }
+    if revision is not None:
+        changes = dict(revision.changes)
+        if "tags" in changes and isinstance(changes["tags"], list):
+            changes["tags"] = ", ".join(changes["tags"])
+        if "products" in changes:
+            changes["products"] = list(Product.objects.filter(pk__in=changes["products"]))
+        values.update(changes)
+        values.update(
+            title=revision.title,
+            summary=revision.summary,
+            source_format=revision.source_format,
+            body_source=revision.body_source,
         )
-    return render(request, "knowledge/edit.html", _editor_context(form, article))
+    return values
 
 
 @require_POST
@@ -283,6 +319,7 @@ def article_upload(request: AuthedRequest) -> HttpResponse:
 
 
 WORKFLOW = {
+    "discard": services.article_revision_discard,
     "submit": services.article_submit,
     "archive": services.article_archive,
     "reopen": services.article_reopen,

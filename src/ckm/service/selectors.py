@@ -179,7 +179,7 @@ def queue_overview(*, user: Any) -> list[QueueRow]:
     }
     rows = []
     for queue in Queue.objects.filter(active=True).order_by("rank", "name"):
-        row = counts.get(queue.pk, {})
+        row: dict[str, Any] = dict(counts.get(queue.pk) or {})
         rows.append(
             QueueRow(
                 queue, row.get("n_open", 0), row.get("n_unassigned", 0), row.get("n_breached", 0)

@@ -37,6 +37,7 @@ HOME_ROWS = 5
 def feedback_home(context: dict[str, Any]) -> dict[str, Any]:
     """The start page of knowledge editors and product managers: articles waiting for a review,
     open knowledge gaps and searches with no good answer; emerging topics and the insight board."""
+    from django.db.models import Q
     from django.utils import timezone
 
     from ckm.feedback.models import Insight, KnowledgeGap
@@ -48,9 +49,11 @@ def feedback_home(context: dict[str, Any]) -> dict[str, Any]:
     data: dict[str, Any] = {"show": False}
     if can_edit(user):
         articles = article_list(user=user, filters=ArticleFilters())
-        data["in_review"] = list(
-            articles.filter(status=Article.Status.IN_REVIEW).order_by("updated_at")[:HOME_ROWS]
+        # drafts sent for review, and revisions of published articles
+        waiting = Q(status=Article.Status.IN_REVIEW) | Q(
+            status=Article.Status.PUBLISHED, revision_number__isnull=False
         )
+        data["in_review"] = list(articles.filter(waiting).order_by("updated_at")[:HOME_ROWS])
         data["overdue"] = list(
             articles.filter(
                 status=Article.Status.PUBLISHED, review_at__lt=timezone.localdate()

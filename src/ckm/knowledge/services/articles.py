@@ -15,11 +15,12 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.errors import ConflictError, DomainError, NotFound
+from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Product
 from ckm.knowledge import content
 from ckm.knowledge.models import Article, ArticleTemplate, ArticleVersion, Category
+from ckm.knowledge.selectors import article_revision
 from ckm.knowledge.services.taxonomy import category_ensure
 
 PUBLISH = "knowledge.publish_article"
@@ -182,7 +183,12 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
         raise ConflictError("An archived article cannot be edited; restore it to a draft first.")
     if article.status == Article.Status.PUBLISHED and not actor.has_perm(PUBLISH):
         # a published article's changes are live at once: only who may publish makes them
-        raise PermissionDenied("Only an editor who may publish changes a published article.")
+        # (others save a revision: article_revise)
+        raise PermissionDenied(
+            "Only an editor who may publish changes a published article; save a revision."
+        )
+    # a live save supersedes a revision still waiting (it stays in the history)
+    article.revision_number = None
     before = snapshot(article, AUDITED)
     if ("publish_at" in fields or "expires_at" in fields) and not actor.has_perm(PUBLISH):
         raise DomainError("Only an editor who may publish schedules articles.", field="publish_at")
@@ -215,6 +221,111 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
     )
     _after_save(article)
     return article
+
+
+TEXT_FIELDS = ("title", "summary", "body_source", "source_format")
+REVISABLE = {*TEXT_FIELDS, "category", "audience", "products", "tags", "review_at"}
+
+
+@transaction.atomic
+def article_revise(
+    *, actor: Any, article: Article, note: str = "Revision", **fields: Any
+) -> ArticleVersion:
+    """Save a change to a published article as a revision for review: a version of its own
+    (diffable like any other); the published text stays live until an editor publishes the
+    revision (article_publish). A newer revision replaces the one waiting."""
+    require_perm(actor, "knowledge.change_article")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if article.status != Article.Status.PUBLISHED:
+        raise ConflictError("Only a published article takes a revision; edit the article itself.")
+    unknown = set(fields) - REVISABLE
+    if unknown:
+        raise DomainError(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    # the text as it will read: the fields given over the live article (a scratch copy)
+    draft = Article(
+        title=str(fields.get("title", article.title)).strip(),
+        summary=str(fields.get("summary", article.summary)).strip(),
+    )
+    _apply_body(
+        draft,
+        source=fields.get("body_source", article.body_source),
+        source_format=fields.get("source_format", article.source_format),
+    )
+    if not draft.title:
+        raise ValidationError({"title": "An article needs a title."})
+    if not strip_tags(draft.body_html).strip():
+        raise ValidationError({"body_source": "Write the article's body."})
+    changes = {k: v for k, v in fields.items() if k not in TEXT_FIELDS}
+    if isinstance(changes.get("review_at"), dt.date):
+        changes["review_at"] = changes["review_at"].isoformat()
+    if "category" in changes and isinstance(changes["category"], Category):
+        changes["category"] = changes["category"].path
+    number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = ArticleVersion.objects.create(
+        article=article,
+        number=number,
+        title=draft.title,
+        summary=draft.summary,
+        body_html=draft.body_html,
+        body_source=draft.body_source,
+        source_format=draft.source_format,
+        status=ArticleVersion.REVISION,
+        author=actor if getattr(actor, "is_authenticated", False) else None,
+        note=note[:200],
+        changes=changes,
+    )
+    Article.objects.filter(pk=article.pk).update(revision_number=number)
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=article,
+        after={"revision_number": number},
+        summary=f"Revision {number} saved for review",
+    )
+    return version
+
+
+@transaction.atomic
+def article_revision_discard(*, actor: Any, article: Article) -> Article:
+    """Drop the waiting revision (it stays in the history); the published text is unchanged."""
+    require_perm(actor, "knowledge.change_article")
+    article = Article.objects.select_for_update().get(pk=article.pk)
+    if not article.revision_number:
+        raise ConflictError("No revision waits for review.")
+    number = article.revision_number
+    article.revision_number = None
+    article.save(update_fields=["revision_number", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="update",
+        obj=article,
+        before={"revision_number": number},
+        after={"revision_number": None},
+        summary=f"Revision {number} discarded",
+    )
+    return article
+
+
+def _revision_publish(*, actor: Any, article: Article) -> Article:
+    """An editor publishes the waiting revision: its text and changes become the live article."""
+    revision = article_revision(article)  # a selector
+    Article.objects.filter(pk=article.pk).update(revision_number=None)
+    article.revision_number = None
+    if revision is None:
+        raise ConflictError("The revision is gone; nothing to publish.")
+    changes = dict(revision.changes)
+    if changes.get("review_at"):
+        changes["review_at"] = dt.date.fromisoformat(changes["review_at"])
+    return article_update(
+        actor=actor,
+        article=article,
+        note=f"Published revision {revision.number}: {revision.note}"[:200],
+        title=revision.title,
+        summary=revision.summary,
+        body_source=revision.body_source,
+        source_format=revision.source_format,
+        **changes,
+    )
 
 
 @transaction.atomic
@@ -270,6 +381,8 @@ def _set_status(*, actor: Any, article: Article, target: str, note: str, **chang
     _transition(article, target)
     before = snapshot(article, AUDITED)
     article.status = target
+    if target != Article.Status.PUBLISHED:
+        article.revision_number = None  # a revision belongs to the published article
     for name, value in changes.items():
         setattr(article, name, value)
     article.save()
@@ -300,6 +413,10 @@ def article_publish(
 ) -> Article:
     """An editor approves: published now, or (with `at` in the future) scheduled for then."""
     require_perm(actor, PUBLISH)
+    if article.status == Article.Status.PUBLISHED and article.revision_number:
+        if at is not None and at > timezone.now():
+            raise DomainError("A revision is published at once.", field="at")
+        return _revision_publish(actor=actor, article=article)
     if not strip_tags(article.body_html).strip():
         raise DomainError("Write the article's body before publishing it.", field="body")
     now = timezone.now()

@@ -164,3 +164,28 @@ def test_an_article_without_a_body_is_not_published(client, editor) -> None:
     assert client.get(f"/api/knowledge/articles/{created['id']}", **headers).json()["status"] == (
         "draft"
     )
+
+
+def test_a_revision_through_the_api_waits_for_publish(client, editor) -> None:
+    headers = auth(editor)
+    created = client.post(
+        "/api/knowledge/articles",
+        {"title": "Fees", "body": "One percent.", "category": "Cards", "audience": "public"},
+        content_type="application/json",
+        **headers,
+    ).json()
+    url = f"/api/knowledge/articles/{created['id']}"
+    client.post(f"{url}/publish", {}, content_type="application/json", **headers)
+    body = client.patch(
+        url, {"body": "Two percent.", "revision": True}, content_type="application/json", **headers
+    ).json()
+    assert body["revision"] == 3 and "One percent" in body["body_source"]
+    bad = client.patch(
+        url, {"body": "", "revision": True}, content_type="application/json", **headers
+    )
+    assert bad.status_code in (400, 422) and "body" in str(bad.json())
+    published = client.post(f"{url}/publish", {}, content_type="application/json", **headers)
+    assert (
+        published.json()["body_source"] == "Two percent." and published.json()["revision"] is None
+    )
+    assert client.post(f"{url}/revision/discard", **headers).status_code == 409

@@ -101,19 +101,61 @@ def test_editor_writes_previews_publishes_and_restores(login, editor) -> None:
         },
     )
     assert (
-        'data-testid="live-warning"'
+        'data-testid="revision-note"'
         not in client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
     )
     client.post(f"/knowledge/a/{article.slug}/publish/", {})
     article.refresh_from_db()
     assert article.status == "published" and article.tags == ["fees", "abroad"]
-    live = client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
-    assert "live at once" in live and "customers' portal" in live
     versions = client.get(f"/knowledge/a/{article.slug}/versions/").content.decode()
     assert "One percent" in versions and "Two percent" in versions
     client.post(f"/knowledge/a/{article.slug}/versions/1/restore/")
     article.refresh_from_db()
     assert article.body_source == "One percent per payment." and article.version_number == 4
+
+
+def test_a_published_article_changes_by_a_revision_that_an_editor_publishes(login, editor) -> None:
+    from ckm.knowledge import services
+
+    article = services.article_create(
+        actor=editor, title="Card fees abroad", body_source="One percent.", audience="public"
+    )
+    article = services.article_publish(actor=editor, article=article)
+    client = login(editor)
+    edit = client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
+    assert 'data-testid="revision-note"' in edit and "customers' portal" in edit
+    form = {
+        "title": "Card fees abroad",
+        "audience": "public",
+        "source_format": "md",
+        "body_source": "Two percent from January.",
+        "note": "new fee",
+        "tags": "fees",
+    }
+    client.post(f"/knowledge/a/{article.slug}/edit/", form)
+    article.refresh_from_db()
+    # still live as it was; the change waits as a revision
+    assert article.body_source == "One percent." and article.revision_number == 3
+    page = client.get(f"/knowledge/a/{article.slug}/").content.decode()
+    assert 'data-testid="revision-waiting"' in page and "One percent." in page
+    assert "Two percent" in client.get(f"/knowledge/a/{article.slug}/edit/").content.decode()
+    assert "Two percent" not in client.get("/knowledge/", {"q": "card fees"}).content.decode()
+    assert "revision 3" in client.get("/").content.decode()  # waiting on the editor's start page
+    client.post(f"/knowledge/a/{article.slug}/publish/", {})
+    article.refresh_from_db()
+    assert article.body_source == "Two percent from January." and article.revision_number is None
+    assert article.tags == ["fees"] and article.status == "published"
+    # a second revision, discarded: nothing changes
+    client.post(f"/knowledge/a/{article.slug}/edit/", {**form, "body_source": "Three."})
+    client.post(f"/knowledge/a/{article.slug}/discard/", {})
+    article.refresh_from_db()
+    assert article.body_source == "Two percent from January." and article.revision_number is None
+    # an editor may also change the live article at once
+    client.post(
+        f"/knowledge/a/{article.slug}/edit/", {**form, "body_source": "Now.", "publish_now": "1"}
+    )
+    article.refresh_from_db()
+    assert article.body_source == "Now."
 
 
 def test_editor_uploads_a_docx(login, editor) -> None:

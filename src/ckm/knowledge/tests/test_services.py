@@ -241,3 +241,16 @@ def test_an_author_who_may_not_publish_cannot_change_a_published_article(
         services.article_update(actor=author, article=live, summary="Changed live")
     live.refresh_from_db()
     assert live.summary == "Shorter"
+    # what the author may do: a revision, which the editor publishes
+    revision = services.article_revise(
+        actor=author, article=live, summary="Changed", category="Cards / Fees", note="clearer"
+    )
+    live.refresh_from_db()
+    assert live.summary == "Shorter" and live.revision_number == revision.number
+    with pytest.raises(PermissionDenied):
+        services.article_publish(actor=author, article=live)
+    live = services.article_publish(actor=editor, article=live)
+    assert live.summary == "Changed" and live.category.path == "Cards / Fees"
+    assert live.revision_number is None and live.status == Article.Status.PUBLISHED
+    entry = AuditEntry.objects.filter(summary__contains="saved for review").get()
+    assert entry.actor == author
