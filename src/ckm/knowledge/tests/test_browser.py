@@ -115,3 +115,28 @@ def test_editor_writes_with_live_preview(browser_login, page, editor) -> None:
     page.click("#article-form button[type=submit]")
     page.wait_for_selector("h1:has-text('Changing your PIN')")
     assert page.locator(".badge.status-draft").count() == 1
+
+
+def test_editor_revises_a_published_article_while_it_stays_live(
+    browser_login, page, editor
+) -> None:
+    from ckm.knowledge import services
+    from ckm.knowledge.models import Article
+
+    article = services.article_create(
+        actor=editor, title="Card limits", body_source="The daily limit is 1,000 EUR."
+    )
+    services.article_publish(actor=editor, article=article)
+    browser_login("editor")
+    page.goto(f"{page.base}/knowledge/a/{article.slug}/edit/")
+    page.fill("#id_body_source", "The daily limit is 2,000 EUR from January.")
+    page.click("[data-testid=save-revision]")
+    page.wait_for_selector("[data-testid=revision-waiting]")
+    assert "1,000 EUR" in page.inner_text("main")  # the reader still sees the published text
+    page.click("text=What changes")
+    page.wait_for_selector(":text('2,000 EUR')")
+    page.go_back()
+    page.click("[data-testid=publish-revision]")
+    page.wait_for_selector(":text('2,000 EUR from January')")
+    assert page.locator("[data-testid=revision-waiting]").count() == 0
+    assert Article.objects.get(pk=article.pk).body_source.startswith("The daily limit is 2,000")
