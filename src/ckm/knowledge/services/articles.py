@@ -63,21 +63,36 @@ def _apply_body(article: Article, *, source: str, source_format: str) -> None:
         article.summary = content.first_paragraph(article.body_text)
 
 
-def _version_save(article: Article, *, actor: Any, note: str) -> ArticleVersion:
+def _version_save(
+    article: Article,
+    *,
+    actor: Any,
+    note: str,
+    text: Article | None = None,
+    changes: dict[str, Any] | None = None,
+) -> ArticleVersion:
+    """The next version of the article: its own text, or (with `text`, an unsaved copy holding
+    a revision's text, and the revision's other `changes`) a revision that is not live."""
     number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    Article.objects.filter(pk=article.pk).update(version_number=number)
-    article.version_number = number
+    if text is None:
+        Article.objects.filter(pk=article.pk).update(version_number=number)
+        article.version_number = number
+    else:
+        Article.objects.filter(pk=article.pk).update(revision_number=number)
+        article.revision_number = number
+    source = text or article
     return ArticleVersion.objects.create(
         article=article,
         number=number,
-        title=article.title,
-        summary=article.summary,
-        body_html=article.body_html,
-        body_source=article.body_source,
-        source_format=article.source_format,
-        status=article.status,
+        title=source.title,
+        summary=source.summary,
+        body_html=source.body_html,
+        body_source=source.body_source,
+        source_format=source.source_format,
+        status=article.status if text is None else ArticleVersion.REVISION,
         author=actor if getattr(actor, "is_authenticated", False) else None,
         note=note[:200],
+        changes=changes or {},
     )
 
 
@@ -260,21 +275,8 @@ def article_revise(
         changes["review_at"] = changes["review_at"].isoformat()
     if "category" in changes and isinstance(changes["category"], Category):
         changes["category"] = changes["category"].path
-    number = (article.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = ArticleVersion.objects.create(
-        article=article,
-        number=number,
-        title=draft.title,
-        summary=draft.summary,
-        body_html=draft.body_html,
-        body_source=draft.body_source,
-        source_format=draft.source_format,
-        status=ArticleVersion.REVISION,
-        author=actor if getattr(actor, "is_authenticated", False) else None,
-        note=note[:200],
-        changes=changes,
-    )
-    Article.objects.filter(pk=article.pk).update(revision_number=number)
+    version = _version_save(article, actor=actor, note=note, text=draft, changes=changes)
+    number = version.number
     audit_record(
         actor=actor,
         action="update",
