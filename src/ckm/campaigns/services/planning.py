@@ -249,6 +249,17 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
     propensity = _scores(version, ids)
     if version is None:
         notes.append(f"{campaign.product.name} has no active propensity model yet.")
+    elif (
+        campaign.score_source == Campaign.ScoreSource.PROPENSITY
+        and not CampaignMember.objects.filter(learned_by=version).exists()
+    ):
+        base = (version.metrics or {}).get("base_rate")
+        notes.append(
+            f"Model {version} learned who takes a {campaign.product.name} on their own"
+            + (f" (base rate {base:.1%})" if isinstance(base, (int, float)) else "")
+            + " and no campaign response yet: a contact usually converts more, so expect the "
+            "estimate to be cautious. This campaign's outcomes retrain the model for the next."
+        )
     ranking: dict[int, tuple[float, list[Any]]] = {}
     probability: dict[int, float] = {i: v for i, (v, _) in propensity.items()}
     if campaign.score_source == Campaign.ScoreSource.PROPENSITY:

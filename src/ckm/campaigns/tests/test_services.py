@@ -226,6 +226,8 @@ def test_retraining_on_responses_makes_a_new_version_that_the_next_campaign_uses
     bank, users
 ) -> None:
     campaign = make_campaign(bank, users["marketer"], control_share=0.2)
+    # the first model knows only who took the product on their own: the plan says so
+    assert any("no campaign response yet" in note for note in campaign.plan["notes"])
     services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
     campaign.refresh_from_db()
     simulate_responses(campaign=campaign, effect=0.5, start=dt.date(2026, 11, 1))
@@ -244,6 +246,7 @@ def test_retraining_on_responses_makes_a_new_version_that_the_next_campaign_uses
     assert generations[1].campaigns and generations[1].campaigns[0][0] == campaign
     following = make_campaign(bank, users["marketer"], name="Next")
     assert following.model_version == version
+    assert not any("no campaign response yet" in note for note in following.plan["notes"])
 
 
 def test_uplift_model_learns_from_a_randomised_campaign_and_targets_by_effect(bank, users) -> None:
