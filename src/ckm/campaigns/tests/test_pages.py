@@ -69,7 +69,11 @@ def test_pages_need_the_campaign_permissions(bank, users) -> None:
 
 def test_the_builder_shows_the_live_npv_and_saves_a_planned_campaign(bank, users) -> None:
     client = client_for(users["marketer"])
-    assert client.get("/campaigns/new/").status_code == 200
+    builder = client.get("/campaigns/new/")
+    assert builder.status_code == 200
+    # conditions are built as a segment; the JSON rule waits behind "Advanced"
+    assert "/analytics/segments/new/" in builder.content.decode()
+    assert "<details" in builder.content.decode()
     preview = client.post("/campaigns/preview/", builder_data(bank))
     assert "Expected NPV" in preview.content.decode() and "to contact" in preview.content.decode()
     bad = client.post("/campaigns/preview/", builder_data(bank, control_share="0.9"))
