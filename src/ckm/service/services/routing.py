@@ -1,8 +1,10 @@
 """Routing: which queue a case joins (rules on product, office, kind and category) and which
-agent of the queue gets it (round robin or least loaded, among members with the skill)."""
+agent of the queue gets it (round robin or least loaded, among members with the skill). A case
+with no product known is routed by the product family its issue category nearly always has."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.db.models import Count, Q
@@ -47,6 +49,25 @@ def _matches(queue: Queue, case: Case, family: str, product_id: int | None, cate
     return not (queue.categories and category not in queue.categories)
 
 
+FAMILY_SHARE = 0.8
+"""The share of a category's recent cases that must concern one product family for a case of
+that category, with no product known, to be routed as that family."""
+
+
+def family_of_category(category: str, *, recent: int = 500) -> str:
+    """The product family the desk's recent cases of this issue category concern, when nearly all
+    concern one ("Cards / Blocked cards and PIN" -> "card"); else ""."""
+    families = list(
+        Case.objects.filter(category=category, product__isnull=False)
+        .order_by("-opened_at")
+        .values_list("product__family", flat=True)[:recent]
+    )
+    if not families:
+        return ""
+    family, count = Counter(families).most_common(1)[0]
+    return family if count >= FAMILY_SHARE * len(families) else ""
+
+
 def queue_for(case: Case) -> Queue | None:
     """The first active queue (by rank) whose rules match the case, else the default queue."""
     from ckm.customers.models import Product
@@ -58,6 +79,8 @@ def queue_for(case: Case) -> Queue | None:
         else ""
     )
     category = effective_category(case)
+    if not family and category:
+        family = family_of_category(category)
     queues = list(
         Queue.objects.filter(active=True)
         .prefetch_related("products", "offices")

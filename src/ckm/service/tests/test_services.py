@@ -203,6 +203,33 @@ def test_a_case_without_a_matching_queue_goes_to_the_default(desk, agent) -> Non
     assert case.queue is not None and case.queue.is_default and case.assignee is None
 
 
+def test_a_case_without_a_product_is_routed_by_its_category_s_usual_family(desk, agent) -> None:
+    pin = "Cards / Blocked cards and PIN"
+    for _ in range(9):  # the desk's history: this issue nearly always concerns a card
+        case_intake(
+            actor=agent, channel="phone", subject="s", body="b", product=desk["card"], category=pin
+        )
+    case_intake(
+        actor=agent, channel="phone", subject="s", body="b", product=desk["loan"], category=pin
+    )
+    case = case_intake(actor=agent, channel="phone", subject="PIN", body="blocked", category=pin)
+    assert case.product is None and case.queue == desk["cards"]
+    # an issue spread over families decides nothing
+    for product in ("card", "loan", "loan"):
+        case_intake(
+            actor=agent,
+            channel="phone",
+            subject="s",
+            body="b",
+            product=desk[product],
+            category="Complaints / Waiting",
+        )
+    mixed = case_intake(
+        actor=agent, channel="phone", subject="s", body="b", category="Complaints / Waiting"
+    )
+    assert mixed.queue is not None and mixed.queue.is_default
+
+
 def test_sla_counts_business_hours_and_holidays(desk, agent) -> None:
     policy = SlaPolicy.objects.get(name="Request")
     Holiday.objects.create(calendar=policy.calendar, date=dt.date(2026, 11, 23))
