@@ -259,6 +259,9 @@ def desk_kpis(
     now = now or timezone.now()
     start = period_start(now, weeks)
     cases = case_queryset(user=user)
+    if not user.has_perm("service.view_all_cases"):
+        # the scope's joins may repeat a case: count each once
+        cases = cases.model.objects.filter(pk__in=cases.values("pk"))
     if queue_id is not None:
         if not Queue.objects.filter(pk=queue_id).exists():
             raise NotFound(f"No queue {queue_id}.")
@@ -307,18 +310,17 @@ def desk_kpis(
     weekly: dict[dt.date, Tally] = defaultdict(Tally)
     queues: dict[int | None, Tally] = defaultdict(Tally)
     agents: dict[int, Tally] = defaultdict(Tally)
+    # per measure one query grouped by queue and agent, folded into the desk, each queue and each
+    # agent (every figure but the medians adds up), and one grouped by week
     for subset, aggregates, week_field in measures:
-        groups: list[tuple[str | None, Any, Any]] = [
-            (None, subset, lambda _: desk),
-            ("queue_id", subset, lambda key: queues[key]),
-            ("assignee_id", subset.filter(assignee__isnull=False), lambda key: agents[key]),
-        ]
+        for row in subset.values("queue_id", "assignee_id").annotate(**aggregates).order_by():
+            queue, agent = row.pop("queue_id"), row.pop("assignee_id")
+            for tally in (desk, queues[queue], *((agents[agent],) if agent is not None else ())):
+                _add(tally, row, now)
         if week_field is not None:
             by_week = subset.annotate(week=TruncWeek(week_field, tzinfo=tz))
-            groups.append(("week", by_week, lambda key: weekly[local_date(key)]))
-        for key, rows, tally_of in groups:
-            for value, figures in _grouped(rows, aggregates, key).items():
-                _add(tally_of(value), figures, now)
+            for week, figures in _grouped(by_week, aggregates, "week").items():
+                _add(weekly[local_date(week)], figures, now)
     _medians(cases.filter(opened_at__gte=start, opened_at__lte=now), desk, queues, agents)
     names = dict(Queue.objects.filter(pk__in=[k for k in queues if k]).values_list("pk", "name"))
     for pk, tally in queues.items():
