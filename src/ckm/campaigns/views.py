@@ -5,7 +5,6 @@ validate, services write, selectors read."""
 from __future__ import annotations
 
 import csv
-import io
 from typing import Any
 
 import pandas as pd
@@ -307,24 +306,23 @@ def campaign_responses(request: AuthedRequest, campaign_id: int) -> HttpResponse
     if not form.is_valid():
         messages.error(request, "Choose a CSV file.")
         return redirect("campaigns:detail", campaign_id)
-    text = form.cleaned_data["file"].read().decode("utf-8-sig", errors="replace")
-    done, problems = 0, []
-    for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
-        try:
-            services.member_outcome_by_customer(
-                actor=request.user,
-                campaign_id=campaign_id,
-                customer_external_id=(row.get("customer_id") or "").strip(),
-                outcome=(row.get("outcome") or "").strip().lower(),
-                source=CampaignMember.Source.IMPORT,
-            )
-            done += 1
-        except ERRORS as exc:
-            problems.append(f"line {line}: {_error_text(exc)}")
-    if done:
-        messages.success(request, f"{done} outcome(s) recorded.")
-    if problems:
-        messages.error(request, f"{len(problems)} row(s) not recorded: " + "; ".join(problems[:5]))
+    try:
+        done = services.responses_import(
+            actor=request.user, campaign_id=campaign_id, data=form.cleaned_data["file"].read()
+        )
+    except ValidationError as exc:
+        problems = exc.message_dict.get("file", exc.messages)
+        shown = "; ".join(problems[:10]) + (
+            f"; and {len(problems) - 10} more" if len(problems) > 10 else ""
+        )
+        messages.error(
+            request,
+            f"Nothing recorded: {len(problems)} problem{'s' if len(problems) != 1 else ''} — {shown}.",
+        )
+    except ERRORS as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"{done} outcome{'s' if done != 1 else ''} recorded.")
     return redirect("campaigns:detail", campaign_id)
 
 

@@ -10,6 +10,7 @@ from ckm.campaigns.services.execution import (
     conversions_detect_all,
     member_outcome_by_customer,
     member_outcome_record,
+    responses_import,
 )
 from ckm.campaigns.services.loop import (
     loop_schedule_run,
@@ -33,6 +34,7 @@ __all__ = [
     "member_outcome_record",
     "model_retrain_from_responses",
     "plan_compute",
+    "responses_import",
     "retrain_start",
     "uplift_train",
 ]

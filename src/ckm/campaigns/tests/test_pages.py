@@ -3,11 +3,13 @@ results, export, responses upload, the loop page; and the demo seed."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from ckm.analytics.models import ModelVersion
 from ckm.campaigns import services
@@ -130,15 +132,42 @@ def test_export_and_responses_upload(bank, users) -> None:
     rows = b"".join(response.streaming_content).decode().splitlines()
     targets = CampaignMember.objects.filter(campaign=campaign, group="target")
     assert rows[0].startswith("customer_id,name,email") and len(rows) == targets.count() + 1
-    first = targets.select_related("customer").first()
-    upload = SimpleUploadedFile(
-        "responses.csv",
-        f"customer_id,outcome\n{first.customer.external_id},converted\nNOPE,declined\n".encode(),
+    first, second = list(targets.select_related("customer")[:2])
+    a, b = first.customer.external_id, second.customer.external_id
+
+    def upload(text: str, encoding: str = "utf-8") -> str:
+        file = SimpleUploadedFile("responses.csv", text.encode(encoding))
+        url = f"/campaigns/{campaign.pk}/responses/"
+        return client.post(url, {"file": file}, follow=True).content.decode()
+
+    # every bad row is reported, and nothing of the file is recorded
+    page = upload(
+        "customer_id,outcome,occurred_at\n"
+        f"{a},converted,2026-11-02\n"
+        "NOPE,declined,\n"
+        ",declined,\n"
+        f"{b},maybe,not-a-date\n"
+        f"{a},declined,\n"
+        f"{b},declined,2026-10-01\n"
     )
-    response = client.post(f"/campaigns/{campaign.pk}/responses/", {"file": upload}, follow=True)
+    for problem in (
+        "line 3, customer_id: NOPE is not in this campaign",
+        "line 4, customer_id: empty",
+        "line 5, outcome: &#x27;maybe&#x27; is not one of",
+        "line 5, occurred_at: &#x27;not-a-date&#x27;",
+        f"line 6, customer_id: {a} is already on line 2",
+        "line 7, occurred_at: 2026-10-01 is before the campaign started (2026-11-01)",
+    ):
+        assert problem in page, problem
+    first.refresh_from_db()
+    assert not first.converted and first.outcome == ""
+    assert "Nothing recorded" in upload("customer_id,outcome\nMÜLLER,converted\n", "latin-1")
+    # a good file: every row, with its moment
+    page = upload(f"customer_id,outcome,occurred_at\n{a},converted,2026-11-02\n{b},declined,\n")
+    assert "2 outcomes recorded" in page
     first.refresh_from_db()
     assert first.converted and first.source == "import"
-    assert "line 3" in response.content.decode()
+    assert timezone.localtime(first.outcome_at).date() == dt.date(2026, 11, 2)
 
 
 def test_api_creates_launches_through_the_gate_and_records_outcomes(bank, users) -> None:

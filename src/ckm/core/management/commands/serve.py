@@ -1,4 +1,5 @@
-"""ckm serve: the development server plus one background worker, stopped together (make run)."""
+"""ckm serve: applies pending migrations, then runs the development server plus one background
+worker, stopped together (make run)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # a newer version of the code may bring migrations: apply them before serving, or every
+        # page that reads a new column answers 500
+        call_command("migrate", interactive=False, verbosity=0)
         worker = None
         if settings.CKM_TASK_BACKEND != "immediate":
             worker = subprocess.Popen(
