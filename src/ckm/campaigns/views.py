@@ -4,7 +4,6 @@ validate, services write, selectors read."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 import pandas as pd
@@ -22,7 +21,7 @@ from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.execution import channel_error
 from ckm.core.charts import chart_svg
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, csv_download
 from ckm.customers.models import Product
 
 ERRORS = (DomainError, ValidationError, PermissionDenied)
@@ -284,18 +283,13 @@ def campaign_export(
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("campaigns:detail", campaign_id)
-
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-    rows = selectors.mailing_rows(user=request.user, campaign_id=campaign.pk)
-    response = StreamingHttpResponse((writer.writerow(r) for r in rows), content_type="text/csv")
-    response["Content-Disposition"] = (
-        f'attachment; filename="campaign-{campaign.pk}-{campaign.channel}.csv"'
+    return csv_download(
+        selectors.mailing_rows(user=request.user, campaign_id=campaign.pk),
+        f"campaign-{campaign.pk}-{campaign.channel}.csv",
+        actor=request.user,
+        what=f"the target list of “{campaign.name}” ({campaign.get_channel_display().lower()})",
+        obj=campaign,
     )
-    return response
 
 
 @require_POST

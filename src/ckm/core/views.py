@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import secrets
 from typing import Any
 
@@ -18,7 +17,7 @@ from ckm.core import selectors, services
 from ckm.core.audit import audit_record
 from ckm.core.errors import DomainError
 from ckm.core.forms import AuditFilterForm, ImportUploadForm, TokenForm
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, csv_download
 from ckm.core.models import ApiToken, AuditEntry
 
 
@@ -120,20 +119,17 @@ def import_issues_csv(request: AuthedRequest, run_id: int) -> StreamingHttpRespo
     """Every problem of an import as CSV (line, column, value, reason), streamed."""
     issues = selectors.import_issue_list(user=request.user, run_id=run_id)
 
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
     def rows() -> Any:
-        yield writer.writerow(["file", "line", "column", "value", "reason"])
+        yield ["file", "line", "column", "value", "reason"]
         for issue in issues.iterator(chunk_size=2000):
-            yield writer.writerow([issue.file, issue.line, issue.column, issue.value, issue.reason])
+            yield [issue.file, issue.line, issue.column, issue.value, issue.reason]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{run_id}-problems.csv"'
-    return response
+    return csv_download(
+        rows(),
+        f"import-{run_id}-problems.csv",
+        actor=request.user,
+        what=f"the problems of import {run_id}",
+    )
 
 
 def job_progress(request: AuthedRequest, job_id: int) -> HttpResponse:

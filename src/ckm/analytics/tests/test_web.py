@@ -239,6 +239,10 @@ def test_the_customer_report_downloads_one_row_per_customer(login, web_bank, man
     rows = b"".join(response.streaming_content).decode().splitlines()
     visible = Customer.objects.filter(team__name="North").count()
     assert rows[0].startswith("customer_id,name,owner,profit,clv") and len(rows) == visible + 1
+    from ckm.core.models import AuditEntry
+
+    exported = AuditEntry.objects.get(action="export", actor=manager)
+    assert "customer knowledge report" in exported.summary
 
 
 def test_value_settings_are_changed_by_managers(login, web_bank, manager, marketer) -> None:

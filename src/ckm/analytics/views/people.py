@@ -3,7 +3,6 @@ rules, best prospects per product for a relationship manager, the customer repor
 
 from __future__ import annotations
 
-import csv
 import json
 from typing import Any
 
@@ -20,7 +19,7 @@ from ckm.analytics.forms import AlertRuleForm, AlertStatusForm, ValueSettingsFor
 from ckm.analytics.models import Alert, AlertRule, Segment
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, csv_download
 from ckm.core.models import Role
 
 
@@ -185,7 +184,7 @@ def customer_report(request: AuthedRequest) -> HttpResponse | StreamingHttpRespo
         user=request.user, segment_id=segment_id, order=order, mine=mine
     )
     if request.GET.get("format") == "csv":
-        return _report_csv(customers, versions)
+        return _report_csv(request, customers, versions)
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -209,43 +208,35 @@ def customer_report(request: AuthedRequest) -> HttpResponse | StreamingHttpRespo
     )
 
 
-def _report_csv(customers: Any, versions: list[Any]) -> StreamingHttpResponse:
-    class Echo:
-        def write(self, value: str) -> str:
-            return value
-
-    writer = csv.writer(Echo())
-
+def _report_csv(
+    request: AuthedRequest, customers: Any, versions: list[Any]
+) -> StreamingHttpResponse:
     def rows() -> Any:
-        yield writer.writerow(
-            [
-                "customer_id",
-                "name",
-                "owner",
-                "profit",
-                "clv",
-                "p_alive",
-                "rfm",
-                *[v.slot for v in versions],
-            ]
-        )
+        yield [
+            "customer_id",
+            "name",
+            "owner",
+            "profit",
+            "clv",
+            "p_alive",
+            "rfm",
+            *[v.slot for v in versions],
+        ]
         for c in customers.iterator(chunk_size=2000):
-            yield writer.writerow(
-                [
-                    c.external_id,
-                    c.display_name,
-                    c.owner.username if c.owner else "",
-                    c.profit,
-                    c.clv,
-                    c.p_alive,
-                    c.rfm or "",
-                    *[getattr(c, f"score_{i}") for i in range(len(versions))],
-                ]
-            )
+            yield [
+                c.external_id,
+                c.display_name,
+                c.owner.username if c.owner else "",
+                c.profit,
+                c.clv,
+                c.p_alive,
+                c.rfm or "",
+                *[getattr(c, f"score_{i}") for i in range(len(versions))],
+            ]
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="customer-knowledge.csv"'
-    return response
+    return csv_download(
+        rows(), "customer-knowledge.csv", actor=request.user, what="the customer knowledge report"
+    )
 
 
 @permission_required("analytics.view_customervalue", raise_exception=True)

@@ -132,6 +132,10 @@ def test_export_and_responses_upload(bank, users) -> None:
     rows = b"".join(response.streaming_content).decode().splitlines()
     targets = CampaignMember.objects.filter(campaign=campaign, group="target")
     assert rows[0].startswith("customer_id,name,email") and len(rows) == targets.count() + 1
+    from ckm.core.models import AuditEntry
+
+    exported = AuditEntry.objects.get(action="export", object_id=str(campaign.pk))
+    assert exported.actor == users["marketer"] and "target list" in exported.summary
     first, second = list(targets.select_related("customer")[:2])
     a, b = first.customer.external_id, second.customer.external_id
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ckm.core.models import ApiToken, ImportRun
+from ckm.core.models import ApiToken, AuditEntry, ImportRun
 from ckm.core.tests.package_files import write_package
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +39,7 @@ def test_upload_page_runs_the_import_and_shows_the_report(
     assert "rejected: nothing written" in page and "not a date in the form YYYY-MM-DD" in page
     csv_text = b"".join(client.get(f"/imports/{run.pk}/issues.csv").streaming_content).decode()
     assert csv_text.splitlines()[1].startswith("holdings.csv,2,opened,not-a-date,")
+    assert AuditEntry.objects.filter(action="export", summary__contains=f"import {run.pk}").exists()
 
 
 def test_upload_of_loose_csv_files(
