@@ -31,6 +31,15 @@ class RoleBackend(ModelBackend):
             return True
         return perm in self.get_all_permissions(user_obj, obj)
 
+    def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
+        """Whether the admin site lists the app: the administrator sees every app, others the
+        apps their role grants a permission of."""
+        if not user_obj.is_active or user_obj.is_anonymous:
+            return False
+        if getattr(user_obj, "role", None) == Role.ADMIN:
+            return True
+        return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
+
 
 TOKEN_PREFIX = "ckm_"
 

@@ -111,3 +111,11 @@ def test_the_navigation_marks_the_most_specific_item_only() -> None:
     assert active("/cases/settings/queues/") == ["Service settings"]
     assert active("/cases/12/") == ["Cases"]
     assert active("/") == ["Start"]
+
+
+def test_the_admin_site_lists_the_apps_for_the_administrator(client, make_user) -> None:
+    admin = make_user("admin", username="boss", is_staff=True)
+    client.force_login(admin)
+    page = client.get("/admin/").content.decode()
+    assert "have permission to view or edit anything" not in page
+    assert "/admin/core/user/" in page and "/admin/core/team/" in page
