@@ -6,8 +6,23 @@ from typing import Any
 
 from django import forms
 
+# what the customer writes about: the case kinds of the service desk (a complaint has its own
+# queue, SLA and acknowledgement)
+KINDS = [
+    ("request", "A question or a request"),
+    ("complaint", "A complaint"),
+    ("idea", "An idea or a suggestion"),
+]
+
 
 class ContactForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="What is it about?",
+        choices=KINDS,
+        initial="request",
+        required=False,  # not chosen: a question
+        widget=forms.RadioSelect,
+    )
     subject = forms.CharField(
         max_length=200,
         min_length=3,
@@ -53,6 +68,9 @@ class ContactForm(forms.Form):
             # a bot filled in the hidden field: say nothing that helps it
             raise forms.ValidationError("This message could not be sent.")
         return data
+
+    def clean_kind(self) -> str:
+        return str(self.cleaned_data.get("kind") or "request")
 
     def clean_email(self) -> str:
         value = str(self.cleaned_data.get("email") or "").strip()

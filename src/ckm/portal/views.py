@@ -219,6 +219,7 @@ def _send(
     try:
         case = intake(
             channel="portal",
+            kind=data["kind"],
             subject=data["subject"],
             body=data["message"],
             sender_email=email,

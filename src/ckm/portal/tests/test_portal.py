@@ -193,7 +193,7 @@ def test_anonymous_contact_opens_a_case_and_puts_it_on_a_matched_customer(client
     assert "we have your message" in page, page
     case = Case.objects.get()
     assert case.channel == "portal" and case.customer_id == point.customer_id
-    assert case.created_by is None
+    assert case.created_by is None and case.kind == "request"  # not chosen: a question
     interaction = Interaction.objects.get()
     assert interaction.customer_id == point.customer_id and interaction.channel == "web"
     assert "standing order" in interaction.text
@@ -271,3 +271,16 @@ def test_only_the_portal_is_open_without_login(client) -> None:
     for url in ["/", "/knowledge/", "/knowledge/overview/", "/knowledge/usage/", "/customers/"]:
         response = client.get(url)
         assert response.status_code == 302 and "/login/" in response["Location"], url
+
+
+@needs_service
+def test_a_complaint_from_the_portal_is_a_complaint(client, articles) -> None:
+    from ckm.service.models import Case
+
+    page = client.get("/portal/contact/").content.decode()
+    assert "A complaint" in page
+    form = {**FORM, "kind": "complaint", "subject": "Double charge on my card"}
+    client.post("/portal/contact/", form)
+    assert Case.objects.get().kind == "complaint"
+    bad = client.post("/portal/contact/", {**FORM, "kind": "praise"}).content.decode()
+    assert "Select a valid choice" in bad and Case.objects.count() == 1
