@@ -55,7 +55,7 @@ class CaseLoader(FileLoader):
             problems.append(("product_id", "unknown product id"))
         if not (v["text"] or v["subject"]):
             problems.append(("text", "a case needs a text or a subject"))
-        if v["closed_at"] and v["closed_at"] < v["opened_at"]:
+        if v["closed_at"] and v["opened_at"] and v["closed_at"] < v["opened_at"]:
             problems.append(("closed_at", "closed before it was opened"))
         if v["satisfaction"] is not None and not 1 <= v["satisfaction"] <= 5:
             problems.append(("satisfaction", "a score from 1 to 5"))

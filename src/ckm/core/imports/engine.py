@@ -208,9 +208,11 @@ def _load(
                 continue
             values: dict[str, Any] = {}
             extras: dict[str, Any] = {}
+            unparsed: set[str] = set()  # columns already reported on this line
             for index, name, column, parse in parsers:
                 cell = record[index].strip()
                 if _UNDECODABLE.search(cell):
+                    unparsed.add(name)
                     problem(
                         line,
                         name,
@@ -223,16 +225,19 @@ def _load(
                     continue
                 if cell == "":
                     if column is not None and column.required:
+                        unparsed.add(name)
                         problem(line, name, "", "required value is missing")
                     if column is not None:
                         values[name] = None
                     continue
                 if column is not None and column.max_length and len(cell) > column.max_length:
+                    unparsed.add(name)
                     problem(line, name, cell, f"longer than {column.max_length} characters")
                     continue
                 if column is not None and column.choices:
                     lowered = cell.lower()
                     if lowered not in column.choices:
+                        unparsed.add(name)
                         problem(line, name, cell, f"must be one of: {', '.join(column.choices)}")
                         continue
                     values[name] = lowered
@@ -240,6 +245,7 @@ def _load(
                 try:
                     parsed = parse(cell)
                 except ValueError as exc:
+                    unparsed.add(name)
                     problem(line, name, cell, str(exc))
                     continue
                 if column is not None:
@@ -272,18 +278,19 @@ def _load(
                 content_seen[probe] = occurrence + 1
                 key = _content_key(content, occurrence)
 
-            if report.issue_count == errors_before:
-                row = Row(line=line, values=values, extras=extras, key=key)
-                for column_name, reason in loader.check(row, ctx):
+            # the row's checks run even after a bad value, so one upload shows every problem
+            # of the row; a check about a column already reported is left out
+            row = Row(line=line, values=values, extras=extras, key=key)
+            for column_name, reason in loader.check(row, ctx):
+                if column_name not in unparsed:
                     problem(line, column_name, str(values.get(column_name) or ""), reason)
-                if report.issue_count == errors_before:
-                    if report.issue_count == 0:
-                        batch.append(row)
-                        if len(batch) >= loader.batch_size:
-                            _write(loader, batch, ctx, report)
-                            batch = []
-                    continue
-            report.rejected_rows += 1
+            if report.issue_count != errors_before:
+                report.rejected_rows += 1
+            elif report.issue_count == 0:
+                batch.append(row)
+                if len(batch) >= loader.batch_size:
+                    _write(loader, batch, ctx, report)
+                    batch = []
 
         if report.issue_count == 0 and batch:
             _write(loader, batch, ctx, report)

@@ -101,6 +101,17 @@ def test_one_bad_row_writes_nothing_of_its_file_and_every_bad_row_is_reported(
     assert report["customers.csv"]["rejected_rows"] == 5
 
 
+def test_one_upload_shows_every_problem_of_a_row(tmp_path: Path) -> None:
+    bad = (
+        "customer_id,kind,first_name,last_name,date_of_birth,email,phone,country,owner\n"
+        "C1,person,Anna,Schmidt,05/01/1980,not-an-email,12,Germany,nobody\n"
+    )
+    run = run_import(write_package(tmp_path / "p", customers=bad, holdings=None, interactions=None))
+    columns = {column for line, column, _ in issues(run, "customers.csv") if line == 2}
+    # a bad date does not hide the e-mail, phone, country and owner problems behind it
+    assert columns == {"date_of_birth", "email", "phone", "country", "owner"}
+
+
 def test_unknown_references_are_reported_with_their_line(tmp_path: Path) -> None:
     holdings = (
         "customer_id,product_id,opened,balance\n"
