@@ -65,6 +65,10 @@ def campaign_approve(*, actor: Any, campaign_id: int) -> Campaign:
     return campaign
 
 
+OVERRIDE_REASON_MIN = 12
+"""The fewest characters of a reason to launch a campaign with a negative expected NPV."""
+
+
 @transaction.atomic
 def campaign_launch(*, actor: Any, campaign_id: int, override_reason: str = "") -> Campaign:
     """Launch a planned campaign. The gate: a negative expected NPV stops the launch unless a
@@ -85,6 +89,11 @@ def campaign_launch(*, actor: Any, campaign_id: int, override_reason: str = "") 
                 "launch without a manager's recorded override."
             )
         require_perm(actor, "campaigns.override_npv")
+        if len(reason) < OVERRIDE_REASON_MIN:
+            # the reason is the record of a decision to spend more than the list earns
+            raise ValidationError(
+                {"override_reason": "Say in a sentence why the campaign should run anyway."}
+            )
         campaign.override_by = actor
         campaign.override_at = timezone.now()
         campaign.override_reason = reason[:500]

@@ -248,6 +248,16 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
     uplift_model = None
     propensity = _scores(version, ids)
     if version is None:
+        if (
+            campaign.score_source == Campaign.ScoreSource.PROPENSITY
+            and campaign.selection != Campaign.Selection.ALL
+        ):
+            # "the top 20 % by score" without scores would be a random draw
+            raise DomainError(
+                f"{campaign.product.name} has no propensity model yet, so there is no score to "
+                "select by: select everyone in the audience, or train a model under Models.",
+                field="selection",
+            )
         notes.append(f"{campaign.product.name} has no active propensity model yet.")
     elif (
         campaign.score_source == Campaign.ScoreSource.PROPENSITY

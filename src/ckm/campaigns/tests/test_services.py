@@ -7,13 +7,13 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from ckm.analytics.models import ModelVersion
 from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.demo import simulate_responses
-from ckm.core.errors import ConflictError, NotFound
+from ckm.core.errors import ConflictError, DomainError, NotFound
 from ckm.core.models import AuditEntry
 from ckm.customers.models import Consent, CustomerEvent, Holding, Label
 
@@ -77,6 +77,23 @@ def test_an_audience_without_consent_says_why_the_list_is_empty(bank, users) -> 
     )
 
 
+def test_selecting_by_score_needs_a_model(bank, users) -> None:
+    from ckm.customers.models import Product
+
+    other = Product.objects.exclude(pk=bank["fund"]).order_by("pk").first()
+    with pytest.raises(DomainError) as refused:
+        make_campaign(
+            bank,
+            users["marketer"],
+            product=other,
+            selection=Campaign.Selection.TOP_PCT,
+            selection_value=20,
+        )
+    assert "no propensity model yet" in refused.value.message
+    everyone = make_campaign(bank, users["marketer"], product=other, name="Everyone")
+    assert any("no active propensity model" in note for note in everyone.plan["notes"])
+
+
 def test_top_k_selects_the_highest_scores(bank, users) -> None:
     campaign = make_campaign(
         bank,
@@ -125,12 +142,17 @@ def test_the_gate_stops_a_negative_npv_unless_a_manager_records_a_reason(bank, u
         )
     campaign.refresh_from_db()
     assert campaign.status == "draft"
+    with pytest.raises(ValidationError):  # "x" is no reason
+        services.campaign_launch(
+            actor=users["manager"], campaign_id=campaign.pk, override_reason="x"
+        )
+    reason = "Brand campaign for the spring fair"
     services.campaign_launch(
-        actor=users["manager"], campaign_id=campaign.pk, override_reason="Brand campaign"
+        actor=users["manager"], campaign_id=campaign.pk, override_reason=reason
     )
     campaign.refresh_from_db()
     assert campaign.status == "launched"
-    assert campaign.override_by == users["manager"] and campaign.override_reason == "Brand campaign"
+    assert campaign.override_by == users["manager"] and campaign.override_reason == reason
 
 
 def test_launch_assigns_members_to_their_relationship_manager_and_writes_the_timeline(

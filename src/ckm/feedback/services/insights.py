@@ -112,6 +112,16 @@ def insight_from_topic(*, actor: Any, topic_id: int, title: str = "") -> Insight
     topic = Topic.objects.filter(pk=topic_id).first()
     if topic is None:
         raise NotFound("No such topic.")
+    open_one = (
+        Insight.objects.filter(topics=topic)
+        .exclude(status__in=[Insight.Status.SHIPPED, Insight.Status.DECLINED])
+        .first()
+    )
+    if open_one is not None:
+        # a second click, or a colleague's: one insight per topic while it is being worked on
+        raise ConflictError(
+            f"This topic is already on the board as “{open_one.title}” (insight {open_one.pk})."
+        )
     keywords = ", ".join(topic.keywords[:6])
     return insight_create(
         actor=actor,

@@ -81,6 +81,9 @@ def test_insight_from_topic_lists_only_consented_customers(
     assert AuditEntry.objects.filter(
         action="create", summary__startswith="feedback.insight_created"
     ).exists()
+    with pytest.raises(ConflictError):  # a second click makes no second insight
+        insight_from_topic(actor=product_manager, topic_id=topic_id)
+    assert Insight.objects.filter(topics=topic_id).count() == 1
 
 
 def test_contact_needs_standing_consent_and_lands_on_the_timeline(product_manager: Any) -> None:
