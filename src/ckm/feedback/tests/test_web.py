@@ -71,6 +71,9 @@ def test_topics_page_charts_filters_and_detail(
     detail = client.get(f"/feedback/topics/{topic_id}/").content.decode()
     assert "by product" in detail and "Turn into an insight" in detail
     assert client.get("/feedback/topics/999999/").status_code == 404
+    # a search that matches no topic says so (not "no topics yet: discover them")
+    none = client.get("/feedback/topics/?q=Überziehung").content.decode()
+    assert "No topic matches these filters" in none and "No topics yet" not in none
 
 
 def test_pm_turns_a_topic_into_an_insight_and_sees_who_agreed(
