@@ -19,6 +19,7 @@ from ckm.customers.models import (
     Label,
     Product,
     Transaction,
+    plausible_birth,
 )
 
 
@@ -142,6 +143,8 @@ class CustomerLoader(FileLoader):
             problems.append(("country", "use a two-letter ISO country code"))
         if v["owner"] and v["owner"].lower() not in usernames(ctx):
             problems.append(("owner", f"no user with the username {v['owner']!r}"))
+        if v.get("date_of_birth") is not None and not plausible_birth(v["date_of_birth"]):
+            problems.append(("date_of_birth", "not a plausible date of birth"))
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:

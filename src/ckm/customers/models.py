@@ -19,6 +19,14 @@ class Household(TimeStampedModel):
         return self.name or self.external_id
 
 
+BORN_EARLIEST = dt.date(1900, 1, 1)
+
+
+def plausible_birth(born: dt.date) -> bool:
+    """A date of birth a living customer can have: not in the future, not before 1900."""
+    return BORN_EARLIEST <= born <= dt.date.today()
+
+
 class Customer(TimeStampedModel):
     """A party the firm serves: a person or an organisation."""
 
@@ -77,6 +85,12 @@ class Customer(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.date_of_birth and not plausible_birth(self.date_of_birth):
+            raise ValidationError({"date_of_birth": "Not a plausible date of birth."})
 
     @property
     def is_person(self) -> bool:

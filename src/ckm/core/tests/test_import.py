@@ -110,6 +110,11 @@ def test_one_upload_shows_every_problem_of_a_row(tmp_path: Path) -> None:
     columns = {column for line, column, _ in issues(run, "customers.csv") if line == 2}
     # a bad date does not hide the e-mail, phone, country and owner problems behind it
     assert columns == {"date_of_birth", "email", "phone", "country", "owner"}
+    future = "customer_id,kind,first_name,last_name,date_of_birth\nC1,person,Ann,Lee,2031-01-01\n"
+    run = run_import(
+        write_package(tmp_path / "q", customers=future, holdings=None, interactions=None)
+    )
+    assert (2, "date_of_birth", "not a plausible date of birth") in issues(run, "customers.csv")
 
 
 def test_unknown_references_are_reported_with_their_line(tmp_path: Path) -> None:

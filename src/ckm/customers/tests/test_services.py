@@ -198,3 +198,11 @@ def test_customer_create_needs_a_name(admin_user) -> None:
     assert customer.name_key == "olmuhle ag"
     assert customer.contact_points.get().is_primary
     assert CustomerEvent.objects.filter(customer=customer, kind="customer_created").exists()
+
+
+def test_a_date_of_birth_in_the_future_is_refused(agent, north_customer) -> None:
+    with pytest.raises(ValidationError) as refused:
+        services.customer_update(
+            actor=agent, customer_id=north_customer.pk, date_of_birth=dt.date(2031, 1, 1)
+        )
+    assert "date_of_birth" in refused.value.message_dict

@@ -64,8 +64,12 @@ def _match_customer(
         return customer
     if customer_external_id:
         found = Customer.objects.filter(external_id=customer_external_id).first()
-        if found is not None:
-            return found
+        if found is None:
+            # a named customer who does not exist is a mistake, not an unknown contact
+            raise ValidationError(
+                {"customer_external_id": f"No customer with the id {customer_external_id!r}."}
+            )
+        return found
     ids = customer_match(email=email, phone=phone)
     # two customers share the address or number: keep it unknown rather than guess
     return Customer.objects.filter(pk=ids[0]).first() if len(ids) == 1 else None

@@ -126,6 +126,12 @@ def test_api_creates_lists_and_moves_cases(client, desk, agent) -> None:
     assert body["customer_id"] == customer.pk and body["reference"].startswith("C-")
     again = client.post("/api/cases", json.dumps(payload), content_type="application/json", **auth)
     assert again.status_code == 200 and again.json()["id"] == body["id"]
+    unknown = {**payload, "customer_external_id": "NOPE", "external_id": "LTR-2"}
+    refused = client.post(
+        "/api/cases", json.dumps(unknown), content_type="application/json", **auth
+    )
+    assert refused.status_code == 400 and "customer_external_id" in refused.json()["errors"]
+    assert Case.objects.filter(external_id="LTR-2").count() == 0
     listing = client.get("/api/cases?status=open&kind=complaint", **auth).json()
     assert listing["count"] == 1 and listing["items"][0]["timers"]["first_response"]["level"]
     moved = client.post(
