@@ -141,6 +141,15 @@ class Article(TimeStampedModel):
     def is_public(self) -> bool:
         return self.audience == self.Audience.PUBLIC
 
+    @property
+    def lead(self) -> str:
+        """The summary to show above the body: none when the body opens with it (a summary
+        taken from the first paragraph would be read twice)."""
+        summary = " ".join(self.summary.split()).rstrip("…").strip()
+        if not summary or " ".join(self.body_text.split()).startswith(summary):
+            return ""
+        return self.summary
+
 
 class ArticleVersion(models.Model):
     """The article as it was after one save; restore copies one back. A version with status

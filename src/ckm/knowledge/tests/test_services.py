@@ -36,6 +36,9 @@ def test_create_renders_sanitised_html_and_records_version_one(editor) -> None:
     assert article.slug == "lost-card"
     assert "<script" not in article.body_html and "javascript:" not in article.body_html
     assert article.summary == "Block it."
+    assert article.lead == ""  # the body opens with it: not shown twice
+    own = make(editor, title="Own summary", summary="What to do at once.")
+    assert own.lead == "What to do at once."
     assert article.category.path == "Cards / Lost"
     assert Category.objects.get(path="Cards").children.count() == 1
     assert list(article.versions.values_list("number", flat=True)) == [1]
