@@ -36,9 +36,6 @@ def test_create_renders_sanitised_html_and_records_version_one(editor) -> None:
     assert article.slug == "lost-card"
     assert "<script" not in article.body_html and "javascript:" not in article.body_html
     assert article.summary == "Block it."
-    assert article.lead == ""  # the body opens with it: not shown twice
-    own = make(editor, title="Own summary", summary="What to do at once.")
-    assert own.lead == "What to do at once."
     assert article.category.path == "Cards / Lost"
     assert Category.objects.get(path="Cards").children.count() == 1
     assert list(article.versions.values_list("number", flat=True)) == [1]
@@ -257,3 +254,9 @@ def test_an_author_who_may_not_publish_cannot_change_a_published_article(
     assert live.revision_number is None and live.status == Article.Status.PUBLISHED
     entry = AuditEntry.objects.filter(summary__contains="saved for review").get()
     assert entry.actor == author
+
+
+def test_the_lead_is_the_summary_only_when_the_body_does_not_open_with_it(editor) -> None:
+    assert make(editor).lead == ""  # the summary is the first paragraph: not shown twice
+    own = make(editor, title="Own summary", summary="What to do at once.")
+    assert own.lead == "What to do at once."
