@@ -222,17 +222,19 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
     as_of = data_as_of()
     notes: list[str] = []
     audience = audience_queryset(campaign, user=user)
+    funnel = {"audience": audience.count()}
     if campaign.objective != Campaign.Objective.RETENTION:
+        # who holds the product already is no prospect for it
         holders = Holding.objects.filter(product_id=campaign.product_id).exclude(
             status=Holding.Status.CLOSED
         )
         audience = audience.exclude(pk__in=holders.values("customer_id"))
     ids = list(audience.order_by("pk").values_list("pk", flat=True))
-    funnel = {"audience": len(ids)}
+    funnel["without_the_product"] = len(ids)
     if campaign.check_consent:
         consenting = _consenting(ids, campaign)
         ids = [i for i in ids if i in consenting]
-        if funnel["audience"] and not ids:
+        if funnel["without_the_product"] and not ids:
             channel = CONSENT_CHANNEL[Campaign.Channel(campaign.channel)].label.lower()
             notes.append(
                 f"Nobody in the audience has consented to {campaign.consent_purpose} by "

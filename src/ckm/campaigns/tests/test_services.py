@@ -55,6 +55,8 @@ def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_lis
     assert not members.filter(customer_id__in=refused.values("customer_id")).exists()
     holders = Holding.objects.filter(product_id=bank["fund"]).exclude(status="closed")
     assert not members.filter(customer_id__in=holders.values("customer_id")).exists()
+    funnel = campaign.plan["funnel"]  # the holders left out are a step of the funnel
+    assert funnel["audience"] > funnel["without_the_product"] >= funnel["with_consent"]
     n_control = members.filter(group="control").count()
     assert abs(n_control / members.count() - 0.3) < 0.05
     for stratum in (1, 10):  # drawn within each decile, not from the bottom or top alone
