@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
 
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
@@ -83,6 +84,9 @@ class CustomerIn(Schema):
 
 
 class CustomerPatch(Schema):
+    # a field the API does not know is an error, not a change silently dropped
+    model_config = ConfigDict(extra="forbid")
+
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     name: str | None = Field(None, max_length=200)

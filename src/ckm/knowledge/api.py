@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
+from pydantic import ConfigDict
 
 from ckm.core.http import AuthedRequest
 from ckm.core.permissions import require_perm
@@ -193,6 +194,9 @@ class ArticleIn(Schema):
 
 
 class ArticlePatch(Schema):
+    # a field the API does not know is an error, not a change silently dropped
+    model_config = ConfigDict(extra="forbid")
+
     title: str | None = Field(None, min_length=1, max_length=200)
     summary: str | None = None
     body: str | None = None

@@ -142,6 +142,12 @@ def test_create_and_patch_a_customer(client, admin_user) -> None:
         client, "patch", f"/customers/{customer_id}", admin_user, {"country": "Germany"}
     )
     assert response.status_code == 422
+    # a field the customer API does not change is an error, not a silent no-op
+    response = send(
+        client, "patch", f"/customers/{customer_id}", admin_user, {"kind": "alien", "city": "Ulm"}
+    )
+    assert response.status_code == 422 and "kind" in str(response.json())
+    assert get(client, f"/customers/{customer_id}", admin_user).json()["city"] == "Bonn"
 
 
 def test_permissions_are_enforced(client, marketer, north_customer) -> None:
