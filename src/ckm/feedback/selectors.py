@@ -245,7 +245,13 @@ def topic_detail(*, user: Any, topic_id: int, filters: TopicFilters) -> TopicDet
         products[product] += row["n"]
         offices[office] += row["n"]
         kinds[row["kind"]] += row["n"]
-    examples = case_examples(topic=topic, limit=5)
+    # the most typical cases among those the filters keep (the topic's own examples span all
+    # products, offices and years)
+    examples = list(
+        cases.select_related("product", "office").order_by(
+            "-topic_assignment__similarity", "-opened_at"
+        )[:5]
+    )
     recent = list(
         cases.select_related("product", "office").order_by("-opened_at")[:10]  # newest first
     )

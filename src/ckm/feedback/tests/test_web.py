@@ -71,6 +71,16 @@ def test_topics_page_charts_filters_and_detail(
     detail = client.get(f"/feedback/topics/{topic_id}/").content.decode()
     assert "by product" in detail and "Turn into an insight" in detail
     assert client.get("/feedback/topics/999999/").status_code == 404
+    # the typical cases follow the filters: with a product chosen, only that product's cases
+    from ckm.customers.tests.factories import ProductFactory
+    from ckm.service.models import Case
+
+    gold = ProductFactory(name="Gold card")
+    chosen = [c.pk for c in topics["card"][:3]]
+    Case.objects.filter(pk__in=chosen).update(product=gold)
+    filtered = client.get(f"/feedback/topics/{topic_id}/", {"product": gold.pk})
+    shown = {c.pk for c in filtered.context["detail"].examples}
+    assert shown and shown <= set(chosen)
     # a search that matches no topic says so (not "no topics yet: discover them")
     none = client.get("/feedback/topics/?q=Überziehung").content.decode()
     assert "No topic matches these filters" in none and "No topics yet" not in none
