@@ -222,12 +222,14 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
             outcomes[row["outcome"] or "open"] += 1
     by_segment: dict[str, list[dict[str, Any]]] = defaultdict(list)
     by_rm: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    # customers without an owner were worked by the campaign's pool, when it has one
+    unowned = f"{campaign.pool} (pool)" if campaign.pool_id else "(no relationship manager)"
     for row in rows:
         for name in row["segment_names"] or ["(no learned segment)"]:
             by_segment[name].append(row)
         owner = (
             f"{row['customer__owner__first_name'] or ''} {row['customer__owner__last_name'] or ''}"
-        ).strip() or (row["customer__owner__username"] or "(no relationship manager)")
+        ).strip() or (row["customer__owner__username"] or unowned)
         by_rm[owner].append(row)
     return Results(
         campaign=campaign,
