@@ -154,11 +154,8 @@ def topic_list(*, user: Any, filters: TopicFilters) -> list[TopicRow]:
     weeks = week_range(since, today)
     this_week = monday(today)
     alerts = dict(
-        TopicAlert.objects.filter(
-            status=TopicAlert.Status.NEW,
-            topic_id__in=topic_map,
-            week__gte=this_week - dt.timedelta(weeks=ALERT_CURRENT_WEEKS),
-        )
+        current_alerts()
+        .filter(topic_id__in=topic_map)
         .values_list("topic_id")
         .annotate(n=Count("id"))
         .values_list("topic_id", "n")
@@ -297,13 +294,19 @@ ALERT_CURRENT_WEEKS = 4
 """An unhandled alert counts as a topic emerging now for this many weeks after its week."""
 
 
+def current_alerts() -> QuerySet[TopicAlert]:
+    """The unhandled alerts of the last ALERT_CURRENT_WEEKS weeks: the topics emerging now."""
+    since = monday(timezone.localdate()) - dt.timedelta(weeks=ALERT_CURRENT_WEEKS)
+    return TopicAlert.objects.filter(status=TopicAlert.Status.NEW, week__gte=since)
+
+
 def alerts_current(*, user: Any) -> list[TopicAlert]:
     """The topics emerging now: per topic its latest new alert of the last ALERT_CURRENT_WEEKS
     weeks, newest first. Older unhandled alerts stay on the alerts page, but a burst that ended
     a month ago is no longer news for the start page and the badge."""
-    since = monday(timezone.localdate()) - dt.timedelta(weeks=ALERT_CURRENT_WEEKS)
+    require_perm(user, "feedback.view_topicalert")
     newest: dict[int, TopicAlert] = {}
-    for alert in alert_list(user=user).filter(week__gte=since):
+    for alert in current_alerts().select_related("topic").order_by("-week", "-z_score"):
         newest.setdefault(alert.topic_id, alert)
     return list(newest.values())
 
@@ -312,9 +315,7 @@ def alert_count_new(user: Any) -> int:
     """Topics emerging now (the navigation badge)."""
     if not user.has_perm("feedback.view_topicalert"):
         return 0
-    since = monday(timezone.localdate()) - dt.timedelta(weeks=ALERT_CURRENT_WEEKS)
-    alerts = TopicAlert.objects.filter(status=TopicAlert.Status.NEW, week__gte=since)
-    return alerts.values("topic_id").distinct().count()
+    return current_alerts().values("topic_id").distinct().count()
 
 
 # --- insights ---------------------------------------------------------------------------------

@@ -44,7 +44,9 @@ def case_queryset(*, user: Any) -> QuerySet[Case]:
     visible = Q(customer__isnull=True) | Q(assignee=user) | Q(queue__members=user)
     if user.has_perm("customers.view_customer"):
         visible |= Q(customer__in=customer_queryset(user=user))
-    return cases.filter(visible).distinct()
+    # by id: the join to queue members would repeat a case per member, and a DISTINCT does not
+    # stop counts and sums over the rows from adding up the repeats
+    return cases.filter(pk__in=Case.objects.filter(visible).values("pk"))
 
 
 @dataclass(frozen=True)
@@ -170,10 +172,9 @@ def queue_overview(*, user: Any) -> list[QueueRow]:
         .filter(status__in=OPEN_STATUSES, queue__isnull=False)
         .values("queue_id")
         .annotate(
-            # distinct: the scope's join to queue members repeats a case per member
-            n_open=Count("id", distinct=True),
-            n_unassigned=Count("id", filter=Q(assignee__isnull=True), distinct=True),
-            n_breached=Count("id", filter=late_q(now), distinct=True),
+            n_open=Count("id"),
+            n_unassigned=Count("id", filter=Q(assignee__isnull=True)),
+            n_breached=Count("id", filter=late_q(now)),
         )
         .order_by()
     }

@@ -4,19 +4,20 @@ detected from new holdings and transactions, closing."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.loop import label_write
 from ckm.core.audit import audit_record
 from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
+from ckm.core.imports.engine import load_file
+from ckm.core.imports.registry import LoadContext
 from ckm.core.models import AuditEntry
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Holding, Label, Transaction
@@ -293,109 +294,41 @@ def member_outcome_by_customer(
     )
 
 
-RESPONSE_COLUMNS = ("customer_id", "outcome")
-"""A responses file's columns; `occurred_at` (a date or date-time) is optional."""
-
-
-def _moment(text: str) -> dt.datetime | None:
-    """A date-time, or a date (taken at noon), in the local time zone; None if neither."""
-    try:
-        when = parse_datetime(text)
-        if when is None:
-            day = parse_date(text)
-            when = dt.datetime.combine(day, dt.time(12)) if day else None
-    except ValueError:
-        return None
-    if when is not None and timezone.is_naive(when):
-        when = timezone.make_aware(when)
-    return when
-
-
-@transaction.atomic
 def responses_import(*, actor: Any, campaign_id: int, data: bytes) -> int:
-    """A responses file for one campaign (customer_id, outcome[, occurred_at]): all or nothing.
-    Every bad row is reported as "line N, field: reason" and nothing is recorded; otherwise every
-    row is. Returns the number of outcomes recorded."""
+    """A responses file of one campaign (customer_id, outcome[, occurred_at]) from its page,
+    through the import engine and the package's campaign_responses.csv loader: all or nothing,
+    every bad row reported as "line N, column: reason". Returns the outcomes recorded."""
+    from ckm.campaigns.loaders import CampaignResponseLoader
+
     require_perm(actor, "campaigns.change_campaignmember")
     campaign = Campaign.objects.filter(pk=campaign_id).first()
     if campaign is None:
         raise NotFound("No such campaign.")
     if campaign.status not in (Campaign.Status.LAUNCHED, Campaign.Status.CLOSED):
         raise ConflictError("Outcomes are recorded once the campaign is launched.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValidationError(
-            {"file": [f"byte {exc.start}: not UTF-8 text; save the file as CSV UTF-8."]}
-        ) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in RESPONSE_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
+    loader = CampaignResponseLoader()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / loader.filename
+        path.write_bytes(data)
+        ctx = LoadContext(
+            run_id=0,
+            user=actor,
+            as_of=timezone.localdate(),
+            manifest={"campaign_id": campaign.pk},
+        )
+        report = load_file(loader, path, ctx)
+    if report.status != "loaded":
         raise ValidationError(
             {
                 "file": [
-                    f"line 1: missing column {', '.join(missing)} (expected customer_id, "
-                    "outcome and, optionally, occurred_at)."
+                    f"line {i.line}, {i.column}: {i.reason}"
+                    if i.column
+                    else f"line {i.line}: {i.reason}"
+                    for i in report.issues
                 ]
             }
         )
-    members = {
-        external_id: (pk, group)
-        for external_id, pk, group in CampaignMember.objects.filter(
-            campaign=campaign, customer__in=customer_queryset(user=actor)
-        ).values_list("customer__external_id", "pk", "group")
-    }
-    allowed = [value for value in CampaignMember.Outcome.values if value]
-    now = timezone.now()
-    problems: list[str] = []
-    rows: list[tuple[int, str, dt.datetime | None]] = []
-    seen: dict[str, int] = {}
-    for line, row in enumerate(reader, start=2):
-        customer = (row.get("customer_id") or "").strip()
-        outcome = (row.get("outcome") or "").strip().lower()
-        raw_when = (row.get("occurred_at") or "").strip()
-        member = members.get(customer)
-        if not customer:
-            problems.append(f"line {line}, customer_id: empty")
-        elif member is None:
-            problems.append(f"line {line}, customer_id: {customer} is not in this campaign")
-        elif customer in seen:
-            problems.append(
-                f"line {line}, customer_id: {customer} is already on line {seen[customer]}"
-            )
-        else:
-            seen[customer] = line
-        if outcome not in allowed:
-            problems.append(f"line {line}, outcome: '{outcome}' is not one of {', '.join(allowed)}")
-        elif member and member[1] == CampaignMember.Group.CONTROL and outcome != "converted":
-            problems.append(
-                f"line {line}, outcome: {customer} is in the control group, which is not contacted"
-            )
-        when = _moment(raw_when) if raw_when else None
-        if raw_when and when is None:
-            problems.append(f"line {line}, occurred_at: '{raw_when}' is not a date or date-time")
-        elif when is not None and when > now:
-            problems.append(f"line {line}, occurred_at: {raw_when} is in the future")
-        elif when is not None and when.date() < campaign.starts_on:
-            problems.append(
-                f"line {line}, occurred_at: {raw_when} is before the campaign started "
-                f"({campaign.starts_on:%Y-%m-%d})"
-            )
-        if member is not None:
-            rows.append((member[0], outcome, when))
-    if not problems and not rows:
-        problems.append("line 2: the file has no rows")
-    if problems:
-        raise ValidationError({"file": problems})
-    for member_id, outcome, when in rows:
-        member_outcome_record(
-            actor=actor,
-            member_id=member_id,
-            outcome=outcome,
-            source=CampaignMember.Source.IMPORT,
-            occurred_at=when,
-        )
-    return len(rows)
+    return report.updated
 
 
 def conversions_detect(*, campaign_id: int, until: dt.date | None = None, actor: Any = None) -> int:

@@ -138,6 +138,8 @@ def test_export_and_responses_upload(bank, users) -> None:
     assert exported.actor == users["marketer"] and "target list" in exported.summary
     first, second = list(targets.select_related("customer")[:2])
     a, b = first.customer.external_id, second.customer.external_id
+    control = CampaignMember.objects.filter(campaign=campaign, group="control")
+    held_back = control.select_related("customer").first().customer.external_id
 
     def upload(text: str, encoding: str = "utf-8") -> str:
         file = SimpleUploadedFile("responses.csv", text.encode(encoding))
@@ -153,14 +155,16 @@ def test_export_and_responses_upload(bank, users) -> None:
         f"{b},maybe,not-a-date\n"
         f"{a},declined,\n"
         f"{b},declined,2026-10-01\n"
+        f"{held_back},declined,\n"
     )
     for problem in (
-        "line 3, customer_id: NOPE is not in this campaign",
-        "line 4, customer_id: empty",
-        "line 5, outcome: &#x27;maybe&#x27; is not one of",
-        "line 5, occurred_at: &#x27;not-a-date&#x27;",
-        f"line 6, customer_id: {a} is already on line 2",
-        "line 7, occurred_at: 2026-10-01 is before the campaign started (2026-11-01)",
+        "line 3, customer_id: no such customer",
+        "line 4, customer_id: required value is missing",
+        "line 5, outcome: must be one of: reached, not_reached",
+        "line 5, occurred_at: not a date-time",
+        "line 6, customer_id: the same member is already on line 2",
+        "line 7, occurred_at: before the campaign started (2026-11-01)",
+        "line 8, outcome: the control group is not contacted",
     ):
         assert problem in page, problem
     first.refresh_from_db()

@@ -309,10 +309,9 @@ def article_revision_discard(*, actor: Any, article: Article) -> Article:
 
 
 def _revision_publish(*, actor: Any, article: Article) -> Article:
-    """An editor publishes the waiting revision: its text and changes become the live article."""
-    revision = article_revision(article)  # a selector
-    Article.objects.filter(pk=article.pk).update(revision_number=None)
-    article.revision_number = None
+    """An editor publishes the waiting revision: its text and changes become the live article
+    (a live save, which also clears the revision)."""
+    revision = article_revision(article)
     if revision is None:
         raise ConflictError("The revision is gone; nothing to publish.")
     changes = dict(revision.changes)
