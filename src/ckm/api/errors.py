@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaError
 
 from ckm.core.errors import ConflictError, DomainError, NotFound
 
@@ -21,6 +22,29 @@ def _field_errors(exc: ValidationError) -> dict[str, list[str]]:
     return {"__all__": [str(m) for m in exc.messages]}
 
 
+def _schema_field(loc: Any) -> str:
+    """The field a request-schema error is about: ("body", "payload", "kind") -> "kind",
+    ("query", "owner_id") -> "owner_id", nested fields joined with dots."""
+    parts = [str(p) for p in (loc or ())]
+    if parts and parts[0] in ("body", "query", "path", "form", "header", "cookie", "file"):
+        where, parts = parts[0], parts[1:]
+        if where in ("body", "form") and len(parts) > 1:
+            parts = parts[1:]  # the operation's parameter name, not a field the client sent
+    return ".".join(parts) or "__all__"
+
+
+def schema_field_errors(problems: list[dict[str, Any]]) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    for problem in problems:
+        message = str(problem.get("msg", "Invalid value."))
+        errors.setdefault(_schema_field(problem.get("loc")), []).append(message)
+    return errors
+
+
+def _summary(errors: dict[str, list[str]]) -> str:
+    return "Invalid input: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Register the handlers on the API."""
 
@@ -32,15 +56,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
             body["errors"] = errors
         return api.create_response(request, body, status=status)
 
+    @api.exception_handler(SchemaError)
+    def schema_error(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+        # the request does not match the operation's schema (a wrong type, a missing or unknown
+        # field): 422, in the same shape as a refused value below
+        errors = schema_field_errors(exc.errors)
+        return answer(request, 422, _summary(errors), errors)
+
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = _field_errors(exc)
-        return answer(
-            request,
-            400,
-            "Invalid input: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items()),
-            errors,
-        )
+        return answer(request, 400, _summary(errors), errors)
 
     @api.exception_handler(NotFound)
     def not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:

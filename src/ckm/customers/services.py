@@ -125,8 +125,19 @@ def customer_create(
         office=office,
         customer_since=timezone.localdate(),
     )
-    _set_keys(customer)
-    customer.full_clean()
+    errors = _contact_errors(email=email, phone=phone)
+    derived: list[str] = []
+    try:
+        _set_keys(customer)
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+        derived = ["display_name", "name_key", "sort_key"]  # not set: nothing to name them from
+    try:
+        customer.full_clean(exclude=derived)
+    except ValidationError as exc:
+        errors = {**exc.message_dict, **errors}
+    if errors:
+        raise ValidationError(errors)  # every problem of the request at once
     customer.save()
     if email:
         contact_point_add(
@@ -165,6 +176,9 @@ def customer_update(
     `phone` becomes the primary one (the old stays on the record as a secondary point)."""
     require_perm(actor, "customers.change_customer")
     customer = customer_get(user=actor, customer_id=customer_id)
+    errors = _contact_errors(email=email, phone=phone)
+    if errors:
+        raise ValidationError(errors)
     for kind, value in (("email", email), ("phone", phone)):
         if not value or not value.strip():
             continue
@@ -238,6 +252,26 @@ def customer_reassign(
     return customer
 
 
+def contact_value_problem(kind: str, value: str) -> str:
+    """Why a contact value cannot be kept ("" when it can)."""
+    if kind == "email" and not keys.is_email(value.strip()):
+        return "Not an e-mail address."
+    if kind in ("phone", "mobile") and len(keys.phone_digits(value)) < 5:
+        return "Not a phone number."
+    return ""
+
+
+def _contact_errors(**values: str | None) -> dict[str, list[str]]:
+    """Field errors for the e-mail and phone given to a customer form or API call, under the
+    names the caller used."""
+    errors: dict[str, list[str]] = {}
+    for kind, value in values.items():
+        problem = contact_value_problem(kind, value) if value and value.strip() else ""
+        if problem:
+            errors[kind] = [problem]
+    return errors
+
+
 @transaction.atomic
 def contact_point_add(
     *,
@@ -252,10 +286,9 @@ def contact_point_add(
     """Add (or re-confirm) a contact point; a primary one demotes the previous primary."""
     require_perm(actor, "customers.add_contactpoint")
     value = value.strip()
-    if kind == "email" and not keys.is_email(value):
-        raise ValidationError({"value": "Not an e-mail address."})
-    if kind in ("phone", "mobile") and len(keys.phone_digits(value)) < 5:
-        raise ValidationError({"value": "Not a phone number."})
+    problem = contact_value_problem(kind, value)
+    if problem:
+        raise ValidationError({"value": problem})
     key = keys.contact_key(kind, value)
     point, created = ContactPoint.objects.get_or_create(
         customer=customer, kind=kind, value_key=key, defaults={"value": value, "label": label}
