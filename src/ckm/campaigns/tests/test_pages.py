@@ -99,6 +99,10 @@ def test_launching_a_negative_campaign_is_refused_on_the_page(bank, users) -> No
     client = client_for(users["marketer"])
     page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "launches only with a manager" in page
+    assert 'data-testid="ask-override"' in page and "Launch</button>" not in page
+    manager_page = client_for(users["manager"]).get(f"/campaigns/{campaign.pk}/").content.decode()
+    assert "Launch with my override</button>" in manager_page and "override_reason" in manager_page
+    # a forged post is still refused by the service
     response = client.post(f"/campaigns/{campaign.pk}/launch/", {}, follow=True)
     assert "cannot launch without" in response.content.decode()
     campaign.refresh_from_db()
