@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
+import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from ckm.core.middleware import audit_context
@@ -119,3 +123,107 @@ def audit_bulk(entries: list[AuditEntry]) -> None:
             entry.ip_address = context.ip_address
             entry.request_id = context.request_id
     AuditEntry.objects.bulk_create(entries, batch_size=2000)
+
+
+@dataclasses.dataclass(frozen=True)
+class ChangeRow:
+    """One line of an entry's "what changed", in words (the code stays for auditors)."""
+
+    label: str
+    code: str
+    before: str | None
+    after: str | None
+
+
+def audit_readable(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+    """Give each entry `record_label` ('Customer' for 'customers.customer') and `rows`, its
+    changes with field labels and readable values: choices as their labels, yes/no, and a
+    related record's name instead of its id (one query per related model for all entries)."""
+    entries = list(entries)
+    pending: dict[tuple[type[models.Model], Any], list[tuple[AuditEntry, int, str]]] = {}
+    for entry in entries:
+        model = _model_of(entry.object_type)
+        entry.record_label = (  # type: ignore[attr-defined]
+            str(model._meta.verbose_name).capitalize() if model else entry.object_type
+        )
+        rows = []
+        for code, before, after in _changed_values(entry.changes or {}):
+            field = _field_of(model, code)
+            rows.append(
+                ChangeRow(
+                    _field_label(field, code),
+                    code,
+                    _value_words(field, before),
+                    _value_words(field, after),
+                )
+            )
+            related = getattr(field, "related_model", None) if field is not None else None
+            if related is not None and field.many_to_one:
+                for side, value in (("before", before), ("after", after)):
+                    if isinstance(value, (int, str)) and value != "":
+                        pending.setdefault((related, value), []).append(
+                            (entry, len(rows) - 1, side)
+                        )
+        entry.rows = rows  # type: ignore[attr-defined]
+    by_model: dict[type[models.Model], set[Any]] = {}
+    for related, pk in pending:
+        by_model.setdefault(related, set()).add(pk)
+    for related, pks in by_model.items():
+        found = related._default_manager.in_bulk(list(pks))
+        for pk in pks:
+            if pk not in found:
+                continue
+            for entry, index, side in pending[(related, pk)]:
+                row = entry.rows[index]  # type: ignore[attr-defined]
+                entry.rows[index] = dataclasses.replace(  # type: ignore[attr-defined]
+                    row, **{side: str(found[pk])[:120]}
+                )
+    return entries
+
+
+def _changed_values(changes: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
+    """(field, before, after) per field: a diff's pairs, a created record's values as `after`,
+    a deleted one's as `before`; fields empty on both sides are left out."""
+    for code, pair in changes.items():
+        if code in ("after", "before") and isinstance(pair, dict):
+            for name, value in pair.items():
+                if value not in (None, ""):
+                    yield (name, None, value) if code == "after" else (name, value, None)
+            continue
+        before, after = pair if isinstance(pair, (list, tuple)) and len(pair) == 2 else (None, pair)
+        if before not in (None, "") or after not in (None, ""):
+            yield code, before, after
+
+
+def _model_of(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return None
+
+
+def _field_of(model: type[models.Model] | None, name: str) -> Any:
+    if model is None:
+        return None
+    for candidate in (name, name.removesuffix("_id")):
+        try:
+            return model._meta.get_field(candidate)
+        except FieldDoesNotExist:
+            continue
+    return None
+
+
+def _field_label(field: Any, code: str) -> str:
+    text = str(getattr(field, "verbose_name", None) or code.removesuffix("_id").replace("_", " "))
+    return text[:1].upper() + text[1:]
+
+
+def _value_words(field: Any, value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    choices = dict(getattr(field, "flatchoices", None) or ())
+    return str(choices.get(value, value))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from ckm.core.audit import audit_readable
 from ckm.core.errors import NotFound
 from ckm.core.models import AuditEntry, ImportIssue, ImportRun, Job, User
 from ckm.core.permissions import require_perm
@@ -44,8 +45,9 @@ def audit_list(
 
 
 def audit_for_customer(*, customer_id: int, limit: int = 50) -> list[AuditEntry]:
-    """The newest audit entries about one customer (the caller checks access to the record)."""
-    return list(
+    """The newest audit entries about one customer, readable (the caller checks access to the
+    record)."""
+    return audit_readable(
         AuditEntry.objects.filter(customer_ref=customer_id)
         .select_related("actor")
         .order_by("-at", "-id")[:limit]

@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ckm.core import selectors, services
-from ckm.core.audit import audit_record
+from ckm.core.audit import audit_readable, audit_record
 from ckm.core.errors import DomainError
 from ckm.core.forms import AuditFilterForm, ImportUploadForm, TokenForm
 from ckm.core.http import AuthedRequest, csv_download
@@ -152,6 +152,7 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     entries = selectors.audit_list(user=request.user, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    page.object_list = audit_readable(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

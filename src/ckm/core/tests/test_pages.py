@@ -78,6 +78,20 @@ def test_audit_log_filters(login, admin_user, agent, north_customer) -> None:
     assert "Anna Schmidt" in page
 
 
+def test_audit_log_reads_as_words(login, admin_user, north_customer) -> None:
+    from ckm.customers.services import customer_reassign, customer_update
+
+    customer_update(actor=admin_user, customer_id=north_customer.pk, city="Bonn", status="closed")
+    previous = north_customer.owner
+    customer_reassign(actor=admin_user, customer_id=north_customer.pk, owner=admin_user)
+    page = login(admin_user).get("/audit/", {"action": "update"}).content.decode()
+    # the record type, field labels, choice labels and the related user's name, not their codes
+    assert ">Customer</span>" in page and 'title="customers.customer"' in page
+    assert "<ins>Bonn</ins>" in page and "<ins>Closed</ins>" in page
+    assert f"<del>{previous}</del> → <ins>{admin_user}</ins>" in page
+    assert "owner_id</span>" not in page
+
+
 def test_tokens_are_shown_once_and_can_be_revoked(login, agent) -> None:
     client = login(agent)
     page = client.post("/account/tokens/", {"name": "export", "days": 30}).content.decode()
