@@ -9,16 +9,16 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from ckm.core import selectors, services
-from ckm.core.audit import audit_readable, audit_record
+from ckm.core.audit import audit_readable
 from ckm.core.errors import DomainError
 from ckm.core.forms import AuditFilterForm, ImportUploadForm, TokenForm
 from ckm.core.http import AuthedRequest, csv_download
-from ckm.core.models import ApiToken, AuditEntry
+from ckm.core.models import ApiToken
 
 
 @login_not_required
@@ -28,28 +28,9 @@ def health(request: AuthedRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """Sign-ins, failed ones and sign-outs are audited by ckm.core.signals."""
+
     redirect_authenticated_user = True
-
-    def form_valid(self, form: Any) -> HttpResponse:
-        response = super().form_valid(form)
-        audit_record(actor=form.get_user(), action=AuditEntry.Action.LOGIN, obj=form.get_user())
-        return response
-
-    def form_invalid(self, form: Any) -> HttpResponse:
-        audit_record(
-            actor=None,
-            action=AuditEntry.Action.LOGIN_FAILED,
-            object_type="core.user",
-            object_repr=str(form.data.get("username", ""))[:150],
-        )
-        return super().form_invalid(form)
-
-
-class LogoutView(auth_views.LogoutView):
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            audit_record(actor=request.user, action=AuditEntry.Action.LOGOUT, obj=request.user)
-        return super().post(request, *args, **kwargs)
 
 
 @permission_required("core.view_importrun", raise_exception=True)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from ckm.core.admin import AuditedModelAdmin
 from ckm.customers.models import (
     AttributeDefinition,
     Customer,
@@ -9,7 +10,7 @@ from ckm.customers.models import (
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedModelAdmin):
     list_display = ("display_name", "external_id", "kind", "status", "owner", "team", "office")
     list_filter = ("kind", "status", "team", "office")
     search_fields = ("external_id", "name_key")
@@ -17,14 +18,14 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(AuditedModelAdmin):
     list_display = ("name", "external_id", "family", "margin", "fee", "is_active")
     list_filter = ("family", "is_active")
 
 
 @admin.register(AttributeDefinition)
-class AttributeDefinitionAdmin(admin.ModelAdmin):
+class AttributeDefinitionAdmin(AuditedModelAdmin):
     list_display = ("name", "type", "label", "source")
 
 
-admin.site.register(Household)
+admin.site.register(Household, AuditedModelAdmin)

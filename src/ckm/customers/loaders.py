@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ckm.core.audit import ImportedRecord, audit_import_rows
 from ckm.core.imports.bulk import bulk_upsert
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.core.imports.values import to_json
@@ -21,6 +22,7 @@ from ckm.customers.models import (
     Transaction,
     plausible_birth,
 )
+from ckm.customers.services import IDENTITY_FIELDS
 
 
 def customer_ids(ctx: LoadContext) -> dict[str, int]:
@@ -102,6 +104,26 @@ class ProductLoader(FileLoader):
         return result
 
 
+# what a customer's audit entry records of an imported row (identity, status and who serves them)
+AUDITED_FIELDS = (*IDENTITY_FIELDS, "household_id", "owner_id", "team_id", "office_id")
+AUDITED_FIELDS = (
+    "kind",
+    "first_name",
+    "last_name",
+    "name",
+    "date_of_birth",
+    "status",
+    "address",
+    "postcode",
+    "city",
+    "country",
+    "household_id",
+    "owner_id",
+    "team_id",
+    "office_id",
+)
+
+
 class CustomerLoader(FileLoader):
     filename = "customers.csv"
     order = 20
@@ -152,11 +174,13 @@ class CustomerLoader(FileLoader):
         teams: dict[str, int] = ctx.cache.setdefault(
             "teams", dict(Team.objects.values_list("name", "id"))
         )
-        existing_attributes = dict(
-            Customer.objects.filter(external_id__in=[r.key for r in rows]).values_list(
-                "external_id", "attributes"
+        stored = {
+            c["external_id"]: c
+            for c in Customer.objects.filter(external_id__in=[r.key for r in rows]).values(
+                "external_id", "attributes", *AUDITED_FIELDS
             )
-        )
+        }
+        existing_attributes = {k: c["attributes"] for k, c in stored.items()}
         objs = []
         for row in rows:
             v = row.values
@@ -204,6 +228,34 @@ class CustomerLoader(FileLoader):
         )
         customer_ids(ctx).update(ids)
         self._contact_points(rows, ids)
+        audit_import_rows(
+            actor=ctx.user,
+            object_type="customers.customer",
+            file=self.filename,
+            run_id=ctx.run_id,
+            records=[
+                ImportedRecord(
+                    pk=ids[row.key],
+                    label=obj["display_name"],
+                    line=row.line,
+                    before=(
+                        {f: stored[row.key][f] for f in AUDITED_FIELDS}
+                        if row.key in stored
+                        else None
+                    ),
+                    after={
+                        **{f: obj[f] for f in AUDITED_FIELDS},
+                        **(
+                            {"email": row.values["email"], "phone": row.values["phone"]}
+                            if row.key not in stored
+                            else {}
+                        ),
+                    },
+                    customer_id=ids[row.key],
+                )
+                for row, obj in zip(rows, objs, strict=True)
+            ],
+        )
         return result
 
     @staticmethod

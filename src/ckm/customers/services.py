@@ -152,7 +152,12 @@ def customer_create(
         action=AuditEntry.Action.CREATE,
         obj=customer,
         customer_id=customer.pk,
-        after=snapshot(customer, [*IDENTITY_FIELDS, "external_id", "owner_id", "team_id"]),
+        after={
+            **snapshot(customer, [*IDENTITY_FIELDS, "external_id", "owner_id", "team_id"]),
+            "office_id": customer.office_id,
+            "email": email.strip(),
+            "phone": phone.strip(),
+        },
     )
     customer_event_record(
         customer_id=customer.pk,

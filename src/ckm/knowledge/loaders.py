@@ -7,11 +7,12 @@ from typing import ClassVar
 
 from django.utils import timezone
 
+from ckm.core.audit import ImportedRecord, audit_import_rows, snapshot
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.customers.loaders import product_ids, usernames
 from ckm.knowledge import content
 from ckm.knowledge.models import Article
-from ckm.knowledge.services.articles import _version_save, render_body, unique_slug
+from ckm.knowledge.services.articles import AUDITED, _version_save, render_body, unique_slug
 from ckm.knowledge.services.embedding import embed_after_commit
 from ckm.knowledge.services.taxonomy import category_ensure
 
@@ -54,6 +55,7 @@ class ArticleLoader(FileLoader):
         products, users = product_ids(ctx), usernames(ctx)
         inserted = updated = 0
         changed: list[int] = []
+        records: list[ImportedRecord] = []
         for row in rows:
             v = row.values
             article = existing.get(row.key) or Article(external_id=row.key)
@@ -65,6 +67,7 @@ class ArticleLoader(FileLoader):
                 else Article.SourceFormat.MARKDOWN
             )
             before = (article.title, article.body_source, article.summary)
+            audited_before = None if is_new else snapshot(article, AUDITED)
             article.title = v["title"].strip()
             article.source_format = source_format
             article.body_source = body
@@ -97,6 +100,22 @@ class ArticleLoader(FileLoader):
                 changed.append(article.pk)
             inserted += is_new
             updated += not is_new
+            records.append(
+                ImportedRecord(
+                    pk=article.pk,
+                    label=article.title,
+                    line=row.line,
+                    before=audited_before,
+                    after=snapshot(article, AUDITED),
+                )
+            )
+        audit_import_rows(
+            actor=ctx.user,
+            object_type="knowledge.article",
+            file=self.filename,
+            run_id=ctx.run_id,
+            records=records,
+        )
         embed_after_commit(changed)
         return inserted, updated
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from ckm.core.admin import AuditedModelAdmin
 from ckm.service.models import (
     BusinessCalendar,
     Case,
@@ -23,7 +24,7 @@ class QueueMemberInline(admin.TabularInline):
 
 
 @admin.register(Queue)
-class QueueAdmin(admin.ModelAdmin):
+class QueueAdmin(AuditedModelAdmin):
     list_display = ["name", "rank", "strategy", "team", "is_default", "active"]
     list_filter = ["active", "strategy"]
     filter_horizontal = ["products", "offices"]
@@ -36,13 +37,13 @@ class HolidayInline(admin.TabularInline):
 
 
 @admin.register(BusinessCalendar)
-class BusinessCalendarAdmin(admin.ModelAdmin):
+class BusinessCalendarAdmin(AuditedModelAdmin):
     list_display = ["name", "time_zone", "is_default"]
     inlines = [HolidayInline]
 
 
 @admin.register(SlaPolicy)
-class SlaPolicyAdmin(admin.ModelAdmin):
+class SlaPolicyAdmin(AuditedModelAdmin):
     list_display = [
         "name",
         "kind",
@@ -57,13 +58,13 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(admin.ModelAdmin):
+class ReplyTemplateAdmin(AuditedModelAdmin):
     list_display = ["name", "code", "purpose", "kind", "active"]
     list_filter = ["purpose", "active"]
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedModelAdmin):
     list_display = ["id", "subject", "kind", "channel", "status", "queue", "assignee", "opened_at"]
     list_filter = ["status", "kind", "channel"]
     search_fields = ["subject", "sender_email", "external_id"]
@@ -72,6 +73,6 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClassifierModel)
-class ClassifierModelAdmin(admin.ModelAdmin):
+class ClassifierModelAdmin(AuditedModelAdmin):
     list_display = ["version", "status", "active", "n_examples", "created_at"]
     readonly_fields = ["metrics", "params", "artifact"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from ckm.core.audit import ImportedRecord, audit_import_rows, snapshot
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.customers.loaders import customer_ids, office_id, product_ids, usernames
 from ckm.customers.models import CustomerEvent
 from ckm.service.models import OPEN_STATUSES, Case, CaseChannel, CaseKind, CasePriority, CaseStatus
+from ckm.service.services.common import LOGGED_FIELDS
 from ckm.service.subjects import subject_from_text
 
 # channels of the contact history that cases know under another name
@@ -73,6 +75,7 @@ class CaseLoader(FileLoader):
         }
         new: list[Case] = []
         changed: list[Case] = []
+        written: list[tuple[int, Case, dict[str, Any] | None]] = []
         for row in rows:
             v = row.values
             channel = CHANNEL_ALIASES.get(v["channel"] or "", v["channel"] or "import")
@@ -107,14 +110,35 @@ class CaseLoader(FileLoader):
             }
             case = existing.get(row.key)
             if case is None:
-                new.append(Case(external_id=row.key, **values))
+                case = Case(external_id=row.key, **values)
+                new.append(case)
+                written.append((row.line, case, None))
             else:
+                before = snapshot(case, LOGGED_FIELDS)
                 for name, value in values.items():
                     setattr(case, name, value)
                 changed.append(case)
+                written.append((row.line, case, before))
         Case.objects.bulk_create(new, batch_size=1000)
         if changed:
             Case.objects.bulk_update(changed, list(values), batch_size=500)
+        audit_import_rows(
+            actor=ctx.user,
+            object_type="service.case",
+            file=self.filename,
+            run_id=ctx.run_id,
+            records=[
+                ImportedRecord(
+                    pk=case.pk,
+                    label=str(case),
+                    line=line,
+                    before=before,
+                    after=snapshot(case, LOGGED_FIELDS),
+                    customer_id=case.customer_id,
+                )
+                for line, case, before in written
+            ],
+        )
         self._timeline(new)
         opened: list[int] = ctx.cache.setdefault("service_open_cases", [])
         opened += [c.pk for c in new + changed if c.status in OPEN_STATUSES and c.queue_id is None]

@@ -13,6 +13,7 @@ from ckm.analytics.models import Alert, AlertRule
 from ckm.analytics.selectors import alert_count_new, retention_list
 from ckm.analytics.services import alert_rule_save, alert_update, alerts_evaluate
 from ckm.core.errors import NotFound
+from ckm.core.models import AuditEntry
 from ckm.customers.models import CustomerEvent
 from ckm.customers.tests.factories import (
     CustomerFactory,
@@ -63,6 +64,12 @@ def test_a_savings_drain_puts_the_customer_on_the_owners_list(manager, rm, savin
     old = drained(rm, savings, before="12000", now="1000", days_ago=60)  # outside the window
     raised = alerts_evaluate(actor=manager, as_of=AS_OF)
     assert raised == {"Savings drain away": 1}
+    assert AuditEntry.objects.filter(
+        object_type="analytics.alertrule",
+        object_id=str(rule.pk),
+        actor=manager,
+        summary__endswith="1 alerts raised",
+    ).exists()
     alert = Alert.objects.get()
     assert (
         alert.customer == drain

@@ -26,7 +26,7 @@ from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.core.audit import audit_record
 from ckm.core.errors import DomainError, NotFound
 from ckm.core.jobs import job_create, job_fail, job_finish, job_start
-from ckm.core.models import AuditEntry, Job
+from ckm.core.models import AuditEntry, Job, User
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Label, Product
 
@@ -105,23 +105,25 @@ def model_retrain_from_responses(*, actor: Any, product_id: int) -> ModelVersion
         )
     except TrainingError as exc:
         raise DomainError(f"Training failed: {exc}") from exc
-    if version.status == ModelVersion.Status.CANDIDATE and (version.auc or 0) >= MIN_AUC:
-        version = model_promote(actor=None, version_id=version.pk, score=True)
-    learned = CampaignMember.objects.filter(
-        campaign__product_id=product.pk,
-        label_at__isnull=False,
-        label_at__lte=started_at,
-        learned_by__isnull=True,
-    ).update(learned_by=version)
-    audit_record(
-        actor=actor,
-        action=AuditEntry.Action.CREATE,
-        obj=version,
-        summary=(
-            f"retrained on {n_labels} campaign outcomes ({learned} new): {version.message}; "
-            f"{version.get_status_display().lower()}"
-        ),
-    )
+    # the training above records its own version (also a failed one); what follows is one change
+    with transaction.atomic():
+        if version.status == ModelVersion.Status.CANDIDATE and (version.auc or 0) >= MIN_AUC:
+            version = model_promote(actor=None, version_id=version.pk, score=True)
+        learned = CampaignMember.objects.filter(
+            campaign__product_id=product.pk,
+            label_at__isnull=False,
+            label_at__lte=started_at,
+            learned_by__isnull=True,
+        ).update(learned_by=version)
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.CREATE,
+            obj=version,
+            summary=(
+                f"retrained on {n_labels} campaign outcomes ({learned} new): {version.message}; "
+                f"{version.get_status_display().lower()}"
+            ),
+        )
     return version
 
 
@@ -148,8 +150,11 @@ def retrain_start(*, actor: Any, product_id: int) -> Job:
 def retrain_job(*, job_id: int, product_id: int) -> int:
     """What the retrain task runs."""
     job_start(job_id=job_id)
+    # the person who asked for it, so the log names them (and their right is checked again)
+    requester = Job.objects.filter(pk=job_id).values_list("created_by", flat=True).first()
+    actor = User.objects.filter(pk=requester).first() if requester else None
     try:
-        version = model_retrain_from_responses(actor=None, product_id=product_id)
+        version = model_retrain_from_responses(actor=actor, product_id=product_id)
     except Exception as exc:
         job_fail(job_id=job_id, message=f"{type(exc).__name__}: {exc}")
         raise

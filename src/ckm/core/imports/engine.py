@@ -17,8 +17,10 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import transaction
 
+from ckm.core.audit import audit_record
 from ckm.core.imports.registry import Column, FileLoader, LoadContext, Row
 from ckm.core.imports.values import infer_type, parser_for
+from ckm.core.models import AuditEntry
 
 MAX_ISSUES_PER_FILE = 50_000
 INFER_SAMPLE_ROWS = 1_000
@@ -126,15 +128,34 @@ def load_file(
             _load(loader, path, ctx, report, progress)
             if report.issue_count:
                 raise _Rollback
+            report.status = "loaded"
+            _audit_file(ctx, report)  # with the rows it accounts for
     except _Rollback:
         # ids cached by loaders may point at rows this file created and the rollback removed
         ctx.cache.clear()
         report.status = "rejected"
         report.inserted = report.updated = 0
-    else:
-        report.status = "loaded"
+        _audit_file(ctx, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _audit_file(ctx: LoadContext, report: FileReport) -> None:
+    """The file's entry on its import run (a package import; a single file loaded for a page,
+    such as campaign responses, is audited by its service)."""
+    if not ctx.run_id:
+        return
+    audit_record(
+        actor=ctx.user,
+        action=AuditEntry.Action.IMPORT,
+        object_type="core.importrun",
+        object_id=ctx.run_id,
+        object_repr=f"import {ctx.run_id}",
+        summary=(
+            f"{report.file}: {report.status}, {report.inserted} inserted, {report.updated} "
+            f"updated, {report.issue_count} problems"
+        ),
+    )
 
 
 def _load(

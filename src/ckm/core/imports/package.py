@@ -13,11 +13,10 @@ import yaml
 from django.conf import settings
 from django.utils import timezone
 
-from ckm.core.audit import audit_record
 from ckm.core.imports.engine import FileReport, load_file
 from ckm.core.imports.registry import LoadContext, after_import_hooks, loaders
 from ckm.core.jobs import Progress, no_progress
-from ckm.core.models import AuditEntry, ImportIssue, ImportRun
+from ckm.core.models import ImportIssue, ImportRun
 
 logger = logging.getLogger(__name__)
 
@@ -139,15 +138,6 @@ def package_run(run: ImportRun, *, user: Any, progress: Progress = no_progress) 
         reports.append(report)
         offset += size
         _save_issues(run, report)
-        audit_record(
-            actor=user,
-            action=AuditEntry.Action.IMPORT,
-            obj=run,
-            summary=(
-                f"{label}: {report.status}, {report.inserted} inserted, {report.updated} updated,"
-                f" {report.issue_count} problems"
-            ),
-        )
         run.files = [r.as_dict() for r in reports]
         run.save(update_fields=["files"])
     progress(total, total, "Finished")

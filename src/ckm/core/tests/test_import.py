@@ -74,6 +74,49 @@ def test_reimporting_the_same_ids_updates_and_never_duplicates(tmp_path: Path) -
     assert Customer.objects.get(external_id="C1").last_name == "Schmidt-Berg"
 
 
+def test_every_imported_customer_is_in_the_audit_log_with_its_line(tmp_path: Path) -> None:
+    folder = write_package(tmp_path / "p")
+    first = run_import(folder)
+    created = AuditEntry.objects.filter(object_type="customers.customer", action="create")
+    assert created.count() == 3
+    anna = Customer.objects.get(external_id="C1")
+    entry = created.get(customer_ref=anna.pk)
+    assert entry.summary == f"import {first.pk}: customers.csv line 2"
+    assert entry.changes["after"]["last_name"] == "Schmidt"
+    assert entry.changes["after"]["email"] == "anna@example.com"
+    # the file's own entry is written with its rows
+    assert AuditEntry.objects.filter(
+        action="import",
+        object_type="core.importrun",
+        object_id=str(first.pk),
+        summary__startswith="customers.csv: loaded, 3 inserted",
+    ).exists()
+    write_package(folder, customers=CUSTOMERS.replace("Anna,Schmidt", "Anna,Schmidt-Berg"))
+    second = run_import(folder)
+    updated = AuditEntry.objects.filter(object_type="customers.customer", action="update")
+    # only the changed row leaves an entry, with the change itself
+    assert [(e.customer_ref, e.changes) for e in updated] == [
+        (anna.pk, {"last_name": ["Schmidt", "Schmidt-Berg"]})
+    ]
+    assert updated.get().summary == f"import {second.pk}: customers.csv line 2"
+
+
+def test_imported_cases_and_articles_are_audited_per_record(tmp_path: Path) -> None:
+    cases = (
+        "case_id,customer_id,channel,opened_at,subject,text,status\n"
+        "K1,C1,letter,2026-10-02 09:00,Fee,Why this fee?,received\n"
+    )
+    articles = "article_id,title,body,status\nA1,Card fees,What a card costs.,published\n"
+    folder = write_package(tmp_path / "p", cases=cases, articles=articles)
+    run = run_import(folder)
+    assert run.status == ImportRun.Status.SUCCEEDED, run.notes
+    case_entry = AuditEntry.objects.get(object_type="service.case", action="create")
+    assert case_entry.summary == f"import {run.pk}: cases.csv line 2"
+    assert case_entry.customer_ref == Customer.objects.get(external_id="C1").pk
+    article_entry = AuditEntry.objects.get(object_type="knowledge.article", action="create")
+    assert article_entry.changes["after"]["status"] == "published"
+
+
 def test_one_bad_row_writes_nothing_of_its_file_and_every_bad_row_is_reported(
     tmp_path: Path,
 ) -> None:

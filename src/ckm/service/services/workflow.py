@@ -9,9 +9,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from ckm.core.audit import snapshot
+from ckm.core.audit import audit_record, snapshot
 from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
-from ckm.core.models import User
+from ckm.core.models import AuditEntry, User
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Product
 from ckm.service.models import Case, CaseKind, CasePriority, CaseStatus, Queue, ReplyTemplate
@@ -272,6 +272,7 @@ def case_reply(
     target and starts the work on a waiting case."""
     case = case_locked(case_id)
     _check(actor, case)
+    before = snapshot(case, LOGGED_FIELDS)
     template = (
         ReplyTemplate.objects.filter(pk=template_id, active=True).first() if template_id else None
     )
@@ -308,6 +309,16 @@ def case_reply(
         summary=("Internal note: " if internal else "Reply sent: ") + text[:200],
         actor=actor,
         timeline=not internal,
+    )
+    case_audit(
+        actor=actor,
+        case=case,
+        before=before,
+        summary=(
+            f"internal note on {case.reference}"
+            if internal
+            else f"reply to the customer on {case.reference}: {subject}"
+        ),
     )
     return case
 
@@ -428,6 +439,8 @@ def case_classify(*, actor: Any, case_id: int) -> Case:
     if result is None:
         raise NotFound("No classifier is trained yet.")
     row, predictions = result
+    guessed = ["suggested_product_id", "suggested_category", "classifier_version"]
+    before = snapshot(case, guessed)
     fields = apply_prediction(case, row, predictions[0])
     case.save(update_fields=[*fields, "updated_at"])
     case_history(
@@ -436,5 +449,14 @@ def case_classify(*, actor: Any, case_id: int) -> Case:
         summary=f"Classified again by {row.version}",
         actor=actor,
         timeline=False,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEntry.Action.UPDATE,
+        obj=case,
+        customer_id=case.customer_id,
+        before=before,
+        after=snapshot(case, guessed),
+        summary=f"classified again by {row.version}",
     )
     return case

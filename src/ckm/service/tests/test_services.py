@@ -176,6 +176,14 @@ def test_a_reply_is_the_first_response(desk, agent) -> None:
     case_reply(actor=agent, case_id=case.pk, body="We are on it.")
     case.refresh_from_db()
     assert case.first_response_at is not None and case.status == CaseStatus.IN_PROGRESS
+    case_reply(actor=agent, case_id=case.pk, body="Called the branch.", internal=True)
+    # both the reply (which moved the case) and the internal note are in the audit log
+    entries = AuditEntry.objects.filter(
+        object_type="service.case", object_id=str(case.pk), actor=agent
+    ).order_by("pk")
+    reply, note = list(entries)[-2:]
+    assert reply.summary.startswith("reply to the customer") and "status" in reply.changes
+    assert note.summary.startswith("internal note")
 
 
 def test_round_robin_and_least_loaded(desk, agent) -> None:

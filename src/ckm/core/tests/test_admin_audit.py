@@ -1,0 +1,96 @@
+"""The admin site is no back door: its changes, deletes and sign-ins are audited."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib import admin
+
+from ckm.core.admin import AuditedModelAdmin
+from ckm.core.models import AuditEntry, Role, Team
+from ckm.customers.models import Customer
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_model_the_admin_site_can_change_is_audited(admin_user, rf) -> None:
+    request = rf.get("/admin/")
+    request.user = admin_user
+    unaudited = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if not isinstance(model_admin, AuditedModelAdmin)
+        and (
+            model_admin.has_add_permission(request)
+            or model_admin.has_change_permission(request)
+            or model_admin.has_delete_permission(request)
+        )
+    ]
+    assert unaudited == []
+
+
+def test_changing_a_users_role_and_groups_in_the_admin_is_audited(login, admin_user, agent) -> None:
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="auditors")
+    client = login(admin_user)
+    page = client.get(f"/admin/core/user/{agent.pk}/change/")
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    data.update(
+        role=Role.ADMIN,
+        groups=[group.pk],
+        user_permissions=[],
+        date_joined_0=agent.date_joined.strftime("%Y-%m-%d"),
+        date_joined_1=agent.date_joined.strftime("%H:%M:%S"),
+    )
+    data = {k: v for k, v in data.items() if k not in ("date_joined", "last_login")}
+    response = client.post(f"/admin/core/user/{agent.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    agent.refresh_from_db()
+    assert agent.role == Role.ADMIN
+    entry = AuditEntry.objects.get(
+        object_type="core.user", object_id=str(agent.pk), action="update", summary="admin site"
+    )
+    assert entry.actor == admin_user and entry.changes["role"] == [Role.AGENT, Role.ADMIN]
+    assert "password" not in str(entry.changes)
+    links = AuditEntry.objects.get(summary="admin site: links", object_id=str(agent.pk))
+    assert links.changes["groups"] == [[], ["auditors"]]
+
+
+def test_deleting_a_customer_in_the_admin_is_audited_with_its_values(
+    login, admin_user, north_customer
+) -> None:
+    client = login(admin_user)
+    response = client.post(
+        f"/admin/customers/customer/{north_customer.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Customer.objects.filter(pk=north_customer.pk).exists()
+    entry = AuditEntry.objects.get(action="delete", object_type="customers.customer")
+    assert entry.customer_ref == north_customer.pk and entry.actor == admin_user
+    assert entry.changes["before"]["last_name"] == "Schmidt"
+
+
+def test_a_team_change_and_a_bulk_delete_are_audited(login, admin_user, team_north) -> None:
+    client = login(admin_user)
+    response = client.post(
+        "/admin/core/team/",
+        {"action": "delete_selected", "_selected_action": [team_north.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not Team.objects.filter(pk=team_north.pk).exists()
+    assert AuditEntry.objects.filter(
+        action="delete", object_type="core.team", object_id=str(team_north.pk)
+    ).exists()
+
+
+def test_sign_ins_anywhere_are_audited(client, admin_user) -> None:
+    admin_user.set_password("pw-test-123")
+    admin_user.save()
+    client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "wrong"})
+    assert AuditEntry.objects.filter(action="login_failed", object_repr="admin").count() == 1
+    client.post("/admin/login/?next=/admin/", {"username": "admin", "password": "pw-test-123"})
+    assert AuditEntry.objects.filter(action="login", actor=admin_user).count() == 1
+    client.post("/logout/")
+    assert AuditEntry.objects.filter(action="logout", actor=admin_user).count() == 1
