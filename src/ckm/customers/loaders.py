@@ -106,22 +106,6 @@ class ProductLoader(FileLoader):
 
 # what a customer's audit entry records of an imported row (identity, status and who serves them)
 AUDITED_FIELDS = (*IDENTITY_FIELDS, "household_id", "owner_id", "team_id", "office_id")
-AUDITED_FIELDS = (
-    "kind",
-    "first_name",
-    "last_name",
-    "name",
-    "date_of_birth",
-    "status",
-    "address",
-    "postcode",
-    "city",
-    "country",
-    "household_id",
-    "owner_id",
-    "team_id",
-    "office_id",
-)
 
 
 class CustomerLoader(FileLoader):
