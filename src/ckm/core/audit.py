@@ -146,7 +146,8 @@ def audit_import_rows(
     entries = []
     for record in records:
         if record.before is None:
-            action, changes = AuditEntry.Action.CREATE, {"after": _jsonable(record.after)}
+            after = {k: v for k, v in record.after.items() if v not in (None, "")}
+            action, changes = AuditEntry.Action.CREATE, {"after": _jsonable(after)}
         else:
             changes = diff(_jsonable(record.before), _jsonable(record.after))
             if not changes:
