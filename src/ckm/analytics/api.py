@@ -7,11 +7,12 @@ from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
 from ckm.analytics import selectors, services
 from ckm.analytics.models import Alert, AlertRule, ModelVersion
+from ckm.core.apikit import JobOut, Pages, job_answer
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Job
@@ -193,27 +194,19 @@ class TrainIn(Schema):
     auto_promote: bool = False
 
 
-class JobOut(Schema):
-    job_id: int
-    status: str
+class ModelJobOut(JobOut):
     model_version: int | None = None
-    progress_url: str
 
 
 def _job(job: Job | None, version: ModelVersion | None = None) -> dict[str, Any]:
     if job is None:
         raise NotFound("No job.")
-    return {
-        "job_id": job.pk,
-        "status": job.status,
-        "model_version": version.pk if version else None,
-        "progress_url": f"/jobs/{job.pk}/progress/",
-    }
+    return job_answer(job, model_version=version.pk if version else None)
 
 
 @router.post(
     "/analytics/models/train",
-    response={202: JobOut},
+    response={202: ModelJobOut},
     summary="Train a model version in the background",
 )
 def model_train(request: AuthedRequest, payload: TrainIn) -> Status[dict[str, Any]]:
@@ -265,7 +258,7 @@ def model_rollback(request: AuthedRequest, payload: RollbackIn) -> ModelVersion:
 
 @router.post(
     "/analytics/models/{int:version_id}/score",
-    response={202: JobOut},
+    response={202: ModelJobOut},
     summary="Rescore customers with a version in the background",
 )
 def model_score(request: AuthedRequest, version_id: int) -> Status[dict[str, Any]]:
@@ -462,7 +455,7 @@ def segment_preview(request: AuthedRequest, payload: DefinitionIn) -> dict[str, 
     return selectors.segment_preview(user=request.user, definition=payload.dict())
 
 
-class MemberOut(Schema):
+class SegmentMemberOut(Schema):
     id: int
     external_id: str
     display_name: str
@@ -470,10 +463,10 @@ class MemberOut(Schema):
 
 @router.get(
     "/analytics/segments/{int:segment_id}/customers",
-    response=list[MemberOut],
+    response=list[SegmentMemberOut],
     summary="Customers of a segment you may see",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def segment_customers(request: AuthedRequest, segment_id: int) -> Any:
     return selectors.segment_customers(user=request.user, segment_id=segment_id).order_by(
         "sort_key", "id"
@@ -491,7 +484,7 @@ class AlertFilterIn(Schema):
     response=list[AlertOut],
     summary="The retention list: alerts on customers you may see",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def alert_list(request: AuthedRequest, filters: Query[AlertFilterIn]) -> Any:
     return selectors.retention_list(
         user=request.user, status=filters.status, mine=filters.mine, rule_id=filters.rule
@@ -602,7 +595,7 @@ def value_settings_update(request: AuthedRequest, payload: ValueSettingsIO) -> A
 
 @router.post(
     "/analytics/refresh",
-    response={202: JobOut},
+    response={202: ModelJobOut},
     summary="Recompute value, rescore, evaluate rules (background)",
 )
 def refresh(request: AuthedRequest) -> Status[dict[str, Any]]:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaError
 
 from ckm.core.errors import ConflictError, DomainError, NotFound
@@ -39,6 +42,14 @@ def schema_field_errors(problems: list[dict[str, Any]]) -> dict[str, list[str]]:
         message = str(problem.get("msg", "Invalid value."))
         errors.setdefault(_schema_field(problem.get("loc")), []).append(message)
     return errors
+
+
+# SQLite: "NOT NULL constraint failed: app_table.column"; PostgreSQL: 'null value in column "x"'
+_NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(\w+)|null value in column \"(\w+)\"")
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or ["the database refused it"])[0][:200]
 
 
 def _summary(errors: dict[str, list[str]]) -> str:
@@ -90,4 +101,37 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(IntegrityError)
     def integrity(request: HttpRequest, exc: IntegrityError) -> HttpResponse:
-        return answer(request, 409, "The change conflicts with existing data (a duplicate id?).")
+        text = str(exc).lower()
+        if "unique" in text or "duplicate" in text:
+            return answer(
+                request, 409, "The change conflicts with existing data (a duplicate id?)."
+            )
+        # NOT NULL, a missing related record, a check constraint: the request's values are wrong
+        column = _NOT_NULL.search(str(exc))
+        if column:
+            field = column.group(1) or column.group(2)
+            errors = {field: ["This field may not be empty (null)."]}
+            return answer(request, 400, _summary(errors), errors)
+        return answer(request, 400, "Invalid input: a value does not fit the record.")
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        detail = str(exc)
+        cause = exc.__cause__
+        if exc.status_code == 400 and cause is not None:
+            # the body could not be parsed: say why (not JSON, not an object), in every mode
+            detail = f"The request body could not be read: {str(cause)[:200]}"
+        return answer(request, exc.status_code, detail)
+
+    @api.exception_handler(OverflowError)
+    def overflow(request: HttpRequest, exc: OverflowError) -> HttpResponse:
+        # an id or count beyond 2^63, a date outside the years 1-9999 once in UTC
+        return answer(request, 422, "Invalid input: a number or a date is out of range.")
+
+    @api.exception_handler(DataError)
+    def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+        return answer(request, 422, "Invalid input: " + _first_line(exc))
+
+    @api.exception_handler(MultiPartParserError)
+    def multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+        return answer(request, 400, f"The multipart body could not be read: {exc}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest
 from ninja import NinjaAPI
+from ninja.parser import Parser
 
 from ckm.analytics.api import router as analytics_router
 from ckm.api.auth import API_AUTH
@@ -20,7 +22,54 @@ from ckm.performance.api import router as performance_router
 from ckm.service.api import router as service_router
 
 
+class ObjectParser(Parser):
+    """Every request body is a JSON object: a bare string, number, list or null is refused
+    (400, with the reason) instead of being read as an object with no fields."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("the body must be a JSON object ({...})")
+        return data
+
+
+# every operation may answer these, always as {"detail": "...", "errors": {field: [reasons]}}
+ERROR_RESPONSES = {
+    "400": "A value a business rule refuses (field errors in `errors`)",
+    "401": "No valid token or session",
+    "403": "Your role or the record's owner does not allow it",
+    "404": "No such record, or not one you may see",
+    "409": "The change conflicts with the record's state or another record",
+    "422": "The request does not match the schema (field errors in `errors`)",
+}
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "title": "What went wrong, in a sentence"},
+        "errors": {
+            "type": "object",
+            "title": "Reasons per field (`__all__`: the request as a whole)",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "required": ["detail"],
+}
+
+
 class CkmAPI(NinjaAPI):
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        """The schema with the error answers every operation may give, in their one shape."""
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, words in ERROR_RESPONSES.items():
+                    responses.setdefault(code, {"description": words, "content": body})
+        return schema
+
     @property
     def urls(self) -> tuple[list[Any], str, str]:
         patterns, app_name, namespace = super().urls
@@ -44,6 +93,7 @@ api = CkmAPI(
     auth=API_AUTH,
     docs_decorator=login_required,
     urls_namespace="api",
+    parser=ObjectParser(),
 )
 install_error_handlers(api)
 api.add_router("/", core_router)

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from ckm.analytics.models import Segment
 from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
+from ckm.core.apikit import Pages, fields_named
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Team
@@ -103,7 +104,7 @@ class CustomerOutcomeIn(Schema):
     occurred_at: dt.datetime | None = None
 
 
-class MemberOut(Schema):
+class CampaignMemberOut(Schema):
     id: int
     campaign_id: int
     customer_id: int
@@ -190,7 +191,7 @@ def _fields(payload: CampaignIn) -> dict[str, Any]:
 
 
 @router.get("/campaigns", response=list[CampaignOut], summary="Campaigns, newest first")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def campaign_list(request: AuthedRequest, status: str = "") -> Any:
     return selectors.campaign_list(user=request.user, status=status)
 
@@ -199,7 +200,8 @@ def campaign_list(request: AuthedRequest, status: str = "") -> Any:
     "/campaigns", response={201: CampaignOut}, summary="Create a draft and build its target list"
 )
 def campaign_create(request: AuthedRequest, payload: CampaignIn) -> Status[Campaign]:
-    campaign = services.campaign_save(actor=request.user, **_fields(payload))
+    with fields_named(segment="segment_id", product="product_id", pool="pool_id"):
+        campaign = services.campaign_save(actor=request.user, **_fields(payload))
     campaign = services.campaign_plan(actor=request.user, campaign_id=campaign.pk)
     return Status(201, campaign)
 
@@ -276,17 +278,17 @@ def campaign_results(request: AuthedRequest, campaign_id: int) -> dict[str, Any]
 
 @router.get(
     "/campaigns/{int:campaign_id}/members",
-    response=list[MemberOut],
+    response=list[CampaignMemberOut],
     summary="Members the user may see (group: target or control)",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def campaign_members(request: AuthedRequest, campaign_id: int, group: str = "") -> Any:
     return selectors.campaign_members(user=request.user, campaign_id=campaign_id, group=group)
 
 
 @router.post(
     "/campaigns/{int:campaign_id}/outcomes",
-    response=MemberOut,
+    response=CampaignMemberOut,
     summary="Record a response for the member who is this customer",
 )
 def campaign_outcome(
@@ -304,16 +306,18 @@ def campaign_outcome(
 
 
 @router.get(
-    "/campaign-members/mine", response=list[MemberOut], summary="My open target-list members"
+    "/campaign-members/mine",
+    response=list[CampaignMemberOut],
+    summary="My open target-list members",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def my_members(request: AuthedRequest) -> Any:
     return selectors.my_members(user=request.user)
 
 
 @router.post(
     "/campaign-members/{int:member_id}/outcome",
-    response=MemberOut,
+    response=CampaignMemberOut,
     summary="Record the outcome of one member",
 )
 def member_outcome(request: AuthedRequest, member_id: int, payload: OutcomeIn_) -> CampaignMember:

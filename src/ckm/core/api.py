@@ -7,9 +7,10 @@ from typing import Any
 
 from django.conf import settings
 from ninja import File, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from ckm.core import selectors, services
+from ckm.core.apikit import Pages
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 
@@ -71,7 +72,7 @@ class ImportRunOut(Schema):
 
 
 @router.get("/imports", response=list[ImportRunOut], summary="Import runs, newest first")
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Pages, page_size=25)
 def import_list(request: AuthedRequest) -> Any:
     return selectors.import_run_list(user=request.user)
 
@@ -96,7 +97,7 @@ class ImportIssueOut(Schema):
     response=list[ImportIssueOut],
     summary="Every problem an import found",
 )
-@paginate(PageNumberPagination, page_size=200)
+@paginate(Pages, page_size=200)
 def import_issues(request: AuthedRequest, run_id: int, file: str = "") -> Any:
     return selectors.import_issue_list(user=request.user, run_id=run_id, file=file)
 
@@ -155,6 +156,6 @@ class AuditFilters(Schema):
 
 
 @router.get("/audit", response=list[AuditOut], summary="The audit log (administrators, managers)")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(Pages, page_size=100)
 def audit(request: AuthedRequest, filters: Query[AuditFilters]) -> Any:
     return selectors.audit_list(user=request.user, **filters.dict())

@@ -23,3 +23,8 @@ class NotFound(DomainError, Http404):
 
 class ConflictError(DomainError):
     """The request conflicts with the current state (answered with 409)."""
+
+
+def indefinite(phrase: str) -> str:
+    """'in progress case' -> 'An in progress case' (for messages that name a state)."""
+    return ("An " if phrase[:1].lower() in "aeiou" else "A ") + phrase

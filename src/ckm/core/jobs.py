@@ -20,6 +20,15 @@ def job_create(*, kind: str, label: str, user: Any = None, total: int = 0) -> Jo
     return Job.objects.create(kind=kind, label=label[:200], created_by=created_by, total=total)
 
 
+def job_waiting(*, kind: str, label: str | None = None) -> Job | None:
+    """A job of this kind that has not started yet: asking again joins it instead of queueing
+    the same work twice (it will read the data as they are when it starts)."""
+    jobs = Job.objects.filter(kind=kind, status=Job.Status.QUEUED)
+    if label is not None:
+        jobs = jobs.filter(label=label[:200])
+    return jobs.order_by("created_at").first()
+
+
 def job_start(*, job_id: int) -> None:
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.RUNNING, started_at=timezone.now(), message="Started"

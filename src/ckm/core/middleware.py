@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from ckm.core.errors import ConflictError, DomainError, NotFound
@@ -56,3 +56,28 @@ class DomainErrorMiddleware:
             return None
         status = 409 if isinstance(exception, ConflictError) else 400
         return render(request, "400.html", {"message": exception.message}, status=status)
+
+
+_API_STATUS_WORDS = {404: "Not found.", 405: "Method not allowed."}
+
+
+class ApiJsonErrorsMiddleware:
+    """Under /api/ a 404 or 405 that Django answered itself (no such route, an id that is not a
+    number, a method the route does not take) is JSON like every other API answer, not HTML."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        words = _API_STATUS_WORDS.get(response.status_code)
+        if (
+            words
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            answer = JsonResponse({"detail": words}, status=response.status_code)
+            if response.has_header("Allow"):
+                answer["Allow"] = response["Allow"]
+            return answer
+        return response

@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from ckm.core.apikit import Pages, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
 from ckm.customers import selectors, services
@@ -99,7 +100,7 @@ class CustomerPatch(Schema):
 
 
 @router.get("/customers", response=list[CustomerOut], summary="Customers you may see, filtered")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def customer_list(request: AuthedRequest, filters: Query[CustomerFilterIn]) -> Any:
     return selectors.customer_list(
         user=request.user, filters=selectors.CustomerFilters(**filters.dict())
@@ -155,7 +156,7 @@ def customer_by_external_id(request: AuthedRequest, external_id: str) -> Custome
     "/customers/{customer_id}", response=CustomerOut, summary="Change identity and address"
 )
 def customer_patch(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Customer:
-    fields = payload.dict(exclude_unset=True)
+    fields = sent_fields(payload, nullable={"date_of_birth"})
     services.customer_update(actor=request.user, customer_id=customer_id, **fields)
     return selectors.customer_get(user=request.user, customer_id=customer_id)
 
@@ -208,7 +209,7 @@ class ProductOut(Schema):
 
 
 @router.get("/products", response=list[ProductOut], summary="The product catalogue")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def product_list(request: AuthedRequest, family: str = "") -> Any:
     return selectors.product_list(user=request.user, family=family)
 
@@ -257,7 +258,7 @@ class TransactionOut(Schema):
     response=list[TransactionOut],
     summary="A customer's transactions, newest first",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def transaction_list(request: AuthedRequest, customer_id: int) -> Any:
     return selectors.transaction_list(user=request.user, customer_id=customer_id)
 

@@ -263,6 +263,8 @@ def contact_value_problem(kind: str, value: str) -> str:
         return "Not an e-mail address."
     if kind in ("phone", "mobile") and len(keys.phone_digits(value)) < 5:
         return "Not a phone number."
+    if not keys.contact_key(kind, value.strip()):
+        return "Give a value (letters or digits)."
     return ""
 
 

@@ -5,10 +5,10 @@ read."""
 import datetime as dt
 from typing import Any, Literal
 
-from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from ckm.core.apikit import JobOut, Pages, job_answer
 from ckm.core.http import AuthedRequest
 from ckm.feedback import selectors, services
 from ckm.feedback.models import Insight, InsightContact, KnowledgeGap, TopicAlert
@@ -48,7 +48,7 @@ class TopicFilterIn(Schema):
 
 
 @router.get("/feedback/topics", response=list[TopicOut], summary="Topics, busiest first")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def topic_list(request: AuthedRequest, filters: Query[TopicFilterIn]) -> list[dict[str, Any]]:
     return [
         {
@@ -67,7 +67,7 @@ def topic_list(request: AuthedRequest, filters: Query[TopicFilterIn]) -> list[di
     ]
 
 
-class WeekOut(Schema):
+class TopicWeekOut(Schema):
     week: dt.date
     product: str
     office: str
@@ -89,7 +89,7 @@ class TopicDetailOut(Schema):
     keywords: list[str]
     size: int
     status: str
-    weekly: list[WeekOut]
+    weekly: list[TopicWeekOut]
     examples: list[ExampleOut]
 
 
@@ -120,12 +120,6 @@ class RefreshIn(Schema):
     full: bool = Field(False, description="Cluster every case again instead of assigning new ones")
 
 
-class JobOut(Schema):
-    job_id: int
-    status: str
-    progress_url: str
-
-
 @router.post(
     "/feedback/topics/refresh",
     response={202: JobOut},
@@ -133,17 +127,10 @@ class JobOut(Schema):
 )
 def topics_refresh(request: AuthedRequest, payload: RefreshIn) -> Status[dict[str, Any]]:
     job = services.topics_refresh_start(actor=request.user, full=payload.full)
-    return Status(
-        202,
-        {
-            "job_id": job.pk,
-            "status": job.status,
-            "progress_url": reverse("core:job_progress", args=[job.pk]),
-        },
-    )
+    return Status(202, job_answer(job))
 
 
-class AlertOut(Schema):
+class TopicAlertOut(Schema):
     id: int
     topic_id: int
     topic: str
@@ -159,8 +146,8 @@ class AlertOut(Schema):
         return a.topic.label
 
 
-@router.get("/feedback/alerts", response=list[AlertOut], summary="Emerging-topic alerts")
-@paginate(PageNumberPagination)
+@router.get("/feedback/alerts", response=list[TopicAlertOut], summary="Emerging-topic alerts")
+@paginate(Pages)
 def alert_list(
     request: AuthedRequest, status: Literal["", "new", "acknowledged", "dismissed"] = "new"
 ) -> Any:
@@ -171,7 +158,9 @@ class AlertStatusIn(Schema):
     status: Literal["new", "acknowledged", "dismissed"]
 
 
-@router.patch("/feedback/alerts/{int:alert_id}", response=AlertOut, summary="Acknowledge/dismiss")
+@router.patch(
+    "/feedback/alerts/{int:alert_id}", response=TopicAlertOut, summary="Acknowledge/dismiss"
+)
 def alert_update(request: AuthedRequest, alert_id: int, payload: AlertStatusIn) -> TopicAlert:
     return services.alert_update(actor=request.user, alert_id=alert_id, status=payload.status)
 
@@ -210,7 +199,7 @@ class InsightIn(Schema):
 
 
 @router.get("/feedback/insights", response=list[InsightOut], summary="The product insight board")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def insight_list(
     request: AuthedRequest,
     status: Literal["", "new", "under_review", "planned", "shipped", "declined"] = "",
@@ -265,7 +254,7 @@ def insight_status(request: AuthedRequest, insight_id: int, payload: InsightStat
     return selectors.insight_get(user=request.user, insight_id=insight_id)
 
 
-class LinkIn(Schema):
+class InsightLinkIn(Schema):
     topics: list[int] = Field(default_factory=list)
     cases: list[int] = Field(default_factory=list)
 
@@ -275,7 +264,7 @@ class LinkIn(Schema):
     response=InsightOut,
     summary="Add topics or cases to an insight (volume and contacts follow)",
 )
-def insight_link(request: AuthedRequest, insight_id: int, payload: LinkIn) -> Insight:
+def insight_link(request: AuthedRequest, insight_id: int, payload: InsightLinkIn) -> Insight:
     services.insight_link(
         actor=request.user, insight_id=insight_id, topic_ids=payload.topics, case_ids=payload.cases
     )
@@ -303,7 +292,7 @@ class ContactOut(Schema):
     response=list[ContactOut],
     summary="Customers who raised the insight and agreed to product development contact",
 )
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def insight_contacts(request: AuthedRequest, insight_id: int) -> list[InsightContact]:
     insight = selectors.insight_get(user=request.user, insight_id=insight_id)
     return selectors.insight_contacts(user=request.user, insight=insight).contactable
@@ -353,7 +342,7 @@ class GapOut(Schema):
 
 
 @router.get("/feedback/gaps", response=list[GapOut], summary="Knowledge gaps")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def gap_list(
     request: AuthedRequest,
     state: Literal["", "open", "drafted", "closed", "dismissed"] = "",

@@ -4,8 +4,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from ckm.core.apikit import Pages
 from ckm.core.http import AuthedRequest
 from ckm.interactions.models import Interaction
 from ckm.interactions.selectors import InteractionFilters, interaction_list
@@ -62,7 +63,7 @@ class InteractionIn(Schema):
 
 
 @router.get("/interactions", response=list[InteractionOut], summary="Contact history, newest first")
-@paginate(PageNumberPagination)
+@paginate(Pages)
 def list_interactions(request: AuthedRequest, filters: Query[InteractionFilterIn]) -> Any:
     return interaction_list(user=request.user, filters=InteractionFilters(**filters.dict()))
 

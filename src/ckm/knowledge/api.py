@@ -6,9 +6,10 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 from pydantic import ConfigDict
 
+from ckm.core.apikit import Pages, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
@@ -92,7 +93,7 @@ class ArticleFilterIn(Schema):
     response=list[ArticleOut],
     summary="Articles you may read (editors: every status)",
 )
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def article_list(request: AuthedRequest, filters: Query[ArticleFilterIn]) -> Any:
     require_perm(request.user, "knowledge.view_article")
     return (
@@ -243,7 +244,7 @@ def article_create(request: AuthedRequest, payload: ArticleIn) -> Status[Article
 def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatch) -> Article:
     require_perm(request.user, "knowledge.change_article")
     article = selectors.article_get_by_id(user=request.user, article_id=article_id)
-    data = payload.dict(exclude_unset=True)
+    data = sent_fields(payload, nullable={"review_at"})
     note = data.pop("note", "Edited")
     as_revision = data.pop("revision", False)
     if "body" in data:

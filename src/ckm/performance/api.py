@@ -49,7 +49,7 @@ class TallyOut(Schema):
     satisfaction_answers: int
 
 
-class WeekOut(TallyOut):
+class DeskWeekOut(TallyOut):
     week: dt.date
 
 
@@ -59,7 +59,7 @@ class DeskOut(Schema):
     weeks: int
     queue_id: int | None
     desk: TallyOut
-    weekly: list[WeekOut]
+    weekly: list[DeskWeekOut]
     by_queue: list[TallyOut]
     by_agent: list[TallyOut]
 

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from ckm.core.apikit import JobOut, Pages, job_answer
 from ckm.core.errors import ValidationError
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office
@@ -38,7 +39,7 @@ class TimerOut(Schema):
     seconds_left: float | None
 
 
-class SuggestionOut(Schema):
+class CaseSuggestionOut(Schema):
     product: str | None
     product_confidence: float | None
     category: str
@@ -71,7 +72,7 @@ class CaseOut(Schema):
     reopened_count: int
     satisfaction_score: int | None
     external_id: str
-    suggestion: SuggestionOut
+    suggestion: CaseSuggestionOut
     timers: dict[str, TimerOut]
 
     @staticmethod
@@ -216,7 +217,7 @@ def _detail(request: AuthedRequest, case_id: int) -> Case:
 
 
 @router.get("/cases", response=list[CaseOut], summary="Cases you may see, filtered, newest first")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def case_list(request: AuthedRequest, filters: Query[CaseFilterIn]) -> Any:
     return selectors.case_list(user=request.user, filters=selectors.CaseFilters(**filters.dict()))
 
@@ -337,7 +338,7 @@ def case_correct(request: AuthedRequest, case_id: int, payload: CorrectIn) -> An
     return _detail(request, case_id)
 
 
-class LinkIn(Schema):
+class CaseCustomerLinkIn(Schema):
     customer_id: int
 
 
@@ -346,7 +347,7 @@ class LinkIn(Schema):
     response=CaseDetailOut,
     summary="Link a case from an unknown contact to a customer",
 )
-def case_link(request: AuthedRequest, case_id: int, payload: LinkIn) -> Any:
+def case_link(request: AuthedRequest, case_id: int, payload: CaseCustomerLinkIn) -> Any:
     services.case_link_customer(
         actor=request.user, case_id=case_id, customer_id=payload.customer_id
     )
@@ -401,14 +402,9 @@ class ClassifierOut(Schema):
     response=list[ClassifierOut],
     summary="Classifier versions with their measured accuracy",
 )
-@paginate(PageNumberPagination, page_size=25)
+@paginate(Pages, page_size=25)
 def classifier_list(request: AuthedRequest) -> Any:
     return selectors.classifier_versions(user=request.user)
-
-
-class JobOut(Schema):
-    job_id: int
-    status: str
 
 
 @router.post(
@@ -417,4 +413,4 @@ class JobOut(Schema):
 def classifier_train(request: AuthedRequest) -> Status[dict[str, Any]]:
     job = services.classifier_train_start(actor=request.user)
     job.refresh_from_db()
-    return Status(202, {"job_id": job.pk, "status": job.status})
+    return Status(202, job_answer(job))

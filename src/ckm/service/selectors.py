@@ -271,9 +271,10 @@ def customer_case_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:
 # --- the managers' settings pages: every row, active or not ---------------------------------------
 
 
-def settings_queues(*, user: Any) -> QuerySet[Queue]:
-    """Every queue with its rules, team and members (for the settings pages and the API)."""
-    require_perm(user, "service.change_queue")
+def settings_queues(*, user: Any, read_only: bool = False) -> QuerySet[Queue]:
+    """Every queue with its rules, team and members (for the settings pages and the API; to
+    read them, `service.view_queue` is enough)."""
+    require_perm(user, "service.view_queue" if read_only else "service.change_queue")
     return (
         Queue.objects.select_related("team")
         .prefetch_related("products", "offices", "memberships__user")
@@ -289,15 +290,18 @@ def settings_queue(*, user: Any, queue_id: int) -> Queue:
     return queue
 
 
-def settings_sla_policies(*, user: Any) -> QuerySet[SlaPolicy]:
+def settings_sla_policies(*, user: Any, read_only: bool = False) -> QuerySet[SlaPolicy]:
     """Every SLA policy with its calendar and escalation contact."""
-    require_perm(user, "service.change_slapolicy")
+    require_perm(user, "service.view_slapolicy" if read_only else "service.change_slapolicy")
     return SlaPolicy.objects.select_related("calendar", "escalate_to").order_by("-active", "name")
 
 
-def settings_calendars(*, user: Any) -> QuerySet[BusinessCalendar]:
+def settings_calendars(*, user: Any, read_only: bool = False) -> QuerySet[BusinessCalendar]:
     """Every business calendar with its holidays."""
-    require_perm(user, "service.change_businesscalendar")
+    require_perm(
+        user,
+        "service.view_businesscalendar" if read_only else "service.change_businesscalendar",
+    )
     return BusinessCalendar.objects.prefetch_related("holidays").order_by("name")
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
+from ckm.core.apikit import sent_fields
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.service import selectors
@@ -26,15 +27,13 @@ Strategy = Literal["round_robin", "least_loaded"]
 Purpose = Literal["acknowledgement", "answer", "satisfaction", "other"]
 
 
-# fields that may be set to null by a PATCH; a null anywhere else means "leave as it is"
+# fields that may be set to null by a PATCH (a null anywhere else is refused)
 NULLABLE = frozenset({"team_id", "calendar_id", "escalate_to_id"})
 
 
 def _sent(payload: Schema) -> dict[str, Any]:
     """The fields a PATCH sent."""
-    return {
-        k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None or k in NULLABLE
-    }
+    return sent_fields(payload, nullable=NULLABLE)
 
 
 # --- queues -------------------------------------------------------------------------------------
@@ -46,7 +45,7 @@ class MemberSchema(Schema):
     active: bool = True
 
 
-class MemberOut(MemberSchema):
+class QueueMemberOut(MemberSchema):
     username: str
 
 
@@ -63,7 +62,7 @@ class QueueOut(Schema):
     rank: int
     is_default: bool
     active: bool
-    members: list[MemberOut]
+    members: list[QueueMemberOut]
 
     @staticmethod
     def resolve_product_ids(q: Queue) -> list[int]:
@@ -131,7 +130,7 @@ def _queue(request: AuthedRequest, queue_id: int) -> Queue:
 
 @router.get("/service/queues", response=list[QueueOut], summary="Every queue with its members")
 def queue_list(request: AuthedRequest) -> Any:
-    return list(selectors.settings_queues(user=request.user))
+    return list(selectors.settings_queues(user=request.user, read_only=True))
 
 
 @router.post("/service/queues", response={201: QueueOut}, summary="Create a queue")
@@ -202,7 +201,7 @@ def _policy(request: AuthedRequest, policy_id: int) -> SlaPolicy:
 
 @router.get("/service/sla-policies", response=list[SlaPolicyOut], summary="Every SLA policy")
 def sla_policy_list(request: AuthedRequest) -> Any:
-    return list(selectors.settings_sla_policies(user=request.user))
+    return list(selectors.settings_sla_policies(user=request.user, read_only=True))
 
 
 @router.post("/service/sla-policies", response={201: SlaPolicyOut}, summary="Create an SLA policy")
@@ -265,7 +264,7 @@ class CalendarPatch(Schema):
 def _calendar_fields(data: dict[str, Any], base: ds.CalendarFields | None) -> ds.CalendarFields:
     holidays = data.pop("holidays", None)
     if holidays is not None:
-        data["holidays"] = [(h["date"], h["name"]) for h in holidays]
+        data["holidays"] = [(h["date"], h.get("name", "")) for h in holidays]
     return replace(base, **data) if base is not None else ds.CalendarFields(**data)
 
 
@@ -280,7 +279,7 @@ def _calendar(request: AuthedRequest, calendar_id: int) -> BusinessCalendar:
     "/service/calendars", response=list[CalendarOut], summary="Every calendar with holidays"
 )
 def calendar_list(request: AuthedRequest) -> Any:
-    return list(selectors.settings_calendars(user=request.user))
+    return list(selectors.settings_calendars(user=request.user, read_only=True))
 
 
 @router.post("/service/calendars", response={201: CalendarOut}, summary="Create a calendar")

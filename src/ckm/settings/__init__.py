@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "ckm.core.middleware.AuditContextMiddleware",
     "ckm.core.middleware.DomainErrorMiddleware",
+    "ckm.core.middleware.ApiJsonErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "ckm.urls"

@@ -23,7 +23,15 @@ from ckm.analytics.services.scoring import model_score
 from ckm.analytics.services.segments import segment_snapshots_take
 from ckm.analytics.services.training import _enqueue, model_train
 from ckm.analytics.services.value import value_compute
-from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
+from ckm.core.jobs import (
+    Progress,
+    job_create,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_waiting,
+)
 from ckm.core.models import ImportRun, Job
 from ckm.core.permissions import require_perm
 
@@ -64,6 +72,9 @@ def analytics_refresh_start(*, actor: Any) -> Job:
     from ckm.analytics.tasks import analytics_refresh_task
 
     require_perm(actor, "analytics.train_modelversion")
+    waiting = job_waiting(kind="analytics.refresh")
+    if waiting is not None:
+        return waiting
     with transaction.atomic():
         job = job_create(
             kind="analytics.refresh",

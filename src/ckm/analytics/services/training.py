@@ -470,6 +470,9 @@ def model_train_start(
 
     if actor is not None:
         require_perm(actor, "analytics.train_modelversion")
+    if label and not Label.objects.filter(name=label).exists():
+        # refused at once, not as a failed job a minute later
+        raise DomainError(f"no outcomes are recorded under the label {label!r}", field="label")
     with transaction.atomic():
         job = job_create(kind="analytics.train", label=f"Train {kind} model", user=actor, total=100)
         version = model_version_create(

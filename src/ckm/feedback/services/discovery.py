@@ -21,7 +21,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.audit import audit_record
-from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
+from ckm.core.jobs import (
+    Progress,
+    job_create,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+    job_waiting,
+)
 from ckm.core.models import Job
 from ckm.core.permissions import require_perm
 from ckm.feedback.models import CaseTopic, Topic, TopicRun
@@ -303,10 +311,14 @@ def topics_refresh_start(*, actor: Any, full: bool = False) -> Job:
     from ckm.feedback.tasks import feedback_topics_refresh
 
     require_perm(actor, "feedback.refresh_topics")
+    label = "Discover topics in the cases" if full else "Refresh topics"
+    waiting = job_waiting(kind="feedback.topics_refresh", label=label)
+    if waiting is not None:
+        return waiting
     with transaction.atomic():
         job = job_create(
             kind="feedback.topics_refresh",
-            label="Discover topics in the cases" if full else "Refresh topics",
+            label=label,
             user=actor,
             total=100,
         )

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.errors import ConflictError, NotFound, ValidationError
+from ckm.core.errors import ConflictError, NotFound, ValidationError, indefinite
 from ckm.core.models import User
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Consent, Product
@@ -202,7 +202,7 @@ def insight_status_set(*, actor: Any, insight_id: int, status: str, note: str = 
         return insight
     if status not in TRANSITIONS[insight.status]:
         raise ConflictError(
-            f"A {insight.get_status_display().lower()} insight cannot become "
+            f"{indefinite(insight.get_status_display().lower() + ' insight')} cannot become "
             f"{Insight.Status(status).label.lower()}."
         )
     before = {"status": insight.status}

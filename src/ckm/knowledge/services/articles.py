@@ -15,7 +15,7 @@ from django.utils.html import strip_tags
 from django.utils.text import slugify
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
+from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError, indefinite
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Product
 from ckm.knowledge import content
@@ -372,7 +372,7 @@ def article_docx_upload(
 def _transition(article: Article, target: str) -> None:
     if target not in TRANSITIONS.get(article.status, set()):
         raise ConflictError(
-            f"A {article.get_status_display().lower()} article cannot become "
+            f"{indefinite(article.get_status_display().lower() + ' article')} cannot become "
             f"{Article.Status(target).label.lower()}."
         )
 

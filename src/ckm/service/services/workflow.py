@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
+from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError, indefinite
 from ckm.core.models import AuditEntry, User
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Product
@@ -76,7 +76,7 @@ def case_transition(
         raise ValidationError({"to_status": f"Unknown status {to_status!r}."})
     if to_status not in TRANSITIONS[case.status]:
         raise ConflictError(
-            f"A {case.get_status_display().lower()} case cannot become "
+            f"{indefinite(case.get_status_display().lower() + ' case')} cannot become "
             f"{CaseStatus(to_status).label.lower()}.",
             field="to_status",
         )

@@ -564,6 +564,14 @@ def test_api_queue_calendar_and_template(client, desk, manager) -> None:
         content_type="application/json",
         **auth,
     )
+    # a null for a field that cannot be empty is refused, not silently ignored
+    assert response.status_code == 400 and "name" in response.json()["errors"]
+    response = client.patch(
+        f"/api/service/queues/{queue['id']}",
+        json.dumps({"rank": 7}),
+        content_type="application/json",
+        **auth,
+    )
     assert response.status_code == 200 and response.json()["rank"] == 7
     assert response.json()["name"] == "Loans" and response.json()["members"]
     response = client.post(
@@ -582,7 +590,7 @@ def test_api_queue_calendar_and_template(client, desk, manager) -> None:
 @pytest.mark.parametrize(
     ("method", "url"),
     [
-        ("get", "/api/service/queues"),
+        ("post", "/api/service/queues"),
         ("post", "/api/service/sla-policies"),
         ("get", "/api/service/calendars"),
         ("post", "/api/service/reply-templates"),

@@ -35,4 +35,8 @@ class Command(BaseCommand):
         finally:
             if worker is not None:
                 worker.terminate()
-                worker.wait(timeout=10)
+                try:
+                    worker.wait(timeout=10)
+                except subprocess.TimeoutExpired:  # busy with a long task: do not leave it behind
+                    worker.kill()
+                    worker.wait()

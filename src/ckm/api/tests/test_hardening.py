@@ -1,0 +1,151 @@
+"""Input an API client should never send, answered with 4xx in the one error shape, never 500:
+the cases a schema-driven fuzz of every operation found."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import pkgutil
+from collections import defaultdict
+
+import pytest
+from ninja import Schema
+
+import ckm
+from ckm.api.tests.test_api import bearer, get, send
+from ckm.service.models import BusinessCalendar
+
+pytestmark = pytest.mark.django_db
+
+TOO_BIG = 2**63
+
+
+def assert_refused(response, status: int, field: str | None = None) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert isinstance(body["detail"], str) and body["detail"]
+    if field is not None:
+        assert field in body["errors"], body
+    return body
+
+
+def test_an_id_beyond_64_bits_is_refused(client, agent, admin_user) -> None:
+    assert_refused(get(client, "/customers", agent, owner_id=TOO_BIG), 422)
+    assert_refused(get(client, "/cases", admin_user, queue_id=TOO_BIG), 422)
+    assert_refused(get(client, "/knowledge/articles", agent, category_id=TOO_BIG), 422)
+
+
+def test_a_date_beyond_the_calendar_is_refused(client, agent, north_customer) -> None:
+    body = {
+        "customer_id": north_customer.pk,
+        "channel": "phone",
+        "text": "x",
+        "occurred_at": "0001-01-01T00:00:00+01:00",
+    }
+    assert_refused(send(client, "post", "/interactions", agent, body), 422)
+    response = get(client, "/interactions", agent, since="0001-01-01T00:00:00+01:00")
+    assert_refused(response, 422)
+
+
+def test_a_null_where_a_field_cannot_be_empty_is_a_field_error(
+    client, admin_user, north_customer
+) -> None:
+    path = f"/customers/{north_customer.pk}"
+    for field in ("country", "last_name", "city"):
+        response = send(client, "patch", path, admin_user, {field: None})
+        assert "leave the field out" in assert_refused(response, 400, field)["errors"][field][0]
+    # a date of birth may be cleared
+    response = send(client, "patch", path, admin_user, {"date_of_birth": None})
+    assert response.status_code == 200 and response.json()["date_of_birth"] is None
+
+
+def test_an_article_patch_with_null_tags_is_refused(client, editor) -> None:
+    created = send(client, "post", "/knowledge/articles", editor, {"title": "Fees", "body": "x"})
+    assert created.status_code == 201
+    response = send(
+        client, "patch", f"/knowledge/articles/{created.json()['id']}", editor, {"tags": None}
+    )
+    assert_refused(response, 400, "tags")
+
+
+def test_a_holiday_without_a_name_is_kept(client, manager) -> None:
+    calendar = BusinessCalendar.objects.create(name="Berlin")
+    response = send(
+        client,
+        "patch",
+        f"/service/calendars/{calendar.pk}",
+        manager,
+        {"holidays": [{"date": "2026-12-24"}]},
+    )
+    assert response.status_code == 200, response.content
+    assert calendar.holidays.get().date.isoformat() == "2026-12-24"
+
+
+def test_a_broken_multipart_body_is_400(client, admin_user) -> None:
+    response = client.post("/api/imports", content_type="multipart/form-data", **bearer(admin_user))
+    assert_refused(response, 400)
+
+
+def test_a_page_beyond_any_list_is_422(client, agent) -> None:
+    assert_refused(get(client, "/customers", agent, page=10**17), 422)
+
+
+def test_a_body_that_is_not_an_object_is_refused_with_the_reason(client, product_manager) -> None:
+    for body in ("HELLO WORLD", [None, None], None, 3):
+        response = send(client, "post", "/feedback/insights", product_manager, body)
+        assert "must be a JSON object" in assert_refused(response, 400)["detail"]
+    response = client.post(
+        "/api/feedback/insights",
+        data="{not json",
+        content_type="application/json",
+        **bearer(product_manager),
+    )
+    assert "could not be read" in assert_refused(response, 400)["detail"]
+
+
+def test_unknown_routes_and_methods_answer_json(client, agent) -> None:
+    assert assert_refused(get(client, "/cases/abc", agent), 404)["detail"] == "Not found."
+    assert_refused(get(client, "/no-such-thing", agent), 404)
+    response = client.delete("/api/customers", **bearer(agent))
+    assert_refused(response, 405)
+
+
+def test_the_agent_may_read_the_queues(client, agent) -> None:
+    assert get(client, "/service/queues", agent).status_code == 200
+    assert send(client, "post", "/service/queues", agent, {"name": "X"}).status_code == 403
+
+
+def test_unknown_label_is_refused_before_training(client, admin_user) -> None:
+    response = send(
+        client, "post", "/analytics/models/train", admin_user, {"kind": "churn", "label": "nope"}
+    )
+    assert_refused(response, 400, "label")
+
+
+def test_schema_names_are_unique_so_the_docs_describe_every_operation() -> None:
+    # the OpenAPI schema keeps one model per class name: two apps' `JobOut` would document
+    # one of them wrongly
+    seen: dict[str, list[str]] = defaultdict(list)
+    for module_info in pkgutil.walk_packages(ckm.__path__, "ckm."):
+        name = module_info.name
+        if ".tests" in name or not name.rsplit(".", 1)[-1].endswith(("api", "apikit")):
+            continue
+        module = importlib.import_module(name)
+        for attr, obj in vars(module).items():
+            if inspect.isclass(obj) and issubclass(obj, Schema) and obj.__module__ == name:
+                seen[attr].append(name)
+    assert {k: v for k, v in seen.items() if len(v) > 1} == {}
+
+
+def test_the_docs_describe_the_error_answers(client, admin_user) -> None:
+    from ckm.api.urls import api
+
+    schema = api.get_openapi_schema()
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    operations = [op for path in schema["paths"].values() for op in path.values()]
+    assert operations and all(
+        {"400", "403", "404", "422"} <= set(op["responses"]) for op in operations
+    )
+    assert json.dumps(schema)  # serialisable as served at /api/openapi.json

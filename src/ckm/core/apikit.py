@@ -1,0 +1,73 @@
+"""Pieces every app's API shares: bounded page-number pagination, what a PATCH sent, and the
+answer to a request that started background work."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.urls import reverse
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
+
+from ckm.core.errors import ValidationError
+from ckm.core.models import Job
+
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """Page-number pagination with the page bounded: a page beyond any list answers 422 instead
+    of an offset the database cannot take."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1, le=1000)
+
+
+def sent_fields(payload: Schema, *, nullable: Iterable[str] = ()) -> dict[str, Any]:
+    """The fields a PATCH sent. A null is a value only for fields that may be empty (a date of
+    birth, a team); anywhere else it is refused with a field error that says how to clear the
+    field, never passed on to a column that cannot hold it."""
+    sent = payload.dict(exclude_unset=True)
+    allowed = set(nullable)
+    refused = {
+        name: ['May not be null: leave the field out to keep it, or send "" to clear a text.']
+        for name, value in sent.items()
+        if value is None and name not in allowed
+    }
+    if refused:
+        raise ValidationError(refused)
+    return sent
+
+
+class JobOut(Schema):
+    """Background work that was started: follow it at progress_url."""
+
+    job_id: int
+    status: str
+    progress_url: str
+
+
+def job_answer(job: Job, **extra: Any) -> dict[str, Any]:
+    return {
+        "job_id": job.pk,
+        "status": job.status,
+        "progress_url": reverse("core:job_progress", args=[job.pk]),
+        **extra,
+    }
+
+
+@contextmanager
+def fields_named(**api_names: str) -> Iterator[None]:
+    """Report a service's field errors under the names the API's schema uses
+    (`fields_named(segment="segment_id")`): a client must recognise the field it sent."""
+    try:
+        yield
+    except ValidationError as exc:
+        if not hasattr(exc, "error_dict"):
+            raise
+        raise ValidationError(
+            {api_names.get(field, field): errors for field, errors in exc.error_dict.items()}
+        ) from exc
