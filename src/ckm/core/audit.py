@@ -78,9 +78,13 @@ def audit_record(
     action, summary = normalise_action(action, summary)
     context = audit_context.get()
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    label = actor.get_username() if authenticated else "system"
+    if not authenticated and context is not None and context.on_behalf_of is not None:
+        actor, authenticated = context.on_behalf_of, True
+        label = f"{actor.get_username()} (background job)"
     return AuditEntry.objects.create(
         actor=actor if authenticated else None,
-        actor_label=(actor.get_username() if authenticated else "system")[:150],
+        actor_label=label[:150],
         action=action,
         object_type=object_type,
         object_id=str(object_id),

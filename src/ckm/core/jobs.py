@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import time
 from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
 
-from ckm.core.models import Job
+from ckm.core.middleware import AuditContext, audit_context
+from ckm.core.models import Job, User
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, message): report how far a piece of work has come."""
@@ -29,13 +32,37 @@ def job_waiting(*, kind: str, label: str | None = None) -> Job | None:
     return jobs.order_by("created_at").first()
 
 
+# audit contexts set by job_start, reset when the job ends (same thread)
+_job_contexts: dict[int, contextvars.Token[AuditContext | None]] = {}
+
+
 def job_start(*, job_id: int) -> None:
+    """Mark the job running; until it ends, what it writes is audited in the name of the person
+    who asked for it (marked "background job"), not as "system"."""
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.RUNNING, started_at=timezone.now(), message="Started"
     )
+    requester = Job.objects.filter(pk=job_id).values_list("created_by", flat=True).first()
+    current = audit_context.get()
+    _job_contexts[job_id] = audit_context.set(
+        AuditContext(
+            ip_address=current.ip_address if current else None,
+            request_id=current.request_id if current else f"job-{job_id}",
+            on_behalf_of=User.objects.filter(pk=requester).first() if requester else None,
+        )
+    )
+
+
+def _job_context_end(job_id: int) -> None:
+    token = _job_contexts.pop(job_id, None)
+    if token is not None:
+        # a job that ended in another context than it started leaves nothing to restore
+        with contextlib.suppress(ValueError):
+            audit_context.reset(token)
 
 
 def job_finish(*, job_id: int, result: dict[str, Any] | None = None, message: str = "") -> None:
+    _job_context_end(job_id)
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.SUCCEEDED,
         finished_at=timezone.now(),
@@ -45,6 +72,7 @@ def job_finish(*, job_id: int, result: dict[str, Any] | None = None, message: st
 
 
 def job_fail(*, job_id: int, message: str) -> None:
+    _job_context_end(job_id)
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.FAILED, finished_at=timezone.now(), message=message[:300]
     )

@@ -6,6 +6,7 @@ import contextvars
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -17,6 +18,8 @@ from ckm.core.errors import ConflictError, DomainError, NotFound
 class AuditContext:
     ip_address: str | None
     request_id: str
+    # a background job's requester: writes without an actor are audited in their name
+    on_behalf_of: Any = None
 
 
 audit_context: contextvars.ContextVar[AuditContext | None] = contextvars.ContextVar(
