@@ -96,6 +96,7 @@ def segment_delete(*, actor: Any, segment_id: int) -> None:
     segment = Segment.objects.filter(pk=segment_id).first()
     if segment is None:
         raise NotFound("No such segment.")
+    before = snapshot(segment, ["name", "kind", "description", "definition", "is_active"])
     if segment.kind == Segment.Kind.LEARNED:
         segment.is_active = False
         segment.save(update_fields=["is_active", "updated_at"])
@@ -107,6 +108,7 @@ def segment_delete(*, actor: Any, segment_id: int) -> None:
         object_type="analytics.segment",
         object_id=segment_id,
         object_repr=segment.name,
+        before=before,  # the definition, so a deleted segment can be rebuilt
     )
 
 

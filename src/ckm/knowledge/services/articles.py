@@ -184,7 +184,8 @@ def article_create(
     if products:
         article.products.set(_products(products))
     _version_save(article, actor=actor, note=note)
-    audit_record(actor=actor, action="create", obj=article, after=snapshot(article, AUDITED))
+    after = {**snapshot(article, AUDITED), "products": _product_names(article)}
+    audit_record(actor=actor, action="create", obj=article, after=after)
     _after_save(article)
     return article
 
@@ -204,7 +205,7 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
         )
     # a live save supersedes a revision still waiting (it stays in the history)
     article.revision_number = None
-    before = snapshot(article, AUDITED)
+    before = {**snapshot(article, AUDITED), "products": _product_names(article)}
     if ("publish_at" in fields or "expires_at" in fields) and not actor.has_perm(PUBLISH):
         raise DomainError("Only an editor who may publish schedules articles.", field="publish_at")
     if "body_source" in fields or "source_format" in fields:
@@ -231,11 +232,15 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
     if products is not None:
         article.products.set(_products(products))
     _version_save(article, actor=actor, note=note)
-    audit_record(
-        actor=actor, action="update", obj=article, before=before, after=snapshot(article, AUDITED)
-    )
+    after = {**snapshot(article, AUDITED), "products": _product_names(article)}
+    audit_record(actor=actor, action="update", obj=article, before=before, after=after)
     _after_save(article)
     return article
+
+
+def _product_names(article: Article) -> list[str]:
+    """The products an article concerns, for its audit entries (a change of them alone counts)."""
+    return sorted(article.products.values_list("name", flat=True)) if article.pk else []
 
 
 TEXT_FIELDS = ("title", "summary", "body_source", "source_format")

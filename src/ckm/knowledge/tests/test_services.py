@@ -42,6 +42,16 @@ def test_create_renders_sanitised_html_and_records_version_one(editor) -> None:
     assert AuditEntry.objects.filter(object_type="knowledge.article", action="create").count() == 1
 
 
+def test_a_change_of_products_alone_is_audited(editor) -> None:
+    from ckm.customers.tests.factories import ProductFactory
+
+    article = make(editor)
+    card = ProductFactory(name="Gold card")
+    services.article_update(actor=editor, article=article, products=[card.pk])
+    entry = AuditEntry.objects.filter(object_type="knowledge.article", action="update").latest("pk")
+    assert entry.changes["products"] == [[], ["Gold card"]]
+
+
 def test_agents_may_not_write_articles(agent) -> None:
     with pytest.raises(PermissionDenied):
         services.article_create(actor=agent, title="x")
