@@ -10,6 +10,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from ckm.core.audit import snapshot
 from ckm.core.errors import DomainError, NotFound, ValidationError
 from ckm.core.models import AuditEntry, Office
 from ckm.core.permissions import require_perm
@@ -23,7 +24,7 @@ from ckm.service.models import (
     CasePriority,
     CaseStatus,
 )
-from ckm.service.services.common import case_audit, case_history, case_locked
+from ckm.service.services.common import LOGGED_FIELDS, case_audit, case_history, case_locked
 from ckm.service.services.replies import acknowledge
 from ckm.service.services.routing import assignee_for, queue_for
 from ckm.service.services.timers import sla_start
@@ -315,7 +316,11 @@ def case_message_receive(
     if case.status in (CaseStatus.RESOLVED, CaseStatus.ANSWERED, CaseStatus.CLOSED):
         from ckm.service.services.workflow import reopen_locked
 
+        before = snapshot(case, LOGGED_FIELDS)
         reopen_locked(case, actor=actor, reason="the customer wrote again")
+        case_audit(
+            actor=actor, case=case, before=before, summary="reopened: the customer wrote again"
+        )
     return case
 
 

@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ckm.core.audit import snapshot
 from ckm.service import sla
 from ckm.service.models import OPEN_STATUSES, BusinessCalendar, Case, SlaPolicy
-from ckm.service.services.common import case_history
+from ckm.service.services.common import LOGGED_FIELDS, case_audit, case_history
 
 
 def calendar_of(calendar: BusinessCalendar | None) -> sla.Calendar:
@@ -145,6 +146,7 @@ def service_sla_check(*, now: dt.datetime | None = None) -> dict[str, int]:
                 for n in state
             ):
                 target = _escalation_target(case)
+                before = snapshot(case, LOGGED_FIELDS)
                 case.escalated = True
                 case.escalated_at = moment
                 if case.priority in ("low", "normal"):
@@ -160,6 +162,7 @@ def service_sla_check(*, now: dt.datetime | None = None) -> dict[str, int]:
                     summary=f"Escalated: {reason}" + (f", {target} informed" if target else ""),
                     payload={"to_user": target.pk if target else None},
                 )
+                case_audit(actor=None, case=case, before=before, summary=f"escalated: {reason}")
             if fields:
                 case.save(update_fields=[*fields, "updated_at"])
     return counts

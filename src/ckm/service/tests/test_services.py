@@ -121,6 +121,10 @@ def test_an_email_reply_joins_its_case_and_reopens_it(desk, agent) -> None:
     case.refresh_from_db()
     assert case.status == CaseStatus.IN_PROGRESS and case.reopened_count == 1
     assert case.messages.filter(direction="inbound").count() == 2
+    reopened = AuditEntry.objects.get(
+        object_type="service.case", object_id=str(case.pk), summary__startswith="reopened"
+    )
+    assert reopened.changes["status"] == ["resolved", "in_progress"]
 
 
 def test_an_answer_to_our_reply_threads_by_our_message_id(desk, agent) -> None:
@@ -270,6 +274,10 @@ def test_the_sla_check_warns_then_escalates_once(desk, agent, manager) -> None:
     assert result["escalated"] == 1
     case.refresh_from_db()
     assert case.escalated and case.priority == "high"
+    escalation = AuditEntry.objects.get(
+        object_type="service.case", object_id=str(case.pk), summary__startswith="escalated"
+    )
+    assert escalation.actor_label == "system" and escalation.changes["priority"][1] == "high"
     assert (
         "manager" in case.events.get(kind="escalated").summary.lower()
         or case.events.filter(kind="escalated").exists()
