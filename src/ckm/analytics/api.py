@@ -12,7 +12,7 @@ from pydantic import ConfigDict
 
 from ckm.analytics import selectors, services
 from ckm.analytics.models import Alert, AlertRule, ModelVersion
-from ckm.core.apikit import JobOut, Pages, job_answer
+from ckm.core.apikit import In, JobOut, Pages, job_answer
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Job
@@ -156,7 +156,7 @@ class ModelVersionOut(Schema):
         return v.current_run.psi if v.current_run_id and v.current_run else None
 
 
-class ModelFilterIn(Schema):
+class ModelFilterIn(In):
     slot: str = ""
     status: Literal["", "training", "candidate", "active", "retired", "failed"] = ""
 
@@ -186,7 +186,7 @@ def model_get(request: AuthedRequest, version_id: int) -> ModelVersion:
     return selectors.model_version_get(user=request.user, version_id=version_id)
 
 
-class TrainIn(Schema):
+class TrainIn(In):
     kind: Literal["churn", "propensity"]
     product: str = Field("", description="Product id (propensity)")
     label: str = Field("", max_length=60, description="Outcome label; empty: the default target")
@@ -242,7 +242,7 @@ def model_promote(request: AuthedRequest, version_id: int) -> ModelVersion:
     return version
 
 
-class RollbackIn(Schema):
+class RollbackIn(In):
     slot: str
 
 
@@ -275,7 +275,7 @@ class ProspectOut(Schema):
     churn: float | None
 
 
-class ProspectIn(Schema):
+class ProspectIn(In):
     product: str = Field(..., description="Product id")
     mine: bool = False
     limit: int = Field(25, ge=1, le=500)
@@ -308,7 +308,7 @@ def prospects(request: AuthedRequest, params: Query[ProspectIn]) -> list[dict[st
     ]
 
 
-class TopIn(Schema):
+class TopIn(In):
     slot: str = Field(..., description="Registry slot: churn, propensity:<product id>")
     k: int = Field(100, ge=1, le=10_000)
     segment: int | None = None
@@ -360,18 +360,18 @@ class SegmentOut(Schema):
     churn_mean: float | None = None
 
 
-class ConditionIn(Schema):
+class ConditionIn(In):
     field: str
     op: str = "eq"
     value: Any = None
 
 
-class DefinitionIn(Schema):
+class DefinitionIn(In):
     match: Literal["all", "any"] = "all"
     conditions: list[ConditionIn] = Field(..., min_length=1)
 
 
-class SegmentIn(Schema):
+class SegmentIn(In):
     name: str = Field(..., min_length=1, max_length=120)
     description: str = Field("", max_length=500)
     definition: DefinitionIn
@@ -473,7 +473,7 @@ def segment_customers(request: AuthedRequest, segment_id: int) -> Any:
     )
 
 
-class AlertFilterIn(Schema):
+class AlertFilterIn(In):
     status: Literal["open", "new", "contacted", "resolved", "all"] = "open"
     mine: bool = False
     rule: int | None = None
@@ -491,7 +491,7 @@ def alert_list(request: AuthedRequest, filters: Query[AlertFilterIn]) -> Any:
     )
 
 
-class AlertPatch(Schema):
+class AlertPatch(In):
     # a field the API does not know is an error, not a change silently dropped
     model_config = ConfigDict(extra="forbid")
 
@@ -521,7 +521,7 @@ class RuleOut(Schema):
     last_evaluated_at: dt.datetime | None
 
 
-class RuleIn(Schema):
+class RuleIn(In):
     name: str = Field(..., min_length=1, max_length=120)
     kind: Literal[
         "balance_drop",
@@ -564,7 +564,7 @@ def alerts_evaluate(request: AuthedRequest) -> dict[str, int]:
     return services.alerts_evaluate(actor=request.user)
 
 
-class ValueSettingsIO(Schema):
+class ValueSettingsIO(In):
     interaction_costs: dict[str, float]
     case_costs: dict[str, float]
     transaction_rates: dict[str, float] = {}

@@ -11,7 +11,7 @@ from ninja.pagination import paginate
 from ckm.analytics.models import Segment
 from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
-from ckm.core.apikit import Pages, fields_named
+from ckm.core.apikit import In, Pages, fields_named
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Team
@@ -61,7 +61,7 @@ class CampaignOut(Schema):
     override_reason: str
 
 
-class CampaignIn(Schema):
+class CampaignIn(In):
     name: str = Field(..., min_length=1, max_length=150)
     objective: Literal["cross_sell", "retention", "activation"] = "cross_sell"
     description: str = Field("", max_length=500)
@@ -89,16 +89,16 @@ class CampaignIn(Schema):
     discount_rate: float = Field(0.08, ge=0)
 
 
-class LaunchIn(Schema):
+class LaunchIn(In):
     override_reason: str = Field("", max_length=500)
 
 
-class OutcomeIn_(Schema):
+class OutcomeIn_(In):
     outcome: OutcomeIn
     occurred_at: dt.datetime | None = None
 
 
-class CustomerOutcomeIn(Schema):
+class CustomerOutcomeIn(In):
     customer_id: str = Field(..., description="The customer's id in the package (external id)")
     outcome: OutcomeIn
     occurred_at: dt.datetime | None = None

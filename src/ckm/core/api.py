@@ -10,7 +10,7 @@ from ninja import File, Query, Router, Schema, Status, UploadedFile
 from ninja.pagination import paginate
 
 from ckm.core import selectors, services
-from ckm.core.apikit import Pages
+from ckm.core.apikit import In, Pages
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest
 
@@ -145,7 +145,7 @@ class AuditOut(Schema):
         return entry.customer_ref  # type: ignore[no-any-return]
 
 
-class AuditFilters(Schema):
+class AuditFilters(In):
     actor: str = ""
     action: str = ""
     object_type: str = ""

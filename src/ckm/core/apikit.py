@@ -3,6 +3,7 @@ answer to a request that started background work."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -10,18 +11,50 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
 
 from ckm.core.errors import ValidationError
 from ckm.core.models import Job
 
 MAX_PAGE = 1_000_000
+MAX_INT = 2**63 - 1  # what a database integer holds
+YEARS = (1900, 2200)  # dates a customer's business can carry
+
+
+def _out_of_range(value: Any) -> str:
+    if isinstance(value, bool):
+        return ""
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        return f"a number up to {MAX_INT}"
+    if isinstance(value, (dt.date, dt.datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
+        return f"a date between the years {YEARS[0]} and {YEARS[1]}"
+    if isinstance(value, (list, tuple, set)):
+        return next((p for p in (_out_of_range(v) for v in value) if p), "")
+    return ""
+
+
+class In(Schema):
+    """Base of every request schema: a number must fit a database integer and a date must lie
+    between 1900 and 2200, on every database alike (SQLite overflows where PostgreSQL would
+    store a year-1 timestamp)."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _in_range(cls, value: Any) -> Any:
+        problem = _out_of_range(value)
+        if problem:
+            raise PydanticCustomError(
+                "out_of_range", "Out of range: give {expected}.", {"expected": problem}
+            )
+        return value
 
 
 class Pages(PageNumberPagination):
     """Page-number pagination with the page bounded: a page beyond any list answers 422 instead
     of an offset the database cannot take."""
 
-    class Input(Schema):
+    class Input(In):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1, le=1000)
 

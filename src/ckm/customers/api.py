@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from ckm.core.apikit import Pages, sent_fields
+from ckm.core.apikit import In, Pages, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
 from ckm.customers import selectors, services
@@ -54,7 +54,7 @@ class CustomerOut(Schema):
         return c.office.code if c.office_id and c.office else None
 
 
-class CustomerFilterIn(Schema):
+class CustomerFilterIn(In):
     q: str = Field("", description="Prefix of a name, e-mail, phone or customer id")
     kind: Literal["", "person", "organisation"] = ""
     status: Literal["", "active", "prospect", "inactive", "closed"] = ""
@@ -65,7 +65,7 @@ class CustomerFilterIn(Schema):
     mine: bool = False
 
 
-class CustomerIn(Schema):
+class CustomerIn(In):
     kind: Literal["person", "organisation"]
     first_name: str = Field("", max_length=100)
     last_name: str = Field("", max_length=100)
@@ -84,7 +84,7 @@ class CustomerIn(Schema):
     office: str = Field("", description="Office code")
 
 
-class CustomerPatch(Schema):
+class CustomerPatch(In):
     # a field the API does not know is an error, not a change silently dropped
     model_config = ConfigDict(extra="forbid")
 
@@ -170,7 +170,7 @@ class ContactPointOut(Schema):
     verified_at: dt.datetime | None
 
 
-class ContactPointIn(Schema):
+class ContactPointIn(In):
     kind: Literal["email", "phone", "mobile", "address", "web"]
     value: str = Field(..., min_length=1, max_length=255)
     label: str = Field("", max_length=40)
@@ -279,7 +279,7 @@ class FactOut(Schema):
         return f.next_date(timezone.localdate())
 
 
-class FactIn(Schema):
+class FactIn(In):
     kind: Literal[
         "birthday", "anniversary", "family", "preference", "interest", "life_event", "note"
     ]
@@ -318,7 +318,7 @@ class ConsentOut(Schema):
     source: str
 
 
-class ConsentIn(Schema):
+class ConsentIn(In):
     purpose: Literal["marketing", "service", "profiling", "research", "product_feedback"]
     channel: Literal["email", "phone", "sms", "letter", "portal"]
     granted: bool

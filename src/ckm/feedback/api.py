@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ckm.core.apikit import JobOut, Pages, job_answer
+from ckm.core.apikit import In, JobOut, Pages, job_answer
 from ckm.core.http import AuthedRequest
 from ckm.feedback import selectors, services
 from ckm.feedback.models import Insight, InsightContact, KnowledgeGap, TopicAlert
@@ -30,7 +30,7 @@ class TopicOut(Schema):
     gap_state: str
 
 
-class TopicFilterIn(Schema):
+class TopicFilterIn(In):
     weeks: int = Field(26, ge=1, le=104)
     product: int | None = None
     office: int | None = None
@@ -116,7 +116,7 @@ def topic_get(
     }
 
 
-class RefreshIn(Schema):
+class RefreshIn(In):
     full: bool = Field(False, description="Cluster every case again instead of assigning new ones")
 
 
@@ -154,7 +154,7 @@ def alert_list(
     return selectors.alert_list(user=request.user, status=status)
 
 
-class AlertStatusIn(Schema):
+class AlertStatusIn(In):
     status: Literal["new", "acknowledged", "dismissed"]
 
 
@@ -190,7 +190,7 @@ class InsightOut(Schema):
         return [t.pk for t in i.topics.all()]
 
 
-class InsightIn(Schema):
+class InsightIn(In):
     title: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
     topic: int | None = Field(None, description="Create from this topic")
@@ -237,7 +237,7 @@ def insight_get(request: AuthedRequest, insight_id: int) -> Insight:
     return selectors.insight_get(user=request.user, insight_id=insight_id)
 
 
-class InsightStatusIn(Schema):
+class InsightStatusIn(In):
     status: Literal["new", "under_review", "planned", "shipped", "declined"]
     note: str = Field("", max_length=2000)
 
@@ -254,7 +254,7 @@ def insight_status(request: AuthedRequest, insight_id: int, payload: InsightStat
     return selectors.insight_get(user=request.user, insight_id=insight_id)
 
 
-class InsightLinkIn(Schema):
+class InsightLinkIn(In):
     topics: list[int] = Field(default_factory=list)
     cases: list[int] = Field(default_factory=list)
 
@@ -298,7 +298,7 @@ def insight_contacts(request: AuthedRequest, insight_id: int) -> list[InsightCon
     return selectors.insight_contacts(user=request.user, insight=insight).contactable
 
 
-class ContactIn(Schema):
+class ContactIn(In):
     channel: Literal["email", "phone", "sms", "letter", "portal"]
     outcome: Literal["interested", "participated", "declined", "no_answer"]
     note: str = Field("", max_length=2000)

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ckm.core.apikit import Pages
+from ckm.core.apikit import In, Pages
 from ckm.core.http import AuthedRequest
 from ckm.interactions.models import Interaction
 from ckm.interactions.selectors import InteractionFilters, interaction_list
@@ -41,7 +41,7 @@ class InteractionOut(Schema):
         return i.recorded_by.username if i.recorded_by_id and i.recorded_by else None
 
 
-class InteractionFilterIn(Schema):
+class InteractionFilterIn(In):
     customer_id: int | None = None
     channel: ChannelName | Literal[""] = ""
     office_id: int | None = None
@@ -49,7 +49,7 @@ class InteractionFilterIn(Schema):
     before: dt.datetime | None = None
 
 
-class InteractionIn(Schema):
+class InteractionIn(In):
     customer_id: int
     channel: ChannelName
     direction: Literal["inbound", "outbound", "internal"] = "inbound"

@@ -9,7 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from ckm.core.apikit import Pages, sent_fields
+from ckm.core.apikit import In, Pages, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
@@ -80,7 +80,7 @@ class ArticleDetailOut(ArticleOut):
     source_format: str
 
 
-class ArticleFilterIn(Schema):
+class ArticleFilterIn(In):
     q: str = Field("", description="Title contains")
     status: Literal["", "draft", "in_review", "published", "archived"] = ""
     audience: Literal["", "internal", "public"] = ""
@@ -123,7 +123,7 @@ class SearchOut(Schema):
     hits: list[SearchHitOut]
 
 
-class SearchIn(Schema):
+class SearchIn(In):
     q: str = Field(..., min_length=1, max_length=300)
     audience: Literal["", "internal", "public"] = ""
     category_id: int | None = None
@@ -182,7 +182,7 @@ def article_get(request: AuthedRequest, article_id: int) -> Article:
     return selectors.article_get_by_id(user=request.user, article_id=article_id)
 
 
-class ArticleIn(Schema):
+class ArticleIn(In):
     title: str = Field(..., min_length=1, max_length=200)
     summary: str = ""
     body: str = Field("", description="Markdown (source_format md) or HTML; sanitised")
@@ -194,7 +194,7 @@ class ArticleIn(Schema):
     review_at: dt.date | None = None
 
 
-class ArticlePatch(Schema):
+class ArticlePatch(In):
     # a field the API does not know is an error, not a change silently dropped
     model_config = ConfigDict(extra="forbid")
 
@@ -267,7 +267,7 @@ def article_revision_discard(request: AuthedRequest, article_id: int) -> Article
     return services.article_revision_discard(actor=request.user, article=article)
 
 
-class PublishIn(Schema):
+class PublishIn(In):
     at: dt.datetime | None = Field(None, description="Publish then (empty: now)")
     expires_at: dt.datetime | None = None
 
@@ -287,7 +287,7 @@ def article_publish(request: AuthedRequest, article_id: int, payload: PublishIn)
     return services.article_publish(actor=request.user, article=article, at=payload.at, **extra)
 
 
-class ResolutionIn(Schema):
+class ResolutionIn(In):
     text: str = Field(..., min_length=1, max_length=5000)
     source: Literal["interaction", "case"]
     source_id: str = Field(..., min_length=1, max_length=64)
@@ -327,7 +327,7 @@ def article_resolution(
     return Status(201, evidence)
 
 
-class SuggestIn(Schema):
+class SuggestIn(In):
     text: str = Field(..., min_length=1, max_length=5000)
     limit: int = Field(3, ge=1, le=10)
     audience: Literal["", "internal", "public"] = ""

@@ -8,6 +8,7 @@ from typing import Any
 
 from ninja import Field, Query, Router, Schema
 
+from ckm.core.apikit import In
 from ckm.core.http import AuthedRequest
 from ckm.performance.selectors import (
     WEEKS_DEFAULT,
@@ -19,7 +20,7 @@ from ckm.performance.selectors import (
 router = Router(tags=["performance"])
 
 
-class DeskFilterIn(Schema):
+class DeskFilterIn(In):
     weeks: int = Field(WEEKS_DEFAULT, ge=1, le=WEEKS_MAX)
     queue: int | None = Field(None, ge=1)
     refresh: bool = Field(False, description="count now instead of returning kept figures")

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ckm.core.apikit import JobOut, Pages, job_answer
+from ckm.core.apikit import In, JobOut, Pages, job_answer
 from ckm.core.errors import ValidationError
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office
@@ -165,7 +165,7 @@ class CaseDetailOut(CaseOut):
         return list(selectors.case_events(case=c))
 
 
-class CaseIn(Schema):
+class CaseIn(In):
     channel: Literal["phone", "email", "letter", "portal", "chat", "branch", "api"] = "api"
     kind: Kind = "request"
     priority: Priority = "normal"
@@ -182,7 +182,7 @@ class CaseIn(Schema):
     opened_at: dt.datetime | None = None
 
 
-class CaseFilterIn(Schema):
+class CaseFilterIn(In):
     q: str = ""
     status: Literal[
         "",
@@ -270,7 +270,7 @@ def case_get(request: AuthedRequest, case_id: int) -> Case:
     return _detail(request, case_id)
 
 
-class TransitionIn(Schema):
+class TransitionIn(In):
     to_status: StatusName
     note: str = Field("", max_length=1000)
     resolution: str = Field("", max_length=10_000)
@@ -288,7 +288,7 @@ def case_transition(request: AuthedRequest, case_id: int, payload: TransitionIn)
     return _detail(request, case_id)
 
 
-class ReopenIn(Schema):
+class ReopenIn(In):
     reason: str = Field("", max_length=500)
 
 
@@ -308,7 +308,7 @@ def case_classify(request: AuthedRequest, case_id: int) -> Any:
     return _detail(request, case_id)
 
 
-class CorrectIn(Schema):
+class CorrectIn(In):
     product: str | None = Field(None, description="Product id")
     category: str | None = Field(None, max_length=120)
     kind: Kind | None = None
@@ -338,7 +338,7 @@ def case_correct(request: AuthedRequest, case_id: int, payload: CorrectIn) -> An
     return _detail(request, case_id)
 
 
-class CaseCustomerLinkIn(Schema):
+class CaseCustomerLinkIn(In):
     customer_id: int
 
 
@@ -354,7 +354,7 @@ def case_link(request: AuthedRequest, case_id: int, payload: CaseCustomerLinkIn)
     return _detail(request, case_id)
 
 
-class ReplyIn(Schema):
+class ReplyIn(In):
     body: str = Field("", max_length=20_000)
     template_id: int | None = None
     internal: bool = False
@@ -368,7 +368,7 @@ def case_reply(request: AuthedRequest, case_id: int, payload: ReplyIn) -> Any:
     return _detail(request, case_id)
 
 
-class SatisfactionIn(Schema):
+class SatisfactionIn(In):
     score: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=500)
 

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ckm.core.apikit import sent_fields
+from ckm.core.apikit import In, sent_fields
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.service import selectors
@@ -39,7 +39,7 @@ def _sent(payload: Schema) -> dict[str, Any]:
 # --- queues -------------------------------------------------------------------------------------
 
 
-class MemberSchema(Schema):
+class MemberSchema(In):
     user_id: int
     skills: list[str] = Field(default_factory=list, description="Categories; empty: all")
     active: bool = True
@@ -85,7 +85,7 @@ class QueueOut(Schema):
         ]
 
 
-class QueueIn(Schema):
+class QueueIn(In):
     name: str = Field(..., max_length=120)
     product_ids: list[int] = Field(default_factory=list)
     product_families: list[str] = Field(default_factory=list)
@@ -102,7 +102,7 @@ class QueueIn(Schema):
     )
 
 
-class QueuePatch(Schema):
+class QueuePatch(In):
     name: str | None = Field(None, max_length=120)
     product_ids: list[int] | None = None
     product_families: list[str] | None = None
@@ -166,7 +166,7 @@ class SlaPolicyOut(Schema):
     active: bool
 
 
-class SlaPolicyIn(Schema):
+class SlaPolicyIn(In):
     name: str = Field(..., max_length=120)
     kind: AnyKind = ""
     priority: AnyPriority = ""
@@ -179,7 +179,7 @@ class SlaPolicyIn(Schema):
     active: bool = True
 
 
-class SlaPolicyPatch(Schema):
+class SlaPolicyPatch(In):
     name: str | None = Field(None, max_length=120)
     kind: AnyKind | None = None
     priority: AnyPriority | None = None
@@ -224,7 +224,7 @@ def sla_policy_update(request: AuthedRequest, policy_id: int, payload: SlaPolicy
 # --- business calendars -------------------------------------------------------------------------
 
 
-class HolidaySchema(Schema):
+class HolidaySchema(In):
     date: dt.date
     name: str = Field("", max_length=120)
 
@@ -245,7 +245,7 @@ class CalendarOut(Schema):
 HOURS_HELP = 'Weekday ("0" = Monday) to opening spans, e.g. {"0": [["09:00", "17:00"]]}'
 
 
-class CalendarIn(Schema):
+class CalendarIn(In):
     name: str = Field(..., max_length=120)
     time_zone: str = Field("Europe/Berlin", max_length=60, description="IANA name")
     hours: dict[str, list[list[str]]] = Field(..., description=HOURS_HELP)
@@ -253,7 +253,7 @@ class CalendarIn(Schema):
     holidays: list[HolidaySchema] | None = Field(None, description="Replaces the holidays")
 
 
-class CalendarPatch(Schema):
+class CalendarPatch(In):
     name: str | None = Field(None, max_length=120)
     time_zone: str | None = Field(None, max_length=60)
     hours: dict[str, list[list[str]]] | None = Field(None, description=HOURS_HELP)
@@ -315,7 +315,7 @@ class ReplyTemplateOut(Schema):
     active: bool
 
 
-class ReplyTemplateIn(Schema):
+class ReplyTemplateIn(In):
     code: str = Field(..., max_length=60)
     name: str = Field(..., max_length=120)
     purpose: Purpose = "other"
@@ -325,7 +325,7 @@ class ReplyTemplateIn(Schema):
     active: bool = True
 
 
-class ReplyTemplatePatch(Schema):
+class ReplyTemplatePatch(In):
     code: str | None = Field(None, max_length=60)
     name: str | None = Field(None, max_length=120)
     purpose: Purpose | None = None
