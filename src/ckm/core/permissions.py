@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -14,3 +15,20 @@ def require_perm(user: Any, *perms: str) -> None:
     missing = [p for p in perms if not user.has_perm(p)]
     if missing:
         raise PermissionDenied(f"Your role may not do this (needs {', '.join(missing)}).")
+
+
+# record-level access to customers lives in the customers app, which core may not import: the
+# app registers how to find the customers a user may see, for core's own pages (the audit log)
+_customer_scope: Callable[[Any], Any] | None = None
+
+
+def register_customer_scope(visible_ids: Callable[[Any], Any]) -> None:
+    """`visible_ids(user)`: None when the user sees every customer, else a queryset of the
+    primary keys of those they may see."""
+    global _customer_scope
+    _customer_scope = visible_ids
+
+
+def visible_customer_ids(user: Any) -> Any:
+    """The customers this user may see as a queryset of primary keys, or None for all."""
+    return _customer_scope(user) if _customer_scope is not None else None

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from ckm.core.audit import audit_readable
 from ckm.core.errors import NotFound
 from ckm.core.models import AuditEntry, ImportIssue, ImportRun, Job, User
-from ckm.core.permissions import require_perm
+from ckm.core.permissions import require_perm, visible_customer_ids
 
 
 def audit_list(
@@ -24,9 +24,13 @@ def audit_list(
     since: dt.date | None = None,
     until: dt.date | None = None,
 ) -> QuerySet[AuditEntry]:
-    """Audit entries matching the filters (needs core.view_auditentry)."""
+    """Audit entries matching the filters (needs core.view_auditentry). An entry about a
+    customer shows only to those who may see the customer: a manager reads their teams'."""
     require_perm(user, "core.view_auditentry")
     entries = AuditEntry.objects.select_related("actor")
+    visible = visible_customer_ids(user)
+    if visible is not None:
+        entries = entries.filter(Q(customer_ref__isnull=True) | Q(customer_ref__in=visible))
     if actor:
         entries = entries.filter(actor_label__iexact=actor)
     if action:

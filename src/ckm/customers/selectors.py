@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -38,6 +39,17 @@ def customer_scope(user: Any) -> str:
     if user.is_superuser or user.role == Role.ADMIN:
         return "all"
     return str(settings.CKM_CUSTOMER_SCOPE.get(user.role, "none"))
+
+
+def customer_ids_in_scope(user: Any) -> QuerySet[Customer, Any] | None:
+    """None when the user sees every customer, else the primary keys of those they may see
+    (registered with core for the audit log)."""
+    if customer_scope(user) == "all" and user.has_perm("customers.view_customer"):
+        return None
+    try:
+        return customer_queryset(user=user).values("pk")
+    except PermissionDenied:
+        return Customer.objects.none().values("pk")
 
 
 def customer_queryset(*, user: Any) -> QuerySet[Customer]:

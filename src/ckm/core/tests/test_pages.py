@@ -133,3 +133,24 @@ def test_the_admin_site_lists_the_apps_for_the_administrator(client, make_user) 
     page = client.get("/admin/").content.decode()
     assert "have permission to view or edit anything" not in page
     assert "/admin/core/user/" in page and "/admin/core/team/" in page
+
+
+def test_a_manager_reads_the_audit_log_of_their_own_teams_only(
+    login, manager, north_customer, south_customer
+) -> None:
+    from ckm.core.audit import audit_record
+
+    for customer in (north_customer, south_customer):
+        audit_record(
+            actor=None,
+            action="update",
+            object_type="customers.personalfact",
+            customer_id=customer.pk,
+            summary=f"fact of {customer.last_name}",
+        )
+    audit_record(actor=None, action="update", object_type="service.queue", summary="queue rules")
+    page = login(manager).get("/audit/").content.decode()
+    assert f"fact of {north_customer.last_name}" in page and "queue rules" in page
+    assert f"fact of {south_customer.last_name}" not in page
+    api = login(manager).get("/api/audit", {"customer_id": south_customer.pk}).json()
+    assert api["count"] == 0

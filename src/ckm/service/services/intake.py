@@ -11,11 +11,17 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ckm.core.audit import snapshot
-from ckm.core.errors import DomainError, NotFound, ValidationError
+from ckm.core.errors import (
+    ConflictError,
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ckm.core.models import AuditEntry, Office
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer, Product
-from ckm.customers.selectors import customer_get, customer_match
+from ckm.customers.selectors import customer_get, customer_match, customer_queryset
 from ckm.service.models import (
     Case,
     CaseChannel,
@@ -59,21 +65,47 @@ def thread_case(*, in_reply_to: str = "", references: str = "") -> Case | None:
 
 
 def _match_customer(
-    *, customer: Customer | None, customer_external_id: str, email: str, phone: str
+    *,
+    customer: Customer | None,
+    customer_external_id: str,
+    email: str,
+    phone: str,
+    actor: Any = None,
 ) -> Customer | None:
+    """The case's customer. A person opening a case reaches only the customers they may work
+    on: a customer outside their scope reads as no customer (the same answer as an id that does
+    not exist, so the answer tells nothing), and a sender who matches one stays an unknown
+    contact for someone who may see them to link. Channels without a person (the mailbox, the
+    portal) match across all customers."""
     if customer is not None:
         return customer
+    visible = customer_queryset(user=actor) if actor is not None else Customer.objects.all()
     if customer_external_id:
-        found = Customer.objects.filter(external_id=customer_external_id).first()
+        found = visible.filter(external_id=customer_external_id).first()
         if found is None:
             # a named customer who does not exist is a mistake, not an unknown contact
             raise ValidationError(
-                {"customer_external_id": f"No customer with the id {customer_external_id!r}."}
+                {
+                    "customer_external_id": f"No customer with the id {customer_external_id!r}"
+                    + (" among the customers you work on." if actor is not None else ".")
+                }
             )
         return found
     ids = customer_match(email=email, phone=phone)
     # two customers share the address or number: keep it unknown rather than guess
-    return Customer.objects.filter(pk=ids[0]).first() if len(ids) == 1 else None
+    return visible.filter(pk=ids[0]).first() if len(ids) == 1 else None
+
+
+def case_visible(actor: Any, case: Case) -> bool:
+    """Whether this person may see the case (a retried intake returns it only then)."""
+    from ckm.service.selectors import case_queryset
+
+    if not getattr(actor, "is_authenticated", False):
+        return True  # the mailbox and the portal retry their own messages
+    try:
+        return case_queryset(user=actor).filter(pk=case.pk).exists()
+    except PermissionDenied:
+        return False
 
 
 @transaction.atomic
@@ -121,6 +153,9 @@ def case_intake(
     if external_id:
         existing = Case.objects.filter(channel=channel, external_id=external_id).first()
         if existing is not None:
+            if not case_visible(actor, existing):
+                # a retry returns the case; someone else's case is not shown for its key
+                raise ConflictError(f"The id {external_id!r} is taken by another case.")
             return existing
     if message_id:
         known = CaseMessage.objects.filter(message_id=message_id).select_related("case").first()
@@ -146,11 +181,13 @@ def case_intake(
                 references=references,
                 at=moment,
             )
+    person = actor if actor is not None and actor.is_authenticated else None
     matched = _match_customer(
         customer=customer,
         customer_external_id=customer_external_id,
         email=sender_email,
         phone=sender_phone,
+        actor=person,
     )
     user = actor if actor is not None and actor.is_authenticated else None
     case = Case(

@@ -5,6 +5,7 @@ escalates at it."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ from ckm.core.audit import snapshot
 from ckm.service import sla
 from ckm.service.models import OPEN_STATUSES, BusinessCalendar, Case, SlaPolicy
 from ckm.service.services.common import LOGGED_FIELDS, case_audit, case_history
+
+logger = logging.getLogger(__name__)
 
 
 def calendar_of(calendar: BusinessCalendar | None) -> sla.Calendar:
@@ -66,10 +69,18 @@ def sla_start(case: Case, *, memo: dict[Any, Any] | None = None) -> None:
     if key not in memo:
         memo[key] = calendar_of(policy.calendar)
     calendar = memo[key]
-    case.first_response_due = sla.add_business_hours(
-        case.opened_at, policy.first_response_hours, calendar
-    )
-    case.resolution_due = sla.add_business_hours(case.opened_at, policy.resolution_hours, calendar)
+    try:
+        case.first_response_due = sla.add_business_hours(
+            case.opened_at, policy.first_response_hours, calendar
+        )
+        case.resolution_due = sla.add_business_hours(
+            case.opened_at, policy.resolution_hours, calendar
+        )
+    except ValueError as exc:
+        # a calendar closed (nearly) all the time, by its hours or its holidays: the case is
+        # taken without deadlines rather than refused
+        logger.warning("no SLA deadlines for a case under %s: %s", policy, exc)
+        case.first_response_due = case.resolution_due = None
 
 
 def timers(case: Case, *, now: dt.datetime | None = None) -> dict[str, sla.TimerState]:
