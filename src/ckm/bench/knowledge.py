@@ -169,7 +169,7 @@ def run(
                         actor=agent,
                         article=articles[category],
                         text=text,
-                        source="interaction",
+                        source="bench",
                         source_id=f"bench-{n}",
                     )
     link_s = time.perf_counter() - started

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from ckm.core.errors import ConflictError, DomainError, NotFound
@@ -51,7 +51,7 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        if isinstance(exception, NotFound):
+        if isinstance(exception, (NotFound, Http404)):
             # the product's own page, also where DEBUG would list every URL pattern: a record
             # out of the user's scope reads exactly like one that does not exist
             return render(request, "404.html", status=404)

@@ -258,6 +258,7 @@ class Profile:
     freshness: list[Freshness]
     attributes: list[tuple[str, Any]]
     can: dict[str, bool] = field(default_factory=dict)
+    relatives_hidden: int = 0  # household members and relations outside the user's customers
 
 
 STALE_AFTER_DAYS = 365
@@ -280,16 +281,21 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
     }
     today = timezone.localdate()
     contact_points = list(customer.contact_points.all()) if can["contacts"] else []
-    members = (
-        list(
-            Customer.objects.filter(household_id=customer.household_id)
-            .exclude(pk=customer.pk)
-            .only("id", "display_name", "kind", "date_of_birth")[:20]
-        )
+    # relatives outside the user's customers are counted, never named
+    visible = customer_queryset(user=user)
+    household = (
+        Customer.objects.filter(household_id=customer.household_id).exclude(pk=customer.pk)
         if customer.household_id
-        else []
+        else Customer.objects.none()
     )
-    relationships = list(customer.relationships.select_related("to_customer")[:20])
+    members = list(
+        household.filter(pk__in=visible.values("pk")).only(
+            "id", "display_name", "kind", "date_of_birth"
+        )[:20]
+    )
+    related = customer.relationships.select_related("to_customer")
+    relationships = list(related.filter(to_customer__in=visible.values("pk"))[:20])
+    hidden = (household.count() - len(members)) + (related.count() - len(relationships))
     holdings: list[Holding] = []
     value = None
     if can["holdings"]:
@@ -322,6 +328,7 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         contact_points=contact_points,
         household_members=members,
         relationships=relationships,
+        relatives_hidden=max(0, hidden),
         holdings=holdings,
         value=value,
         facts=facts,

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from ckm.customers.models import Customer, CustomerEvent
 from ckm.interactions.models import Interaction, outcome_label
 from ckm.interactions.selectors import InteractionFilters, interaction_list
@@ -65,7 +67,9 @@ def timeline(
     )
     events: list[CustomerEvent] = []
     if not channel and not office_id:
-        event_rows = CustomerEvent.objects.filter(customer=customer)
+        event_rows = CustomerEvent.objects.filter(customer=customer).exclude(
+            _events_hidden_from(user)
+        )
         if before:
             event_rows = event_rows.filter(occurred_at__lt=before)
         events = list(
@@ -76,6 +80,25 @@ def timeline(
     more = len(items) > size
     items = items[:size]
     return TimelinePage(items=items, next_before=items[-1].at if more and items else None)
+
+
+# the timeline shows another app's events only to those who may read what they are about
+EVENT_PERMISSIONS: tuple[tuple[Q, str], ...] = (
+    (Q(source="service"), "service.view_case"),
+    (Q(source="campaigns"), "campaigns.view_campaignmember"),
+    (Q(source="analytics"), "analytics.view_alert"),
+    (Q(source="feedback"), "feedback.view_insightcontact"),
+    (Q(source="customers", kind__startswith="fact"), "customers.view_personalfact"),
+    (Q(source="customers", kind="consent"), "customers.view_consent"),
+)
+
+
+def _events_hidden_from(user: Any) -> Q:
+    hidden = Q(pk__in=[])
+    for events, permission in EVENT_PERMISSIONS:
+        if not user.has_perm(permission):
+            hidden |= events
+    return hidden
 
 
 def _from_interaction(interaction: Interaction) -> TimelineItem:

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
+from ckm.customers.models import Consent
 from ckm.feedback.models import (
     CaseTopic,
     Insight,
@@ -395,14 +396,18 @@ def insight_contacts(*, user: Any, insight: Insight) -> ContactList:
     agree to it (the consent purpose "product_feedback" is the basis for showing them)."""
     require_perm(user, "feedback.view_insightcontact")
     contacts = InsightContact.objects.filter(insight=insight)
+    # the consent as it is now: a withdrawal takes the customer off the list at once, before
+    # the stored flag is refreshed
+    granted = Consent.objects.filter(purpose=Consent.Purpose.PRODUCT_FEEDBACK, granted=True).values(
+        "customer_id"
+    )
+    listed = contacts.filter(consented=True, customer_id__in=granted)
     contactable = list(
-        contacts.filter(consented=True)
-        .select_related("customer", "contacted_by")
-        .order_by("-cases", "customer__last_name", "customer__name")
+        listed.select_related("customer", "contacted_by").order_by(
+            "-cases", "customer__last_name", "customer__name"
+        )
     )
-    return ContactList(
-        contactable=contactable, not_consented=contacts.filter(consented=False).count()
-    )
+    return ContactList(contactable=contactable, not_consented=contacts.count() - len(contactable))
 
 
 # --- knowledge gaps ---------------------------------------------------------------------------

@@ -49,6 +49,23 @@ def case_queryset(*, user: Any) -> QuerySet[Case]:
     return cases.filter(pk__in=Case.objects.filter(visible).values("pk"))
 
 
+def case_evidence_check(user: Any, source_id: str) -> Any:
+    """The customer of a case the user may see, for evidence that cites it (NotFound else)."""
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        case = (
+            case_queryset(user=user).filter(pk=int(source_id)).select_related("customer").first()
+            if source_id.isdigit()
+            else None
+        )
+    except PermissionDenied:
+        case = None
+    if case is None:
+        raise NotFound("No such case.")
+    return case.customer
+
+
 @dataclass(frozen=True)
 class CaseFilters:
     q: str = ""

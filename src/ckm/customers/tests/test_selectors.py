@@ -130,3 +130,17 @@ def test_upcoming_dates_are_the_owners_customers_only(rm, north_customer, south_
     )
     upcoming = selectors.upcoming_personal_dates(user=rm)
     assert [fact.customer for _, fact in upcoming] == [north_customer]
+
+
+def test_relatives_outside_the_users_customers_are_counted_not_named(
+    rm, north_customer, south_customer
+) -> None:
+    from ckm.customers.models import Household
+    from ckm.customers.selectors import customer_profile
+
+    household = Household.objects.create(external_id="H-X")
+    for customer in (north_customer, south_customer):
+        customer.household = household
+        customer.save(update_fields=["household"])
+    profile = customer_profile(user=rm, customer_id=north_customer.pk)
+    assert profile.household_members == [] and profile.relatives_hidden == 1

@@ -247,3 +247,24 @@ def test_new_customer_form(login, admin_user) -> None:
     assert (
         response.status_code == 200 and "A person needs a last name." in response.content.decode()
     )
+
+
+def test_the_timeline_shows_an_apps_events_only_to_who_may_read_them(
+    login, marketer, agent, north_customer
+) -> None:
+    from ckm.customers.services import customer_event_record
+
+    customer_event_record(
+        customer_id=north_customer.pk,
+        kind="case_opened",
+        summary="C-000001: complaint about the overdraft fee",
+        source="service",
+    )
+    customer_event_record(
+        customer_id=north_customer.pk, kind="handover", summary="Handed over to Lea"
+    )
+    # marketers may not read cases: the case's subject is not theirs to see on the timeline
+    page = login(marketer).get(f"/customers/{north_customer.pk}/timeline/").content.decode()
+    assert "overdraft fee" not in page and "Handed over to Lea" in page
+    page = login(agent).get(f"/customers/{north_customer.pk}/timeline/").content.decode()
+    assert "overdraft fee" in page

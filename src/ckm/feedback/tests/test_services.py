@@ -106,6 +106,15 @@ def test_contact_needs_standing_consent_and_lands_on_the_timeline(product_manage
     contact.refresh_from_db()
     assert contact.contacted_at is not None and contact.outcome == "interested"
     assert CustomerEvent.objects.filter(customer=customer, kind="product_feedback_contact").exists()
+    # a withdrawal takes the customer off the list at once
+    from ckm.feedback.selectors import insight_contacts
+
+    assert [
+        c.customer for c in insight_contacts(user=product_manager, insight=insight).contactable
+    ] == [customer]
+    Consent.objects.filter(customer=customer).update(granted=False)
+    listed = insight_contacts(user=product_manager, insight=insight)
+    assert listed.contactable == [] and listed.not_consented == 1
 
 
 def test_status_workflow_refuses_jumps(product_manager: Any) -> None:

@@ -4,17 +4,44 @@ and the suggestion engine retrains on it in the background."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
 
 from ckm.core.audit import audit_record
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, NotFound
 from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
 from ckm.knowledge.models import Article, ArticleEvidence
 
 logger = logging.getLogger(__name__)
+
+# how to check that a person may see the record a message came from: {source: check(user, id)}
+# returning the record's customer (or None) and raising NotFound otherwise. Interactions are
+# checked here; apps that own other sources (cases) register theirs.
+SourceCheck = Callable[[Any, str], Any]
+_source_checks: dict[str, SourceCheck] = {}
+
+
+def register_evidence_source(source: str, check: SourceCheck) -> None:
+    _source_checks[source] = check
+
+
+def _interaction_check(user: Any, source_id: str) -> Any:
+    from ckm.interactions.selectors import InteractionFilters, interaction_list
+
+    found = (
+        interaction_list(user=user, filters=InteractionFilters()).filter(pk=int(source_id)).first()
+        if source_id.isdigit()
+        else None
+    )
+    if found is None:
+        raise NotFound("No such interaction.")
+    return found.customer
+
+
+register_evidence_source("interaction", _interaction_check)
 
 
 def retrain_after_commit() -> None:
@@ -57,9 +84,14 @@ def article_link_resolution(
         raise DomainError("The customer's message is empty.", field="text")
     if not str(source_id).strip():
         raise DomainError("Which record answered? source_id is empty.", field="source_id")
-    if customer is not None and getattr(actor, "is_authenticated", False):
-        # only customers the actor may see (raises NotFound otherwise)
-        customer = customer_get(user=actor, customer_id=customer.pk)
+    if getattr(actor, "is_authenticated", False):
+        check = _source_checks.get(source)
+        if check is not None:
+            # a record the actor may not see is not theirs to cite (raises NotFound)
+            customer = check(actor, str(source_id).strip()) or customer
+        if customer is not None:
+            # only customers the actor may see (raises NotFound otherwise)
+            customer = customer_get(user=actor, customer_id=customer.pk)
     evidence, created = ArticleEvidence.objects.get_or_create(
         article=article,
         source=source,

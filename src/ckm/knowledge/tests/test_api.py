@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ckm.core.services import api_token_create
+from ckm.interactions.tests.factories import InteractionFactory
 from ckm.knowledge import services
 from ckm.knowledge.models import Article, ArticleEvidence
 
@@ -104,10 +105,11 @@ def test_agent_lists_searches_and_records_a_resolution(
         found["hits"][0]["article"]["id"] == published.pk
         and "<mark>" in found["hits"][0]["snippet_html"]
     )
+    call = InteractionFactory(customer=north_customer, text="I lost my card")
     payload = {
         "text": "I lost my card",
         "source": "interaction",
-        "source_id": "77",
+        "source_id": str(call.pk),
         "customer_id": north_customer.pk,
     }
     response = client.post(

@@ -167,10 +167,10 @@ def test_link_resolution_is_idempotent_audited_and_checks_access(
 ) -> None:
     article = services.article_publish(actor=editor, article=make(editor))
     first = services.article_link_resolution(
-        actor=agent, article=article, text="I lost my card", source="case", source_id="17"
+        actor=agent, article=article, text="I lost my card", source="import", source_id="17"
     )
     again = services.article_link_resolution(
-        actor=agent, article=article, text="I lost my card", source="case", source_id="17"
+        actor=agent, article=article, text="I lost my card", source="import", source_id="17"
     )
     assert first.pk == again.pk and ArticleEvidence.objects.count() == 1
     assert AuditEntry.objects.filter(object_type="knowledge.articleevidence").count() == 1

@@ -469,20 +469,9 @@ def hours_clean(hours: Any) -> dict[str, list[list[str]]]:
             if start < end:
                 errors.append(f"{label}: the spans overlap ({start} is before {end}).")
         out[str(day)] = clean
-    if not errors and _open_minutes(out) < 60:
-        # SLA clocks run on the calendar: a week with (nearly) no open hours has no deadlines
-        errors.append("Open the calendar at least an hour a week: SLA deadlines run on it.")
     if errors:
         raise ValidationError({"hours": errors})
     return out
-
-
-def _open_minutes(hours: dict[str, list[list[str]]]) -> int:
-    def minutes(t: str) -> int:
-        h, m = t.split(":")
-        return int(h) * 60 + int(m)
-
-    return sum(minutes(b) - minutes(a) for spans in hours.values() for a, b in spans)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -65,20 +65,35 @@ def test_an_idempotency_key_does_not_show_someone_elses_case(
         case_intake(actor=rm, channel="phone", subject="Fee", body="b", external_id="K-1")
 
 
-def test_a_calendar_without_open_hours_is_refused_and_never_blocks_intake(
-    desk, agent, manager
-) -> None:
+def test_a_calendar_without_open_hours_never_blocks_intake(desk, agent) -> None:
     from ckm.service.models import BusinessCalendar, SlaPolicy
-    from ckm.service.services.desk_settings import hours_clean
 
-    with pytest.raises(ValidationError) as closed:
-        hours_clean({})
-    assert "at least an hour a week" in closed.value.message_dict["hours"][0]
-    with pytest.raises(ValidationError):
-        hours_clean({"0": [["09:00", "09:01"]]})
-    # a calendar closed by its holidays, or one stored before the rule: the case comes in
-    # without deadlines instead of failing
-    calendar = BusinessCalendar.objects.create(name="Shut", hours={str(d): [] for d in range(7)})
-    SlaPolicy.objects.update(calendar=calendar)
-    case = case_intake(actor=agent, channel="phone", subject="x", body="y")
-    assert case.pk and case.first_response_due is None and case.resolution_due is None
+    # closed all week (allowed: a calendar may be kept for later) or nearly so: the case comes
+    # in without deadlines instead of failing
+    for hours in ({str(d): [] for d in range(7)}, {"0": [["09:00", "09:01"]]}):
+        calendar = BusinessCalendar.objects.create(name=f"Shut {len(hours)}", hours=hours)
+        SlaPolicy.objects.update(calendar=calendar)
+        case = case_intake(actor=agent, channel="phone", subject="x", body="y")
+        assert case.pk and case.first_response_due is None and case.resolution_due is None
+
+
+def test_evidence_cites_only_a_case_the_person_may_see(
+    desk, editor, rm, rm_south, south_customer
+) -> None:
+    from ckm.core.errors import NotFound
+    from ckm.knowledge import services as knowledge
+
+    article = knowledge.article_publish(
+        actor=editor, article=knowledge.article_create(actor=editor, title="Fees", body_source="x")
+    )
+    theirs = case_intake(
+        actor=rm_south, channel="phone", subject="Fee", body="b", customer=south_customer
+    )
+    with pytest.raises(NotFound):
+        knowledge.article_link_resolution(
+            actor=rm, article=article, text="poisoned", source="case", source_id=str(theirs.pk)
+        )
+    cited = knowledge.article_link_resolution(
+        actor=rm_south, article=article, text="Fee", source="case", source_id=str(theirs.pk)
+    )
+    assert cited.customer == south_customer  # the case's own customer, not the client's word

@@ -64,7 +64,7 @@ def desk(db: Any, agent: Any, settings: Any) -> dict[str, Any]:
         articles[title] = article
         for m, text in enumerate(messages):
             services.article_link_resolution(
-                actor=agent, article=article, text=text, source="interaction", source_id=f"{n}-{m}"
+                actor=agent, article=article, text=text, source="import", source_id=f"{n}-{m}"
             )
     return articles
 

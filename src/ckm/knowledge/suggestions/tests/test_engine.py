@@ -37,7 +37,7 @@ def test_learns_from_evidence_not_from_the_article_title(desk: dict[str, Any], a
         ["I'm moving to another bank, goodbye", "I'm moving to a different bank for good"]
     ):
         services.article_link_resolution(
-            actor=agent, article=closing, text=text, source="case", source_id=f"move-{m}"
+            actor=agent, article=closing, text=text, source="import", source_id=f"move-{m}"
         )
     suggestion_model_train(force=True)
     result = article_suggest(text="moving to another bank", user=agent, include_abstained=True)

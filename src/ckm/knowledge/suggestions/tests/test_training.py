@@ -51,7 +51,7 @@ def test_enough_new_history_triggers_a_retraining(
             actor=agent,
             article=desk["Exchange rates"],
             text=f"what rate for yen number {m}",
-            source="case",
+            source="import",
             source_id=f"yen-{m}",
         )
     assert suggestion_retrain.enqueue().return_value["trained"] is True
