@@ -23,7 +23,7 @@ from ckm.customers.models import (
     PersonalFact,
     RecordConfirmation,
 )
-from ckm.customers.selectors import customer_get
+from ckm.customers.selectors import customer_get, customer_queryset
 
 IDENTITY_FIELDS = [
     "kind",
@@ -373,10 +373,12 @@ def personal_fact_add(
 def personal_fact_delete(*, actor: Any, fact_id: int) -> None:
     """Remove a personal fact that is no longer true."""
     require_perm(actor, "customers.delete_personalfact")
-    fact = PersonalFact.objects.filter(pk=fact_id).first()
+    # a fact of a customer outside the actor's scope reads as no fact at all
+    fact = PersonalFact.objects.filter(
+        pk=fact_id, customer__in=customer_queryset(user=actor).values("pk")
+    ).first()
     if fact is None:
         raise NotFound("No such fact.")
-    customer_get(user=actor, customer_id=fact.customer_id)
     before = snapshot(fact, ["kind", "label", "value", "date"])
     fact.delete()
     audit_record(

@@ -35,7 +35,7 @@ from ckm.core.errors import NotFound, ValidationError
 from ckm.core.models import AuditEntry
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer, Holding, Product, Transaction
-from ckm.customers.selectors import customer_get
+from ckm.customers.selectors import customer_queryset
 from ckm.customers.services import customer_event_record
 from ckm.interactions.models import Interaction
 
@@ -488,10 +488,14 @@ def alerts_evaluate(
 def alert_update(*, actor: Any, alert_id: int, status: str, note: str = "") -> Alert:
     """Mark a retention alert contacted or resolved (the owner, their manager)."""
     require_perm(actor, "analytics.change_alert")
-    alert = Alert.objects.select_related("rule").filter(pk=alert_id).first()
+    # record-level access: an alert of a customer outside the actor's scope reads as none
+    alert = (
+        Alert.objects.select_related("rule")
+        .filter(pk=alert_id, customer__in=customer_queryset(user=actor).values("pk"))
+        .first()
+    )
     if alert is None:
         raise NotFound("No such alert.")
-    customer_get(user=actor, customer_id=alert.customer_id)  # record-level access
     if status not in Alert.Status.values:
         raise ValidationError({"status": f"one of {', '.join(Alert.Status.values)}"})
     before = snapshot(alert, ["status", "note"])
