@@ -4,6 +4,7 @@ answer to a request that started background work."""
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from django.urls import reverse
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import field_validator
+from pydantic import ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from ckm.core.errors import ValidationError
@@ -38,6 +39,16 @@ class In(Schema):
     """Base of every request schema: a number must fit a database integer and a date must lie
     between 1900 and 2200, on every database alike (SQLite overflows where PostgreSQL would
     store a year-1 timestamp)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        # JSON true/false is not a number, an id or a date (pydantic would read it as 1/0)
+        if isinstance(value, bool) and info.field_name is not None:
+            annotation = cls.model_fields[info.field_name].annotation
+            if annotation is not bool and bool not in typing.get_args(annotation):
+                raise PydanticCustomError("not_a_bool", "Give a value, not true or false.")
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

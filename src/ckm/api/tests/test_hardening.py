@@ -149,3 +149,10 @@ def test_the_docs_describe_the_error_answers(client, admin_user) -> None:
         {"400", "403", "404", "422"} <= set(op["responses"]) for op in operations
     )
     assert json.dumps(schema)  # serialisable as served at /api/openapi.json
+
+
+def test_true_or_false_is_not_a_number_or_a_date(client, agent, north_customer) -> None:
+    body = {"customer_id": False, "channel": "phone", "text": "x"}
+    assert_refused(send(client, "post", "/interactions", agent, body), 422, "customer_id")
+    body = {"customer_id": north_customer.pk, "channel": "phone", "text": "x", "occurred_at": True}
+    assert_refused(send(client, "post", "/interactions", agent, body), 422, "occurred_at")
