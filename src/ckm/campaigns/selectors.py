@@ -28,7 +28,7 @@ from ckm.campaigns.services.planning import business_case
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
 from ckm.customers.models import ContactPoint, Product
-from ckm.customers.selectors import customer_get, customer_queryset
+from ckm.customers.selectors import customer_get, customer_ids_in_scope, customer_queryset
 
 
 def campaign_list(*, user: Any, status: str = "") -> QuerySet[Campaign]:
@@ -201,6 +201,7 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
             "converted",
             "outcome",
             "segment_names",
+            "customer_id",
             "customer__owner__username",
             "customer__owner__first_name",
             "customer__owner__last_name",
@@ -224,9 +225,15 @@ def campaign_results(*, user: Any, campaign_id: int) -> Results:
     by_rm: dict[str, list[dict[str, Any]]] = defaultdict(list)
     # customers without an owner were worked by the campaign's pool, when it has one
     unowned = f"{campaign.pool} (pool)" if campaign.pool_id else "(no relationship manager)"
+    # the campaign's own figures are everyone's; how each relationship manager did is shown
+    # for the customers the user may see (an RM sees their own and their team's)
+    scope = customer_ids_in_scope(user)
+    visible = None if scope is None else set(scope.values_list("pk", flat=True))
     for row in rows:
         for name in row["segment_names"] or ["(no learned segment)"]:
             by_segment[name].append(row)
+        if visible is not None and row["customer_id"] not in visible:
+            continue
         owner = (
             f"{row['customer__owner__first_name'] or ''} {row['customer__owner__last_name'] or ''}"
         ).strip() or (row["customer__owner__username"] or unowned)

@@ -244,6 +244,11 @@ def test_results_show_lift_over_control_with_an_interval_and_realised_npv(bank, 
     assert results.lift.lift > 0 and results.realised_npv is not None
     assert {b.name for b in results.by_rm} >= {"Test " + users["rm"].last_name}
     assert results.outcomes
+    # an RM sees the campaign's figures, and the breakdown for their own customers only
+    own = selectors.campaign_results(user=users["rm"], campaign_id=campaign.pk)
+    assert own.target.n == results.target.n
+    south = "Test " + users["rm_south"].last_name
+    assert south in {b.name for b in results.by_rm} and south not in {b.name for b in own.by_rm}
 
 
 def test_retraining_on_responses_makes_a_new_version_that_the_next_campaign_uses(
