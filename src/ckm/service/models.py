@@ -157,6 +157,16 @@ class Queue(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def rules_in_words(self) -> list[str]:
+        """The kind and product-family rules as people say them ("Complaint", "current account")."""
+        kinds = [CaseKind(k).label if k in CaseKind.values else str(k) for k in self.kinds]
+        families = [str(f).replace("_", " ") for f in self.product_families]
+        return [
+            *([f"Kinds: {', '.join(kinds)}."] if kinds else []),
+            *([f"Product families: {', '.join(families)}."] if families else []),
+        ]
+
 
 class QueueMember(models.Model):
     queue = models.ForeignKey(Queue, on_delete=models.CASCADE, related_name="memberships")

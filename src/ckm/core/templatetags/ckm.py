@@ -52,3 +52,12 @@ def pct(value: Any, kind: str = "") -> str:
     if kind == "signed":
         return f"{number:+.0f} %"
     return f"{number:.1f} %"
+
+
+@register.filter
+def chance(value: Any) -> str:
+    """A probability as people read it: "97 %", and "< 1 %" rather than a bare "0 %"."""
+    if value is None or value == "":
+        return "–"
+    number = float(value)
+    return "< 1 %" if number < 0.005 else f"{round(number * 100)} %"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import template
@@ -26,3 +27,17 @@ def service_home(context: dict[str, Any]) -> dict[str, Any]:
 
         out["desk"] = case_counts(user=user)
     return out
+
+
+_VERSION = re.compile(r"^cases-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})\d{2}$")
+
+
+@register.filter
+def model_words(version: Any) -> str:
+    """A classifier version as people say it: "cases-20261207-074151" -> "the model of
+    2026-12-07 07:41" (any other name as it is)."""
+    match = _VERSION.match(str(version or ""))
+    if not match:
+        return str(version or "")
+    y, mo, d, h, mi = match.groups()
+    return f"the model of {y}-{mo}-{d} {h}:{mi}"
