@@ -97,12 +97,3 @@ def test_evidence_cites_only_a_case_the_person_may_see(
         actor=rm_south, article=article, text="Fee", source="case", source_id=str(theirs.pk)
     )
     assert cited.customer == south_customer  # the case's own customer, not the client's word
-
-
-def test_numbers_and_versions_read_as_words() -> None:
-    from ckm.core.templatetags.ckm import chance
-    from ckm.service.templatetags.service_tags import model_words
-
-    assert chance(0.97) == "97 %" and chance(0.001) == "< 1 %" and chance(None) == "–"
-    assert model_words("cases-20261207-074151") == "the model of 2026-12-07 07:41"
-    assert model_words("imported-v2") == "imported-v2"
