@@ -154,3 +154,12 @@ def test_a_manager_reads_the_audit_log_of_their_own_teams_only(
     assert f"fact of {south_customer.last_name}" not in page
     api = login(manager).get("/api/audit", {"customer_id": south_customer.pk}).json()
     assert api["count"] == 0
+
+
+def test_a_mistyped_address_gets_the_product_page_even_with_debug(
+    login, agent, settings
+) -> None:
+    settings.DEBUG = True
+    response = login(agent).get("/no-such-page/")
+    assert response.status_code == 404
+    assert b"URLconf" not in response.content and b"<h1>Not found</h1>" in response.content
