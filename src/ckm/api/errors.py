@@ -130,7 +130,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(DataError)
     def data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
-        return answer(request, 422, "Invalid input: " + _first_line(exc))
+        # the database's own words name tables and columns: a client gets the gist only
+        return answer(request, 422, "Invalid input: a value does not fit its field.")
 
     @api.exception_handler(MultiPartParserError)
     def multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:

@@ -150,6 +150,16 @@ class GroupAdmin(AuditedModelAdmin, BaseGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
+        """The password form saves the user itself (not through save_model): audit it here,
+        without any value."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.filter(pk=id).first()
+            if user is not None:
+                _audit(request, AuditEntry.Action.UPDATE, user, summary=f"{VIA}: password set")
+        return response
+
     list_display = ("username", "first_name", "last_name", "role", "team", "office", "is_active")
     list_filter = ("role", "team", "office", "is_active")
     fieldsets = (*BaseUserAdmin.fieldsets, ("CKM", {"fields": ("role", "team", "office")}))  # type: ignore[misc]

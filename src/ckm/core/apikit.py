@@ -46,7 +46,7 @@ class In(Schema):
         # JSON true/false is not a number, an id or a date (pydantic would read it as 1/0)
         if isinstance(value, bool) and info.field_name is not None:
             annotation = cls.model_fields[info.field_name].annotation
-            if annotation is not bool and bool not in typing.get_args(annotation):
+            if annotation not in (bool, Any) and not {bool, Any} & set(typing.get_args(annotation)):
                 raise PydanticCustomError("not_a_bool", "Give a value, not true or false.")
         return value
 
@@ -67,7 +67,7 @@ class Pages(PageNumberPagination):
 
     class Input(In):
         page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int | None = Field(None, ge=1, le=1000)
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)  # capped by max_page_size
 
 
 def sent_fields(payload: Schema, *, nullable: Iterable[str] = ()) -> dict[str, Any]:

@@ -130,6 +130,8 @@ _CASES_WORK = [
     "service.view_queue",
     "service.view_replytemplate",
     "service.view_classifiermodel",
+    "service.view_slapolicy",
+    "service.view_businesscalendar",
 ]
 _CASES_MANAGE = [
     *_CASES_WORK,

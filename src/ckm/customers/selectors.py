@@ -295,7 +295,10 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
     )
     related = customer.relationships.select_related("to_customer")
     relationships = list(related.filter(to_customer__in=visible.values("pk"))[:20])
-    hidden = (household.count() - len(members)) + (related.count() - len(relationships))
+    hidden = (
+        household.exclude(pk__in=visible.values("pk")).count()
+        + related.exclude(to_customer__in=visible.values("pk")).count()
+    )
     holdings: list[Holding] = []
     value = None
     if can["holdings"]:
@@ -328,7 +331,7 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         contact_points=contact_points,
         household_members=members,
         relationships=relationships,
-        relatives_hidden=max(0, hidden),
+        relatives_hidden=hidden,
         holdings=holdings,
         value=value,
         facts=facts,

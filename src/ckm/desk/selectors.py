@@ -34,9 +34,12 @@ class TimelinePage:
     next_before: dt.datetime | None
 
 
-def timeline_event_count(*, customer: Customer) -> int:
-    """The system events on the customer's timeline (the contacts are counted per channel)."""
-    return CustomerEvent.objects.filter(customer=customer).count()
+def timeline_event_count(*, user: Any, customer: Customer) -> int:
+    """The system events on the customer's timeline this user may read (the contacts are
+    counted per channel)."""
+    return (
+        CustomerEvent.objects.filter(customer=customer).exclude(_events_hidden_from(user)).count()
+    )
 
 
 def timeline(

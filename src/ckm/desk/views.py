@@ -146,6 +146,6 @@ def _timeline_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
             for code, n in sorted(counts.items(), key=lambda kv: -kv[1])
         ],
         # "All" lists the record's events (cases, handovers, consent...) beside the contacts
-        "total": sum(counts.values()) + timeline_event_count(customer=customer),
+        "total": sum(counts.values()) + timeline_event_count(user=request.user, customer=customer),
         "offices": office_choices(customer_id=customer.pk) if can_see_contacts else [],
     }

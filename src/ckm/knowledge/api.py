@@ -244,7 +244,7 @@ def article_create(request: AuthedRequest, payload: ArticleIn) -> Status[Article
 def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatch) -> Article:
     require_perm(request.user, "knowledge.change_article")
     article = selectors.article_get_by_id(user=request.user, article_id=article_id)
-    data = sent_fields(payload, nullable={"review_at"})
+    data = sent_fields(payload, nullable={"review_at", "category"})
     note = data.pop("note", "Edited")
     as_revision = data.pop("revision", False)
     if "body" in data:

@@ -56,7 +56,7 @@ def case_evidence_check(user: Any, source_id: str) -> Any:
     try:
         case = (
             case_queryset(user=user).filter(pk=int(source_id)).select_related("customer").first()
-            if source_id.isdigit()
+            if source_id.isascii() and source_id.isdigit()
             else None
         )
     except PermissionDenied:
@@ -322,7 +322,9 @@ def settings_calendars(*, user: Any, read_only: bool = False) -> QuerySet[Busine
     return BusinessCalendar.objects.prefetch_related("holidays").order_by("name")
 
 
-def settings_reply_templates(*, user: Any) -> QuerySet[ReplyTemplate]:
+def settings_reply_templates(*, user: Any, read_only: bool = False) -> QuerySet[ReplyTemplate]:
     """Every reply template, active ones first."""
-    require_perm(user, "service.change_replytemplate")
+    require_perm(
+        user, "service.view_replytemplate" if read_only else "service.change_replytemplate"
+    )
     return ReplyTemplate.objects.order_by("-active", "purpose", "name")

@@ -346,7 +346,7 @@ def _template(request: AuthedRequest, template_id: int) -> ReplyTemplate:
     "/service/reply-templates", response=list[ReplyTemplateOut], summary="Every reply template"
 )
 def reply_template_list(request: AuthedRequest) -> Any:
-    return list(selectors.settings_reply_templates(user=request.user))
+    return list(selectors.settings_reply_templates(user=request.user, read_only=True))
 
 
 @router.post(

@@ -156,3 +156,23 @@ def test_true_or_false_is_not_a_number_or_a_date(client, agent, north_customer) 
     assert_refused(send(client, "post", "/interactions", agent, body), 422, "customer_id")
     body = {"customer_id": north_customer.pk, "channel": "phone", "text": "x", "occurred_at": True}
     assert_refused(send(client, "post", "/interactions", agent, body), 422, "occurred_at")
+
+
+def test_agents_read_the_desk_settings_they_work_under(client, agent) -> None:
+    for path in ("/service/sla-policies", "/service/calendars", "/service/reply-templates"):
+        assert get(client, path, agent).status_code == 200, path
+
+
+def test_a_unicode_digit_is_not_an_id(client, editor) -> None:
+    created = send(client, "post", "/knowledge/articles", editor, {"title": "Fees", "body": "x"})
+    article_id = created.json()["id"]
+    send(client, "post", f"/knowledge/articles/{article_id}/publish", editor, {})
+    body = {"text": "hello", "source": "case", "source_id": "²"}
+    response = send(client, "post", f"/knowledge/articles/{article_id}/resolutions", editor, body)
+    assert_refused(response, 404)
+
+
+def test_true_is_a_value_where_any_value_may_be_given(client, marketer) -> None:
+    body = {"match": "all", "conditions": [{"field": "alert:open", "op": "eq", "value": True}]}
+    response = send(client, "post", "/analytics/segments/preview", marketer, body)
+    assert response.status_code == 200, response.content

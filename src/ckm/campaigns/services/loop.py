@@ -76,7 +76,7 @@ def labels_pending(*, product_id: int) -> int:
 def model_retrain_from_responses(*, actor: Any, product_id: int) -> ModelVersion:
     """Retrain the product's propensity model on the campaign labels; promote it when it ranks
     better than chance; mark the outcomes it learned from."""
-    from ckm.analytics.services.scoring import model_promote
+    from ckm.analytics.services.scoring import model_promote, model_score
     from ckm.analytics.services.training import model_train
 
     if actor is not None:
@@ -105,10 +105,13 @@ def model_retrain_from_responses(*, actor: Any, product_id: int) -> ModelVersion
         )
     except TrainingError as exc:
         raise DomainError(f"Training failed: {exc}") from exc
-    # the training above records its own version (also a failed one); what follows is one change
+    # the training above records its own version (also a failed one); the promotion, the
+    # outcomes it learned and the entry are one change; scoring runs after it, in batches
+    promoted = False
     with transaction.atomic():
         if version.status == ModelVersion.Status.CANDIDATE and (version.auc or 0) >= MIN_AUC:
-            version = model_promote(actor=None, version_id=version.pk, score=True)
+            version = model_promote(actor=None, version_id=version.pk, score=False)
+            promoted = True
         learned = CampaignMember.objects.filter(
             campaign__product_id=product.pk,
             label_at__isnull=False,
@@ -124,6 +127,9 @@ def model_retrain_from_responses(*, actor: Any, product_id: int) -> ModelVersion
                 f"{version.get_status_display().lower()}"
             ),
         )
+    if promoted and version.current_run_id is None:
+        model_score(actor=None, version_id=version.pk)
+        version.refresh_from_db()
     return version
 
 

@@ -94,3 +94,32 @@ def test_sign_ins_anywhere_are_audited(client, admin_user) -> None:
     assert AuditEntry.objects.filter(action="login", actor=admin_user).count() == 1
     client.post("/logout/")
     assert AuditEntry.objects.filter(action="logout", actor=admin_user).count() == 1
+
+
+def test_a_record_with_an_embedding_is_deleted_and_audited_by_its_size(
+    login, admin_user, editor
+) -> None:
+    from ckm.knowledge import services as knowledge
+    from ckm.knowledge.models import Article
+
+    article = knowledge.article_create(actor=editor, title="Fees", body_source="What fees cost.")
+    Article.objects.filter(pk=article.pk).update(embedding=b"\x00" * 1536)
+    response = login(admin_user).post(
+        f"/admin/knowledge/article/{article.pk}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Article.objects.filter(pk=article.pk).exists()
+    entry = AuditEntry.objects.get(action="delete", object_type="knowledge.article")
+    assert entry.changes["before"]["embedding"] == "<1536 bytes>"
+
+
+def test_a_password_set_in_the_admin_is_audited_without_its_value(
+    login, admin_user, agent
+) -> None:
+    response = login(admin_user).post(
+        f"/admin/core/user/{agent.pk}/password/",
+        {"password1": "a-New-pass-2026!", "password2": "a-New-pass-2026!"},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(object_id=str(agent.pk), summary="admin site: password set")
+    assert entry.actor == admin_user and "a-New-pass" not in str(entry.changes)

@@ -38,4 +38,7 @@ def test_a_background_job_writes_in_the_name_of_who_asked_for_it(agent) -> None:
     job = job_create(kind="test", label="nightly")
     job_start(job_id=job.pk)
     assert audit_record(actor=None, action="update", object_type="t").actor_label == "system"
+    job = job_create(kind="test", label="again", user=agent)
+    job_start(job_id=job.pk)
     job_fail(job_id=job.pk, message="boom")
+    assert audit_record(actor=None, action="update", object_type="t").actor_label == "system"

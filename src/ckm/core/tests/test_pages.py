@@ -156,9 +156,7 @@ def test_a_manager_reads_the_audit_log_of_their_own_teams_only(
     assert api["count"] == 0
 
 
-def test_a_mistyped_address_gets_the_product_page_even_with_debug(
-    login, agent, settings
-) -> None:
+def test_a_mistyped_address_gets_the_product_page_even_with_debug(login, agent, settings) -> None:
     settings.DEBUG = True
     response = login(agent).get("/no-such-page/")
     assert response.status_code == 404

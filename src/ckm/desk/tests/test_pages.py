@@ -268,3 +268,8 @@ def test_the_timeline_shows_an_apps_events_only_to_who_may_read_them(
     assert "overdraft fee" not in page and "Handed over to Lea" in page
     page = login(agent).get(f"/customers/{north_customer.pk}/timeline/").content.decode()
     assert "overdraft fee" in page
+    # nor does the count give the hidden events away
+    from ckm.desk.selectors import timeline_event_count
+
+    assert timeline_event_count(user=marketer, customer=north_customer) == 1
+    assert timeline_event_count(user=agent, customer=north_customer) == 2

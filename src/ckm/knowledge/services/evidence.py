@@ -33,7 +33,7 @@ def _interaction_check(user: Any, source_id: str) -> Any:
 
     found = (
         interaction_list(user=user, filters=InteractionFilters()).filter(pk=int(source_id)).first()
-        if source_id.isdigit()
+        if source_id.isascii() and source_id.isdigit()
         else None
     )
     if found is None:

@@ -180,14 +180,22 @@ def test_link_resolution_is_idempotent_audited_and_checks_access(
         )
     from ckm.core.errors import NotFound
 
-    with pytest.raises(NotFound):  # rm of team North may not see a South customer
+    with pytest.raises(NotFound, match="No such customer"):
+        # rm of team North may not name a South customer, even on an untied message
         services.article_link_resolution(
             actor=rm,
             article=article,
             text="x",
-            source="interaction",
+            source="import",
             source_id="9",
             customer=south_customer,
+        )
+    from ckm.interactions.tests.factories import InteractionFactory
+
+    theirs = InteractionFactory(customer=south_customer)
+    with pytest.raises(NotFound, match="No such interaction"):  # nor cite their message
+        services.article_link_resolution(
+            actor=rm, article=article, text="x", source="interaction", source_id=str(theirs.pk)
         )
 
 

@@ -592,7 +592,7 @@ def test_api_queue_calendar_and_template(client, desk, manager) -> None:
     [
         ("post", "/api/service/queues"),
         ("post", "/api/service/sla-policies"),
-        ("get", "/api/service/calendars"),
+        ("post", "/api/service/calendars"),
         ("post", "/api/service/reply-templates"),
     ],
 )
@@ -602,6 +602,7 @@ def test_api_denies_an_agent(client, desk, agent, method: str, url: str) -> None
         "code": "x",
         "subject": "s",
         "body": "b",
+        "hours": {"0": [["09:00", "17:00"]]},
     }
     call = getattr(client, method)
     kwargs: dict[str, Any] = bearer(agent)
