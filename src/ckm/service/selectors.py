@@ -119,7 +119,7 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
             | Q(sender_name__icontains=q)
             | Q(external_id=q)
         )
-        if reference.isdigit():
+        if reference.isascii() and reference.isdigit() and len(reference) < 19:
             match |= Q(pk=int(reference))
         cases = cases.filter(match)
     return cases.select_related(

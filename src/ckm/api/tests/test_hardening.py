@@ -176,3 +176,8 @@ def test_true_is_a_value_where_any_value_may_be_given(client, marketer) -> None:
     body = {"match": "all", "conditions": [{"field": "alert:open", "op": "eq", "value": True}]}
     response = send(client, "post", "/analytics/segments/preview", marketer, body)
     assert response.status_code == 200, response.content
+
+
+def test_a_case_search_for_odd_digits_is_no_error(client, agent) -> None:
+    for q in ("²", "C-99999999999999999999999"):
+        assert get(client, "/cases", agent, q=q).status_code == 200, q
