@@ -113,9 +113,7 @@ def test_a_record_with_an_embedding_is_deleted_and_audited_by_its_size(
     assert entry.changes["before"]["embedding"] == "<1536 bytes>"
 
 
-def test_a_password_set_in_the_admin_is_audited_without_its_value(
-    login, admin_user, agent
-) -> None:
+def test_a_password_set_in_the_admin_is_audited_without_its_value(login, admin_user, agent) -> None:
     response = login(admin_user).post(
         f"/admin/core/user/{agent.pk}/password/",
         {"password1": "a-New-pass-2026!", "password2": "a-New-pass-2026!"},
