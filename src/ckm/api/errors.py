@@ -48,10 +48,6 @@ def schema_field_errors(problems: list[dict[str, Any]]) -> dict[str, list[str]]:
 _NOT_NULL = re.compile(r"NOT NULL constraint failed: \w+\.(\w+)|null value in column \"(\w+)\"")
 
 
-def _first_line(exc: Exception) -> str:
-    return (str(exc).strip().splitlines() or ["the database refused it"])[0][:200]
-
-
 def _summary(errors: dict[str, list[str]]) -> str:
     return "Invalid input: " + "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
 

@@ -79,14 +79,10 @@ def audit_record(
             changes = {}
     action, summary = normalise_action(action, summary)
     context = audit_context.get()
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    label = actor.get_username() if authenticated else "system"
-    if not authenticated and context is not None and context.on_behalf_of is not None:
-        actor, authenticated = context.on_behalf_of, True
-        label = f"{actor.get_username()} (background job)"
+    user, label = _who(actor)
     return AuditEntry.objects.create(
-        actor=actor if authenticated else None,
-        actor_label=label[:150],
+        actor=user,
+        actor_label=label,
         action=action,
         object_type=object_type,
         object_id=str(object_id),
@@ -97,6 +93,17 @@ def audit_record(
         ip_address=context.ip_address if context else None,
         request_id=context.request_id if context else "",
     )
+
+
+def _who(actor: Any) -> tuple[Any, str]:
+    """The entry's user and label: the actor; without one, the person a background job runs
+    for (marked so); else "system"."""
+    if actor is not None and getattr(actor, "is_authenticated", False):
+        return actor, actor.get_username()[:150]
+    context = audit_context.get()
+    if context is not None and context.on_behalf_of is not None:
+        return context.on_behalf_of, f"{context.on_behalf_of.get_username()} (background job)"[:150]
+    return None, "system"
 
 
 _VERBS = {
@@ -148,7 +155,7 @@ def audit_import_rows(
 ) -> int:
     """An entry per record an import created or changed (unchanged rows leave none), naming the
     file and line it came from; written in the file's transaction. Returns the entries written."""
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    user, label = _who(actor)
     entries = []
     for record in records:
         if record.before is None:
@@ -161,8 +168,8 @@ def audit_import_rows(
             action = AuditEntry.Action.UPDATE
         entries.append(
             AuditEntry(
-                actor=actor if authenticated else None,
-                actor_label=(actor.get_username() if authenticated else "system")[:150],
+                actor=user,
+                actor_label=label,
                 action=action,
                 object_type=object_type,
                 object_id=str(record.pk),

@@ -11,7 +11,7 @@ from typing import Any
 from django.utils import timezone
 
 from ckm.core.middleware import AuditContext, audit_context
-from ckm.core.models import Job, User
+from ckm.core.models import Job
 
 Progress = Callable[[int, int, str], None]
 """progress(done, total, message): report how far a piece of work has come."""
@@ -42,13 +42,13 @@ def job_start(*, job_id: int) -> None:
     Job.objects.filter(pk=job_id).update(
         status=Job.Status.RUNNING, started_at=timezone.now(), message="Started"
     )
-    requester = Job.objects.filter(pk=job_id).values_list("created_by", flat=True).first()
+    job = Job.objects.select_related("created_by").filter(pk=job_id).first()
     current = audit_context.get()
     _job_contexts[job_id] = audit_context.set(
         AuditContext(
             ip_address=current.ip_address if current else None,
             request_id=current.request_id if current else f"job-{job_id}",
-            on_behalf_of=User.objects.filter(pk=requester).first() if requester else None,
+            on_behalf_of=job.created_by if job is not None else None,
         )
     )
 
