@@ -20,4 +20,5 @@ BENCHMARKS: dict[str, str] = {
     "scoring": "ckm.bench.scoring",
     "uplift": "ckm.bench.uplift",
     "desk": "ckm.bench.desk",
+    "linkage": "ckm.bench.linkage",
 }

@@ -26,6 +26,14 @@ NAV: list[NavItem] = [
     NavItem("Start", "desk:home", None, "Work", "home"),
     NavItem("Customers", "desk:customer_list", "customers.view_customer", "Work", "users"),
     NavItem(
+        "Duplicates",
+        "customers:duplicates",
+        "customers.view_duplicatepair",
+        "Work",
+        "users",
+        count="ckm.customers.selectors.duplicate_count_open",
+    ),
+    NavItem(
         "Cases",
         "service:case_list",
         "service.view_case",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -48,11 +49,13 @@ def audit_list(
     return entries.order_by("-at", "-id")
 
 
-def audit_for_customer(*, customer_id: int, limit: int = 50) -> list[AuditEntry]:
-    """The newest audit entries about one customer, readable (the caller checks access to the
-    record)."""
+def audit_for_customer(
+    *, customer_id: int, limit: int = 50, former_ids: Sequence[int] = ()
+) -> list[AuditEntry]:
+    """The newest audit entries about one customer (and the records merged into it, by their
+    former ids), readable (the caller checks access to the record)."""
     return audit_readable(
-        AuditEntry.objects.filter(customer_ref=customer_id)
+        AuditEntry.objects.filter(customer_ref__in=[customer_id, *former_ids])
         .select_related("actor")
         .order_by("-at", "-id")[:limit]
     )

@@ -9,12 +9,19 @@ from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import ConfigDict
 
-from ckm.core.apikit import In, Pages, sent_fields
+from ckm.core.apikit import In, JobOut, Pages, job_answer, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
 from ckm.core.permissions import require_perm
 from ckm.customers import selectors, services
-from ckm.customers.models import Consent, ContactPoint, Customer, PersonalFact
+from ckm.customers.models import (
+    Consent,
+    ContactPoint,
+    Customer,
+    DuplicatePair,
+    MergedRecord,
+    PersonalFact,
+)
 
 router = Router(tags=["customers"])
 
@@ -100,6 +107,103 @@ class CustomerPatch(In):
     country: str | None = Field(None, max_length=2)
 
 
+class DuplicateOut(Schema):
+    id: int
+    customer_id: int
+    other_id: int
+    customer_name: str
+    other_name: str
+    probability: float
+    evidence: dict[str, str]
+    status: str
+    decided_by: str | None
+    decided_at: dt.datetime | None
+
+    @staticmethod
+    def resolve_customer_name(p: DuplicatePair) -> str:
+        return p.customer.display_name
+
+    @staticmethod
+    def resolve_other_name(p: DuplicatePair) -> str:
+        return p.other.display_name
+
+    @staticmethod
+    def resolve_decided_by(p: DuplicatePair) -> str | None:
+        return p.decided_by.username if p.decided_by_id and p.decided_by else None
+
+
+class DuplicateFilterIn(In):
+    status: Literal["", "open", "dismissed"] = "open"
+
+
+@router.get(
+    "/customers/duplicates",
+    response=list[DuplicateOut],
+    summary="Pairs of customers probably recorded twice, most probable first",
+)
+@paginate(Pages)
+def duplicate_list(request: AuthedRequest, filters: Query[DuplicateFilterIn]) -> Any:
+    return selectors.duplicate_list(user=request.user, status=filters.status)
+
+
+@router.post(
+    "/customers/duplicates/find",
+    response={202: JobOut},
+    summary="Look for customers recorded twice (a background job)",
+)
+def duplicates_find(request: AuthedRequest) -> Status[dict[str, Any]]:
+    return Status(202, job_answer(services.duplicates_find_start(actor=request.user)))
+
+
+@router.post(
+    "/customers/duplicates/{pair_id}/dismiss",
+    response=DuplicateOut,
+    summary="Not the same customer: the pair is not proposed again",
+)
+def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> DuplicatePair:
+    pair = services.duplicate_dismiss(actor=request.user, pair_id=pair_id)
+    return selectors.duplicate_get(user=request.user, pair_id=pair.pk)
+
+
+class MergeIn(In):
+    other_id: int = Field(..., description="The record merged into this one (it is closed)")
+    take: dict[str, Literal["customer", "other"]] = Field(
+        default_factory=dict,
+        description=(
+            "Per field group, whose values to keep: first_name, last_name, name, date_of_birth, "
+            "customer_since, status, address (with postcode, city, country), owner (with team), "
+            "office, household. A group not named keeps this customer's value, or the other's "
+            "where this one has none."
+        ),
+    )
+
+
+class MergeOut(Schema):
+    customer: CustomerOut
+    merged_id: int
+    merged_external_id: str
+    moved: dict[str, int]
+    dropped: int = Field(..., description="Copies the survivor already held (kept in the audit)")
+
+
+@router.post(
+    "/customers/{customer_id}/merge",
+    response=MergeOut,
+    summary="Merge another record of the same customer into this one",
+)
+def customer_merge(request: AuthedRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
+    result = services.customer_merge(
+        actor=request.user, customer_id=customer_id, other_id=payload.other_id, take=payload.take
+    )
+    return {
+        "customer": selectors.customer_get(user=request.user, customer_id=customer_id),
+        "merged_id": result.merged.former_id,
+        "merged_external_id": result.merged.external_id,
+        "moved": result.moved,
+        "dropped": len(result.dropped),
+    }
+
+
 @router.get("/customers", response=list[CustomerOut], summary="Customers you may see, filtered")
 @paginate(Pages)
 def customer_list(request: AuthedRequest, filters: Query[CustomerFilterIn]) -> Any:
@@ -113,7 +217,10 @@ def customer_create(request: AuthedRequest, payload: CustomerIn) -> Status[Custo
     # the right first: whether an id is taken is not for a role that may not create customers
     require_perm(request.user, "customers.add_customer")
     data = payload.dict()
-    if data["external_id"] and Customer.objects.filter(external_id=data["external_id"]).exists():
+    taken = Customer.objects.filter(external_id=data["external_id"]).exists() or (
+        MergedRecord.objects.filter(external_id=data["external_id"]).exists()
+    )
+    if data["external_id"] and taken:
         from ckm.core.errors import ConflictError
 
         raise ConflictError(f"A customer with the id {data['external_id']!r} exists already.")

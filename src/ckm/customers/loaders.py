@@ -18,6 +18,7 @@ from ckm.customers.models import (
     Holding,
     Household,
     Label,
+    MergedRecord,
     Product,
     Transaction,
     plausible_birth,
@@ -28,7 +29,10 @@ from ckm.customers.services import IDENTITY_FIELDS
 def customer_ids(ctx: LoadContext) -> dict[str, int]:
     """external customer id -> primary key, shared by every file of a run."""
     if "customer_ids" not in ctx.cache:
-        ctx.cache["customer_ids"] = dict(Customer.objects.values_list("external_id", "id"))
+        # the id of a record merged into another finds that one
+        ids = dict(MergedRecord.objects.values_list("external_id", "customer_id"))
+        ids.update(Customer.objects.values_list("external_id", "id"))
+        ctx.cache["customer_ids"] = ids
     return ctx.cache["customer_ids"]  # type: ignore[no-any-return]
 
 
@@ -154,6 +158,21 @@ class CustomerLoader(FileLoader):
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:
+        merged = dict(
+            MergedRecord.objects.filter(external_id__in=[r.key for r in rows]).values_list(
+                "external_id", "customer__external_id"
+            )
+        )
+        if merged:
+            # a merged record's identity is the survivor's now: the source's row for it would
+            # undo the choices made in the merge (or bring the record back)
+            for row in rows:
+                if row.key in merged:
+                    ctx.notes.append(
+                        f"line {row.line}: {row.key} was merged into {merged[row.key]}; "
+                        "its identity row is not applied (update the survivor instead)"
+                    )
+            rows = [row for row in rows if row.key not in merged]
         households = self._households(rows)
         teams: dict[str, int] = ctx.cache.setdefault(
             "teams", dict(Team.objects.values_list("name", "id"))

@@ -398,3 +398,85 @@ class CustomerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d} {self.kind}"
+
+
+class DuplicatePair(TimeStampedModel):
+    """Two customer records that are probably the same party, found by record linkage
+    (customers.linkage) and waiting for a person's decision: merge them, or dismiss the pair so
+    that it is not proposed again."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DISMISSED = "dismissed", "Not the same"
+
+    # the lower id is always `customer`
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    other = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="+")
+    probability = models.FloatField()
+    weight = models.FloatField(default=0.0)
+    evidence = models.JSONField(default=dict, blank=True)  # field -> agreement in words
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-probability", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["customer", "other"], name="duplicate_pair_unique"),
+            models.CheckConstraint(
+                condition=models.Q(customer__lt=models.F("other")), name="duplicate_pair_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "-probability"], name="duplicate_status_idx")]
+        verbose_name = "possible duplicate"
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} ~ {self.other_id} ({self.probability:.0%})"
+
+    @property
+    def evidence_shown(self) -> list[tuple[str, str]]:
+        """What the two records share, as (field, agreement) words; missing fields left out."""
+        labels = dict(_EVIDENCE_LABELS)
+        if self.customer.kind == Customer.Kind.ORGANISATION:
+            labels["last_name"] = "Name"
+        return [
+            (labels.get(name, name), word)
+            for name, word in self.evidence.items()
+            if word != "missing"
+        ]
+
+
+_EVIDENCE_LABELS = {
+    "first_name": "First name",
+    "last_name": "Last name",
+    "date_of_birth": "Date of birth",
+    "email": "E-mail",
+    "phone": "Phone",
+    "address": "Address",
+}
+
+
+class MergedRecord(TimeStampedModel):
+    """A customer record merged into another: the survivor answers for its id and external id
+    from then on (old links and later imports find the survivor), and its identity as it was
+    stays here."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="merged_records")
+    former_id = models.BigIntegerField(unique=True)
+    external_id = models.CharField("customer id", max_length=64, unique=True)
+    display_name = models.CharField(max_length=255)
+    identity = models.JSONField(default=dict, blank=True)
+    # what the merge moved and left out, so that a retried merge answers the same
+    moved = models.JSONField(default=dict, blank=True)
+    dropped = models.JSONField(default=list, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} → {self.customer_id}"

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, ForeignObjectRel, Q, QuerySet, Sum
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
-from ckm.core.models import Role, Team
+from ckm.core.models import Job, Role, Team
 from ckm.core.permissions import require_perm
 from ckm.customers import keys
 from ckm.customers.models import (
@@ -23,7 +23,9 @@ from ckm.customers.models import (
     ContactPoint,
     Customer,
     CustomerEvent,
+    DuplicatePair,
     Holding,
+    MergedRecord,
     PartyRelationship,
     PersonalFact,
     Product,
@@ -85,7 +87,11 @@ def customer_get(*, user: Any, customer_id: int) -> Customer:
 
 
 def customer_get_by_external_id(*, user: Any, external_id: str) -> Customer:
-    customer = customer_queryset(user=user).filter(external_id=external_id).first()
+    """One customer by the firm's id; the id of a record merged into another finds that one."""
+    customers = customer_queryset(user=user)
+    customer = customers.filter(
+        Q(external_id=external_id) | Q(merged_records__external_id=external_id)
+    ).first()
     if customer is None:
         raise NotFound("No such customer.")
     return customer
@@ -480,3 +486,221 @@ def customer_counts(*, user: Any) -> dict[str, int]:
 
 def attribute_definitions() -> QuerySet[AttributeDefinition]:
     return AttributeDefinition.objects.order_by("name")
+
+
+# --- identity resolution ----------------------------------------------------------------------
+
+# what a merge lets a person choose, as groups of fields that belong together
+MERGE_GROUPS: dict[str, tuple[str, ...]] = {
+    "first_name": ("first_name",),
+    "last_name": ("last_name",),
+    "name": ("name",),
+    "date_of_birth": ("date_of_birth",),
+    "customer_since": ("customer_since",),
+    "status": ("status",),
+    "address": ("address", "postcode", "city", "country"),
+    "owner": ("owner", "team"),
+    "office": ("office",),
+    "household": ("household",),
+}
+
+
+def merge_default(group: str, customer: Customer, other: Customer) -> str:
+    """Whose values a merge keeps for a group when nobody chose: the survivor's, unless it has
+    none there; for "customer since", the earlier date."""
+    names = MERGE_GROUPS[group]
+    if group == "customer_since" and customer.customer_since and other.customer_since:
+        return "other" if other.customer_since < customer.customer_since else "customer"
+    if any(getattr(customer, n + ("_id" if n in _RELATED else "")) for n in names):
+        return "customer"
+    if any(getattr(other, n + ("_id" if n in _RELATED else "")) for n in names):
+        return "other"
+    return "customer"
+
+
+_RELATED = {"owner", "team", "office", "household"}
+
+
+def customer_relations() -> list[ForeignObjectRel]:
+    """Every relation that points at a customer, in every app (hidden ones included), except the
+    duplicate pairs themselves."""
+    return [
+        field
+        for field in Customer._meta.get_fields(include_hidden=True)
+        if isinstance(field, ForeignObjectRel)
+        and field.is_relation
+        and field.auto_created
+        and not field.concrete
+        and field.related_model not in (DuplicatePair, Customer)
+    ]
+
+
+def duplicate_queryset(*, user: Any) -> QuerySet[DuplicatePair]:
+    """Pairs whose two customers the user may both see."""
+    require_perm(user, "customers.view_duplicatepair")
+    pairs = DuplicatePair.objects.select_related(
+        "customer", "other", "customer__owner", "other__owner", "decided_by"
+    )
+    visible = customer_ids_in_scope(user)
+    if visible is not None:
+        pairs = pairs.filter(customer_id__in=visible, other_id__in=visible)
+    return pairs
+
+
+def duplicate_list(
+    *, user: Any, status: str = DuplicatePair.Status.OPEN
+) -> QuerySet[DuplicatePair]:
+    """Probable duplicates, most probable first."""
+    pairs = duplicate_queryset(user=user)
+    if status:
+        pairs = pairs.filter(status=status)
+    return pairs.order_by("-probability", "id")
+
+
+def duplicate_get(*, user: Any, pair_id: int) -> DuplicatePair:
+    pair = duplicate_queryset(user=user).filter(pk=pair_id).first()
+    if pair is None:
+        raise NotFound("No such pair of possible duplicates.")
+    return pair
+
+
+def duplicates_of(*, user: Any, customer: Customer) -> list[tuple[DuplicatePair, Customer]]:
+    """The open pairs a customer is part of, with the other customer of each (the profile's
+    warning); empty for a user who may not see duplicates."""
+    if not user.has_perm("customers.view_duplicatepair"):
+        return []
+    pairs = duplicate_list(user=user).filter(Q(customer=customer) | Q(other=customer))
+    return [(p, p.other if p.customer_id == customer.pk else p.customer) for p in pairs[:5]]
+
+
+def merged_into(*, user: Any, former_id: int) -> int | None:
+    """The customer a merged record now lives on, if `former_id` was merged and the user may
+    see that customer (else nothing: no hint that the record existed)."""
+    survivor = (
+        MergedRecord.objects.filter(former_id=former_id)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
+    if survivor is None or not customer_queryset(user=user).filter(pk=survivor).exists():
+        return None
+    return int(survivor)
+
+
+@dataclass(frozen=True)
+class MergeRow:
+    group: str
+    label: str
+    customer_value: str
+    other_value: str
+    default: str  # customer or other
+
+    @property
+    def same(self) -> bool:
+        return self.customer_value == self.other_value
+
+
+@dataclass(frozen=True)
+class MergePreview:
+    customer: Customer
+    other: Customer
+    rows: list[MergeRow]
+    counts: list[tuple[str, int, int]]  # what each record has: label, customer's, other's
+    contacts: tuple[list[str], list[str]]
+    pair: DuplicatePair | None
+
+
+def _shown_group(customer: Customer, names: tuple[str, ...]) -> str:
+    values = []
+    for name in names:
+        value = getattr(customer, f"get_{name}_display", lambda n=name: getattr(customer, n))()
+        if value not in (None, ""):
+            values.append(value.strftime("%d.%m.%Y") if isinstance(value, dt.date) else str(value))
+    return ", ".join(values)
+
+
+def merge_preview(*, user: Any, customer_id: int, other_id: int) -> MergePreview:
+    """Two customers side by side for a merge: each group of fields with both values and the one
+    a merge would keep, and how many records of each kind hang on either."""
+    require_perm(user, "customers.merge_customer")
+    customer = customer_get(user=user, customer_id=customer_id)
+    other = customer_get(user=user, customer_id=other_id)
+    rows = []
+    for group, names in MERGE_GROUPS.items():
+        label = str(getattr(Customer._meta.get_field(names[0]), "verbose_name", group))
+        rows.append(
+            MergeRow(
+                group=group,
+                label=label[:1].upper() + label[1:],
+                customer_value=_shown_group(customer, names),
+                other_value=_shown_group(other, names),
+                default=merge_default(group, customer, other),
+            )
+        )
+    counts = []
+    for relation in customer_relations():
+        if relation.related_model is ContactPoint:
+            continue  # shown value by value
+        name = relation.field.name
+        found = dict(
+            relation.related_model._default_manager.filter(**{f"{name}__in": [customer, other]})
+            .values_list(name)
+            .annotate(n=Count("pk"))
+            .values_list(name, "n")
+        )
+        if found:
+            label = str(relation.related_model._meta.verbose_name_plural)
+            counts.append(
+                (label[:1].upper() + label[1:], found.get(customer.pk, 0), found.get(other.pk, 0))
+            )
+    low, high = sorted((customer.pk, other.pk))
+    pair = DuplicatePair.objects.filter(customer_id=low, other_id=high).first()
+    contacts = tuple(
+        [f"{p.get_kind_display()}: {p.value}" for p in c.contact_points.all()]
+        for c in (customer, other)
+    )
+    return MergePreview(
+        customer=customer,
+        other=other,
+        rows=rows,
+        counts=counts,
+        contacts=(contacts[0], contacts[1]),
+        pair=pair,
+    )
+
+
+def duplicate_count_open(user: Any) -> int:
+    """Open pairs the user may decide (the navigation's badge)."""
+    if not user.is_authenticated or not user.has_perm("customers.view_duplicatepair"):
+        return 0
+    return duplicate_list(user=user).count()
+
+
+def duplicate_jobs(*, limit: int = 3) -> list[Job]:
+    """Duplicate searches that are queued or running, newest first."""
+    jobs = Job.objects.filter(
+        kind="customers.duplicates", status__in=[Job.Status.QUEUED, Job.Status.RUNNING]
+    )
+    return list(jobs.order_by("-created_at")[:limit])
+
+
+def customer_lookalikes(*, user: Any, customer: Customer, limit: int = 5) -> list[Customer]:
+    """Customers the user may see who look like this one at a glance: the same e-mail address or
+    phone number, or the same name with the same date of birth (or postcode). Shown when a
+    record is created, before the nightly duplicate search would find it."""
+    contacts = dict(customer.contact_points.values_list("kind", "value"))
+    ids = set(customer_match(email=contacts.get("email", ""), phone=contacts.get("phone", "")))
+    same_name = Q(name_key=customer.name_key, kind=customer.kind)
+    if customer.date_of_birth:
+        ids |= set(
+            Customer.objects.filter(same_name, date_of_birth=customer.date_of_birth).values_list(
+                "pk", flat=True
+            )[:limit]
+        )
+    elif customer.postcode:
+        ids |= set(
+            Customer.objects.filter(same_name, postcode=customer.postcode).values_list(
+                "pk", flat=True
+            )[:limit]
+        )
+    ids.discard(customer.pk)
+    return list(customer_queryset(user=user).filter(pk__in=ids).order_by("sort_key")[:limit])

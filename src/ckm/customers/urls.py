@@ -12,4 +12,9 @@ urlpatterns = [
     path("<int:customer_id>/consent/", views.consent_set, name="consent"),
     path("<int:customer_id>/confirm/<str:section>/", views.confirm, name="confirm"),
     path("<int:customer_id>/handover/", views.reassign, name="reassign"),
+    path("duplicates/", views.duplicates, name="duplicates"),
+    path("duplicates/find/", views.duplicates_find, name="duplicates_find"),
+    path("duplicates/<int:pair_id>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
+    path("<int:customer_id>/merge/", views.merge_pick, name="merge_pick"),
+    path("<int:customer_id>/merge/<int:other_id>/", views.merge, name="merge"),
 ]

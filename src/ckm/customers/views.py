@@ -7,8 +7,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ckm.core.errors import DomainError
@@ -38,6 +40,13 @@ def customer_new(request: AuthedRequest) -> HttpResponse:
             _form_errors(form, exc)
         else:
             messages.success(request, f"{customer} was created.")
+            lookalikes = selectors.customer_lookalikes(user=request.user, customer=customer)
+            if lookalikes:
+                names = ", ".join(f"{c} ({c.external_id})" for c in lookalikes)
+                messages.warning(
+                    request,
+                    f"Possibly the same customer as {names}: if so, use Merge… to join the records.",
+                )
             return redirect("desk:profile", customer_id=customer.pk)
     return render(request, "customers/customer_form.html", {"form": form, "title": "New customer"})
 
@@ -150,3 +159,99 @@ def reassign(request: AuthedRequest, customer_id: int) -> HttpResponse:
         messages.success(request, "Handed over. The note is on the timeline.")
         return redirect("desk:profile", customer_id=customer.pk)
     return render(request, "customers/reassign.html", {"form": form, "customer": customer})
+
+
+# --- identity resolution ----------------------------------------------------------------------
+
+
+@permission_required("customers.view_duplicatepair", raise_exception=True)
+def duplicates(request: AuthedRequest) -> HttpResponse:
+    """Probable duplicates to decide, most probable first."""
+    status = request.GET.get("status", "open")
+    if status not in ("open", "dismissed"):
+        status = "open"
+    pairs = Paginator(selectors.duplicate_list(user=request.user, status=status), 50)
+    return render(
+        request,
+        "customers/duplicates.html",
+        {
+            "page": pairs.get_page(request.GET.get("page")),
+            "status": status,
+            "jobs": selectors.duplicate_jobs(),
+            "can_merge": request.user.has_perm("customers.merge_customer"),
+        },
+    )
+
+
+@require_POST
+@permission_required("customers.merge_customer", raise_exception=True)
+def duplicates_find(request: AuthedRequest) -> HttpResponse:
+    job = services.duplicates_find_start(actor=request.user)
+    messages.success(request, f"Looking for customers recorded twice (job {job.pk}).")
+    return redirect("customers:duplicates")
+
+
+@require_POST
+@permission_required("customers.merge_customer", raise_exception=True)
+def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> HttpResponse:
+    pair = services.duplicate_dismiss(actor=request.user, pair_id=pair_id)
+    messages.success(
+        request, f"{pair.customer} and {pair.other} are kept apart; the pair is not proposed again."
+    )
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
+        return redirect(back)
+    return redirect("customers:duplicates")
+
+
+@permission_required("customers.merge_customer", raise_exception=True)
+def merge_pick(request: AuthedRequest, customer_id: int) -> HttpResponse:
+    """Choose the record to merge with this customer (search by name, e-mail, phone or id)."""
+    customer = selectors.customer_get(user=request.user, customer_id=customer_id)
+    query = request.GET.get("q", "").strip()
+    results = [
+        c
+        for c in selectors.customer_search(user=request.user, q=query, limit=20)
+        if c.pk != customer.pk
+    ]
+    return render(
+        request,
+        "customers/merge_pick.html",
+        {"customer": customer, "q": query, "results": results},
+    )
+
+
+@permission_required("customers.merge_customer", raise_exception=True)
+def merge(request: AuthedRequest, customer_id: int, other_id: int) -> HttpResponse:
+    """Two records side by side: pick whose values to keep, then merge the second into the first."""
+    if selectors.merged_into(user=request.user, former_id=other_id) == customer_id:
+        messages.info(request, "These two records are merged already.")  # a second click
+        return redirect("desk:profile", customer_id=customer_id)
+    preview = selectors.merge_preview(user=request.user, customer_id=customer_id, other_id=other_id)
+    error = ""
+    if request.method == "POST":
+        take = {
+            row.group: request.POST.get(f"take_{row.group}", row.default) for row in preview.rows
+        }
+        try:
+            result = services.customer_merge(
+                actor=request.user, customer_id=customer_id, other_id=other_id, take=take
+            )
+        except (ValidationError, DomainError) as exc:
+            error = "; ".join(
+                str(m) for ms in getattr(exc, "message_dict", {"": [str(exc)]}).values() for m in ms
+            )
+        else:
+            moved = sum(result.moved.values())
+            messages.success(
+                request,
+                f"Merged {result.merged.display_name} ({result.merged.external_id}) into "
+                f"{result.customer}: {moved} related record{'s' if moved != 1 else ''} moved.",
+            )
+            return redirect("desk:profile", customer_id=result.customer.pk)
+    return render(
+        request,
+        "customers/merge.html",
+        {"p": preview, "error": error},
+        status=400 if error else 200,
+    )

@@ -23,6 +23,7 @@ from ckm.demo.articles import ARTICLES
 from ckm.demo.catalogue import PRODUCTS
 from ckm.demo.contacts import CaseRow, ContactHistory, ContactIds, ContactRow, campaign_window_end
 from ckm.demo.corpora import ExternalTexts, external_texts_read
+from ckm.demo.duplicates import duplicates_make
 from ckm.demo.holdings import (
     DemoHolding,
     HoldingIds,
@@ -284,6 +285,9 @@ def package_generate(config: DemoConfig, progress: GenerateProgress | None = Non
             _write_labels(package, customer, as_of, result)
             if progress is not None and (number % 100 == 0 or number == len(customers)):
                 progress(number, len(customers), "Generating customers")
+        twins = duplicates_make(customers, random.Random(f"{config.seed}:duplicates"))
+        for _, twin in twins:
+            _write_customer_row(package, twin, status="prospect", last_login=None)
     result.knowledge = knowledge_plan(
         customers=customers, rng=random.Random(f"{config.seed}:knowledge"), as_of=as_of
     )
@@ -315,39 +319,48 @@ def _write_customer(
     if c.online_banking:
         last = c.drift.closes_main or c.drift.start + dt.timedelta(days=30) if c.drift else as_of
         last_login = last - dt.timedelta(days=int(rng.expovariate(1 / 6)))
+    _write_customer_row(package, c, status=status, last_login=last_login)
+
+
+def _write_customer_row(
+    package: _Package, c: DemoCustomer, *, status: str, last_login: dt.date | None
+) -> None:
+    package["customers.csv"].write(customer_row(c, status=status, last_login=last_login))
+
+
+def customer_row(c: DemoCustomer, *, status: str, last_login: dt.date | None) -> list[Any]:
+    """A customer's line of customers.csv, in CUSTOMER_COLUMNS' order."""
     person = c.is_person
-    package["customers.csv"].write(
-        [
-            c.customer_id,
-            c.kind,
-            c.first_name,
-            c.last_name,
-            c.name,
-            c.email,
-            c.phone,
-            c.address,
-            c.postcode,
-            c.city.name,
-            "DE",
-            _date(c.dob),
-            _date(c.since),
-            status,
-            c.household_id,
-            c.owner,
-            c.team,
-            c.office,
-            f"{c.income:.0f}" if person else "",
-            c.occupation,
-            "true" if c.online_banking else "false",
-            c.risk_class,
-            c.segment,
-            _date(last_login),
-            c.credit_score,
-            c.industry,
-            "" if person else c.employees,
-            "" if person else f"{c.revenue:.0f}",
-        ]
-    )
+    return [
+        c.customer_id,
+        c.kind,
+        c.first_name,
+        c.last_name,
+        c.name,
+        c.email,
+        c.phone,
+        c.address,
+        c.postcode,
+        c.city.name,
+        "DE",
+        _date(c.dob),
+        _date(c.since),
+        status,
+        c.household_id,
+        c.owner,
+        c.team,
+        c.office,
+        f"{c.income:.0f}" if person else "",
+        c.occupation,
+        "true" if c.online_banking else "false",
+        c.risk_class,
+        c.segment,
+        _date(last_login),
+        c.credit_score,
+        c.industry,
+        "" if person else c.employees,
+        "" if person else f"{c.revenue:.0f}",
+    ]
 
 
 def _write_holdings(package: _Package, holdings: list[DemoHolding]) -> None:

@@ -373,11 +373,13 @@ def app_seeds() -> list[tuple[str, Callable[..., Any]]]:
     """What each app sets up on the imported bank (models, rules, topics), in dependency order."""
     from ckm.analytics.services.demo import analytics_seed_demo
     from ckm.campaigns.services.demo import campaigns_seed_demo
+    from ckm.customers.services import duplicates_find
     from ckm.feedback.services.demo import feedback_seed_demo
     from ckm.knowledge.services.demo import knowledge_seed_demo
     from ckm.service.services.demo import service_seed_demo
 
     return [
+        ("duplicates", duplicates_find),
         ("knowledge", knowledge_seed_demo),
         ("service", service_seed_demo),
         ("feedback", feedback_seed_demo),

@@ -6,13 +6,15 @@ import datetime as dt
 import secrets
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.core.selectors import audit_for_customer
 from ckm.customers import selectors as customer_selectors
@@ -92,9 +94,18 @@ def search_suggest(request: AuthedRequest) -> HttpResponse:
 @permission_required("customers.view_customer", raise_exception=True)
 def profile(request: AuthedRequest, customer_id: int) -> HttpResponse:
     """The customer profile: the page an agent lives on."""
-    data = customer_selectors.customer_profile(user=request.user, customer_id=customer_id)
+    try:
+        data = customer_selectors.customer_profile(user=request.user, customer_id=customer_id)
+    except NotFound:
+        survivor = customer_selectors.merged_into(user=request.user, former_id=customer_id)
+        if survivor is None:
+            raise
+        # an old link to a merged record leads to the record it was merged into
+        messages.info(request, "That record was merged into this one.")
+        return redirect("desk:profile", customer_id=survivor)
     customer = data.customer
     customer_profile_viewed(actor=request.user, customer=customer)
+    merged = list(customer.merged_records.select_related("merged_by"))
     can_see_contacts = request.user.has_perm("interactions.view_interaction")
     context = {
         "p": data,
@@ -106,7 +117,12 @@ def profile(request: AuthedRequest, customer_id: int) -> HttpResponse:
         "interaction_form": InteractionForm()
         if request.user.has_perm("interactions.add_interaction")
         else None,
-        "history": audit_for_customer(customer_id=customer.pk, limit=25)
+        "merged_records": merged,
+        "duplicates": customer_selectors.duplicates_of(user=request.user, customer=customer),
+        "can_merge": request.user.has_perm("customers.merge_customer"),
+        "history": audit_for_customer(
+            customer_id=customer.pk, limit=25, former_ids=[m.former_id for m in merged]
+        )
         if data.can["history"]
         else None,
         "panels": profile_panels(user=request.user, customer=customer),

@@ -231,3 +231,26 @@ def test_real_texts_are_mixed_in_and_credited(tmp_path):
     texts = " ".join(row["text"] for row in read(tmp_path / "bank", "interactions.csv"))
     assert "real query" in texts
     assert "exchange rate" not in texts
+
+
+def test_some_customers_are_recorded_twice_with_the_slips_of_a_busy_branch():
+    import random
+
+    from ckm.demo.duplicates import duplicates_make
+    from ckm.demo.population import population_build
+
+    population = population_build(count=600, rng=random.Random(1), as_of=AS_OF)
+    made = duplicates_make(population, random.Random(2), share=0.05)
+    persons = sum(1 for c in population if c.is_person)
+    assert len(made) == int(persons * 0.05)
+    ids = {c.customer_id for c in population}
+    for original, twin in made:
+        assert twin.customer_id not in ids and twin.last_name[:1] == original.last_name[:1]
+        differs = [
+            f
+            for f in ("first_name", "last_name", "email", "phone", "address", "dob")
+            if getattr(twin, f) != getattr(original, f)
+        ]
+        assert differs, "a second record always differs somewhere"
+        assert not twin.owner and not twin.household_id
+    assert duplicates_make(population[:20], random.Random(2)) == []  # a tiny bank has none

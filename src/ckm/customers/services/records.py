@@ -20,6 +20,7 @@ from ckm.customers.models import (
     ContactPoint,
     Customer,
     CustomerEvent,
+    MergedRecord,
     PersonalFact,
     RecordConfirmation,
 )
@@ -126,6 +127,9 @@ def customer_create(
         customer_since=timezone.localdate(),
     )
     errors = _contact_errors(email=email, phone=phone)
+    if external_id and MergedRecord.objects.filter(external_id=external_id).exists():
+        # a merged record's id keeps finding the customer it was merged into
+        errors["external_id"] = ["This customer id is taken."]
     derived: list[str] = []
     try:
         _set_keys(customer)
