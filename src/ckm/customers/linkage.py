@@ -45,8 +45,9 @@ BLOCKS: dict[str, tuple[str, ...]] = {
     "block_address": ("postcode", "street"),
 }
 MAX_BLOCK = 50
-# the chance that two records picked at random are the same customer, before any comparison
-PRIOR = 0.0005
+# before any comparison: about this share of the records have a twin, so the chance that two
+# records picked at random are one customer is 2 * share / (n - 1) among n records
+DUPLICATE_SHARE = 0.02
 # per comparison, by level from the top (exact first, "anything else" last): how often the two
 # records of a true duplicate reach the level (m) and how often two different customers do (u).
 # m stays as set here: true duplicates are rare and unlabelled, and expectation maximisation on
@@ -103,7 +104,12 @@ class Linkage:
     seconds: float
 
 
-def _settings(*, frequencies: bool) -> Any:
+def prior(records: int) -> float:
+    """The chance that two records picked at random are the same customer."""
+    return min(0.01, 2 * DUPLICATE_SHARE / max(1, records - 1))
+
+
+def _settings(*, frequencies: bool, records: int) -> Any:
     """The model. With `frequencies`, agreeing on a common name or a shared e-mail counts less
     than on a rare one (splink's term frequency adjustment; meaningless on a handful of records)."""
     import splink.comparison_level_library as cll
@@ -156,7 +162,7 @@ def _settings(*, frequencies: bool) -> Any:
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="id",
-        probability_two_random_records_match=PRIOR,
+        probability_two_random_records_match=prior(records),
         blocking_rules_to_generate_predictions=[block_on(key) for key in BLOCKS],
         comparisons=comparisons,
         retain_intermediate_calculation_columns=True,
@@ -221,7 +227,7 @@ def find_pairs(
     logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = DuckDBAPI()
     trained = len(records) >= TRAIN_MIN_RECORDS if train is None else train
-    settings = _settings(frequencies=trained)
+    settings = _settings(frequencies=trained, records=len(records))
     linker = Linker(db_api.register(_frame(records)), settings, log_level=None)
     if trained:
         try:
