@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.middleware import AuditContext, audit_context
 from ckm.core.models import Job
 
+logger = logging.getLogger(__name__)
 Progress = Callable[[int, int, str], None]
 """progress(done, total, message): report how far a piece of work has come."""
 
@@ -21,6 +24,26 @@ def job_create(*, kind: str, label: str, user: Any = None, total: int = 0) -> Jo
     """Create a queued job that a task will run."""
     created_by = user if user is not None and user.is_authenticated else None
     return Job.objects.create(kind=kind, label=label[:200], created_by=created_by, total=total)
+
+
+def job_enqueue(job: Job | None, task: Any, **kwargs: Any) -> None:
+    """Queue the task that does a job's work once the current transaction commits (the worker
+    must find what the request wrote), and remember the task's id on the job. A queue that cannot
+    take the task (Redis down, say) fails the job with the reason, instead of leaving it queued
+    for ever, where later requests would join it and wait in vain."""
+
+    def enqueue() -> None:
+        try:
+            result = task.enqueue(**kwargs)
+        except Exception as exc:
+            logger.exception("could not queue %s", getattr(task, "name", task))
+            if job is not None:
+                job_fail(job_id=job.pk, message=f"Could not be queued: {exc}")
+            return
+        if job is not None:
+            Job.objects.filter(pk=job.pk).update(task_id=str(getattr(result, "id", ""))[:64])
+
+    transaction.on_commit(enqueue)
 
 
 def job_waiting(*, kind: str, label: str | None = None) -> Job | None:

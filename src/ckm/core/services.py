@@ -17,13 +17,14 @@ from ckm.core.errors import DomainError, NotFound
 from ckm.core.jobs import (
     Progress,
     job_create,
+    job_enqueue,
     job_fail,
     job_finish,
     job_progress,
     job_start,
     progress_chain,
 )
-from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job, Office, Role, Team, User
+from ckm.core.models import ApiToken, AuditEntry, ImportRun, Office, Role, Team, User
 from ckm.core.permissions import require_perm
 
 USER_FIELDS = ["username", "first_name", "last_name", "email", "role", "team_id", "office_id"]
@@ -142,14 +143,8 @@ def import_start(*, user: Any, source: Path, label: str = "", enqueue: bool = Tr
         if enqueue:
             from ckm.core.tasks import import_package_task
 
-            transaction.on_commit(lambda: _enqueue(run, import_package_task))
+            job_enqueue(run.job, import_package_task, run_id=run.pk)
     return run
-
-
-def _enqueue(run: ImportRun, task: Any) -> None:
-    result = task.enqueue(run_id=run.pk)
-    if run.job_id:
-        Job.objects.filter(pk=run.job_id).update(task_id=str(result.id))
 
 
 def import_run(*, run_id: int, progress: Progress | None = None) -> ImportRun:

@@ -21,11 +21,12 @@ from ckm.analytics.models import AlertRule, CustomerValue, ModelVersion, Scoring
 from ckm.analytics.services.alerts import alerts_evaluate
 from ckm.analytics.services.scoring import model_score
 from ckm.analytics.services.segments import segment_snapshots_take
-from ckm.analytics.services.training import _enqueue, model_train
+from ckm.analytics.services.training import model_train
 from ckm.analytics.services.value import value_compute
 from ckm.core.jobs import (
     Progress,
     job_create,
+    job_enqueue,
     job_fail,
     job_finish,
     job_progress,
@@ -82,7 +83,7 @@ def analytics_refresh_start(*, actor: Any) -> Job:
             user=actor,
             total=100,
         )
-        transaction.on_commit(lambda: _enqueue(job, analytics_refresh_task))
+        job_enqueue(job, analytics_refresh_task, job_id=job.pk)
     return job
 
 

@@ -20,11 +20,19 @@ from django.utils import timezone
 from ckm.analytics.features import build_features, data_as_of, make_keys
 from ckm.analytics.learning import deciles, histogram, psi, top_reasons
 from ckm.analytics.models import ModelVersion, Score, ScoringRun
-from ckm.analytics.services.training import _enqueue, model_load
+from ckm.analytics.services.training import model_load
 from ckm.core.audit import audit_record
 from ckm.core.errors import ConflictError, DomainError, NotFound
 from ckm.core.imports.bulk import bulk_upsert
-from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
+from ckm.core.jobs import (
+    Progress,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+)
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer, Holding
@@ -176,7 +184,7 @@ def model_score_start(*, actor: Any, version_id: int) -> Job:
         job = job_create(
             kind="analytics.score", label=f"Score with {version}", user=actor, total=100
         )
-        transaction.on_commit(lambda: _enqueue(job, score_model_task, version_id=version.pk))
+        job_enqueue(job, score_model_task, job_id=job.pk, version_id=version.pk)
     return job
 
 

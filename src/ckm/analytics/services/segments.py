@@ -26,7 +26,15 @@ from ckm.analytics.segments import definition_queryset, definition_validate
 from ckm.core.artifacts import artifact_save
 from ckm.core.audit import audit_record, snapshot
 from ckm.core.errors import DomainError, NotFound, ValidationError
-from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
+from ckm.core.jobs import (
+    Progress,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+)
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer
@@ -414,7 +422,6 @@ def segments_learn(
 
 def segments_learn_start(*, actor: Any, k: int = 0) -> Job:
     """Queue learning segments as a background task with progress."""
-    from ckm.analytics.services.training import _enqueue
     from ckm.analytics.tasks import segments_learn_task
 
     require_perm(actor, "analytics.add_segment")
@@ -422,7 +429,7 @@ def segments_learn_start(*, actor: Any, k: int = 0) -> Job:
         job = job_create(
             kind="analytics.segments", label="Learn customer segments", user=actor, total=5
         )
-        transaction.on_commit(lambda: _enqueue(job, segments_learn_task, k=k))
+        job_enqueue(job, segments_learn_task, job_id=job.pk, k=k)
     return job
 
 

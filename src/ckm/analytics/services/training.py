@@ -39,6 +39,7 @@ from ckm.core.errors import DomainError, NotFound
 from ckm.core.jobs import (
     Progress,
     job_create,
+    job_enqueue,
     job_fail,
     job_finish,
     job_progress,
@@ -484,17 +485,10 @@ def model_train_start(
             job=job,
         )
         Job.objects.filter(pk=job.pk).update(label=f"Train {version}"[:200])
-        transaction.on_commit(
-            lambda: _enqueue(
-                job, train_model_task, version_id=version.pk, auto_promote=auto_promote
-            )
+        job_enqueue(
+            job, train_model_task, job_id=job.pk, version_id=version.pk, auto_promote=auto_promote
         )
     return version
-
-
-def _enqueue(job: Job, task: Any, **kwargs: Any) -> None:
-    result = task.enqueue(job_id=job.pk, **kwargs)
-    Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
 
 
 def model_train_job(*, job_id: int, version_id: int, auto_promote: bool = False) -> ModelVersion:

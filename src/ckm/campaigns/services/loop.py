@@ -25,7 +25,7 @@ from ckm.analytics.models import ModelVersion
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.core.audit import audit_record
 from ckm.core.errors import DomainError, NotFound
-from ckm.core.jobs import job_create, job_fail, job_finish, job_start
+from ckm.core.jobs import job_create, job_enqueue, job_fail, job_finish, job_start
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Label, Product
@@ -145,11 +145,7 @@ def retrain_start(*, actor: Any, product_id: int) -> Job:
             kind="campaigns.retrain", label="Retrain on campaign responses", user=actor, total=1
         )
 
-        def enqueue() -> None:
-            result = retrain_task.enqueue(job_id=job.pk, product_id=product_id)
-            Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
-
-        transaction.on_commit(enqueue)
+        job_enqueue(job, retrain_task, job_id=job.pk, product_id=product_id)
     return job
 
 

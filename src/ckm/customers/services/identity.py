@@ -23,6 +23,7 @@ from ckm.core.errors import NotFound, ValidationError
 from ckm.core.jobs import (
     Progress,
     job_create,
+    job_enqueue,
     job_fail,
     job_finish,
     job_progress,
@@ -174,11 +175,7 @@ def duplicates_find_start(*, actor: Any) -> Job:
     job = job_create(kind=JOB_KIND, label="Find customers recorded twice", user=actor)
     from ckm.customers.tasks import duplicates_find_task
 
-    def enqueue() -> None:
-        result = duplicates_find_task.enqueue(job_id=job.pk)
-        Job.objects.filter(pk=job.pk).update(task_id=str(getattr(result, "id", ""))[:64])
-
-    transaction.on_commit(enqueue)
+    job_enqueue(job, duplicates_find_task, job_id=job.pk)
     return job
 
 

@@ -24,6 +24,7 @@ from ckm.core.audit import audit_record
 from ckm.core.jobs import (
     Progress,
     job_create,
+    job_enqueue,
     job_fail,
     job_finish,
     job_progress,
@@ -323,13 +324,13 @@ def topics_refresh_start(*, actor: Any, full: bool = False) -> Job:
             total=100,
         )
 
-        def enqueue() -> None:
-            result = feedback_topics_refresh.enqueue(
-                job_id=job.pk, full=full, actor_id=actor.pk if actor else None
-            )
-            Job.objects.filter(pk=job.pk).update(task_id=str(result.id))
-
-        transaction.on_commit(enqueue)
+        job_enqueue(
+            job,
+            feedback_topics_refresh,
+            job_id=job.pk,
+            full=full,
+            actor_id=actor.pk if actor else None,
+        )
     return job
 
 

@@ -19,7 +19,15 @@ from django.utils import timezone
 from ckm.core.artifacts import artifact_load, artifact_save
 from ckm.core.audit import audit_record
 from ckm.core.errors import DomainError, NotFound
-from ckm.core.jobs import Progress, job_create, job_fail, job_finish, job_progress, job_start
+from ckm.core.jobs import (
+    Progress,
+    job_create,
+    job_enqueue,
+    job_fail,
+    job_finish,
+    job_progress,
+    job_start,
+)
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Holding, Product
@@ -273,13 +281,8 @@ def classifier_train_start(*, actor: Any) -> Job:
     job = job_create(kind="service.classifier", label="Train the case classifier", user=actor)
     from ckm.service.tasks import classifier_train_task
 
-    transaction.on_commit(lambda: _enqueue(job, classifier_train_task))
+    job_enqueue(job, classifier_train_task, job_id=job.pk)
     return job
-
-
-def _enqueue(job: Job, task: Any) -> None:
-    result = task.enqueue(job_id=job.pk)
-    Job.objects.filter(pk=job.pk).update(task_id=str(getattr(result, "id", ""))[:64])
 
 
 def classifier_train_job(*, job_id: int) -> ClassifierModel | None:
