@@ -58,9 +58,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
     def answer(
         request: HttpRequest, status: int, detail: str, errors: dict[str, Any] | None = None
     ) -> HttpResponse:
-        body: dict[str, Any] = {"detail": detail}
-        if errors:
-            body["errors"] = errors
+        # one shape for every refusal: `errors` is there, empty when no field is to blame
+        body: dict[str, Any] = {"detail": detail, "errors": errors or {}}
         return api.create_response(request, body, status=status)
 
     @api.exception_handler(SchemaError)

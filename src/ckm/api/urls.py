@@ -53,7 +53,7 @@ ERROR_SCHEMA = {
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
         },
     },
-    "required": ["detail"],
+    "required": ["detail", "errors"],
 }
 
 

@@ -91,7 +91,7 @@ class ApiJsonErrorsMiddleware:
             and request.path.startswith("/api/")
             and not response.get("Content-Type", "").startswith("application/json")
         ):
-            answer = JsonResponse({"detail": words}, status=response.status_code)
+            answer = JsonResponse({"detail": words, "errors": {}}, status=response.status_code)
             if response.has_header("Allow"):
                 answer["Allow"] = response["Allow"]
             return answer

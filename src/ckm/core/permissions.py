@@ -24,11 +24,15 @@ _customer_scope: Callable[[Any], Any] | None = None
 
 def register_customer_scope(visible_ids: Callable[[Any], Any]) -> None:
     """`visible_ids(user)`: None when the user sees every customer, else a queryset of the
-    primary keys of those they may see."""
+    primary keys of those they may see, or a list of such querysets (an id in any of them is
+    visible: the customers' own ids and the former ids of records merged into them)."""
     global _customer_scope
     _customer_scope = visible_ids
 
 
 def visible_customer_ids(user: Any) -> Any:
-    """The customers this user may see as a queryset of primary keys, or None for all."""
-    return _customer_scope(user) if _customer_scope is not None else None
+    """The customers this user may see as a list of querysets of primary keys, or None for all."""
+    if _customer_scope is None:
+        return None
+    visible = _customer_scope(user)
+    return visible if visible is None or isinstance(visible, list) else [visible]

@@ -31,7 +31,10 @@ def audit_list(
     entries = AuditEntry.objects.select_related("actor")
     visible = visible_customer_ids(user)
     if visible is not None:
-        entries = entries.filter(Q(customer_ref__isnull=True) | Q(customer_ref__in=visible))
+        condition = Q(customer_ref__isnull=True)
+        for ids in visible:
+            condition |= Q(customer_ref__in=ids)
+        entries = entries.filter(condition)
     if actor:
         entries = entries.filter(actor_label__iexact=actor)
     if action:

@@ -166,6 +166,9 @@ def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> DuplicatePair:
 
 
 class MergeIn(In):
+    # a misspelt field must not pass unnoticed into a merge that cannot be undone
+    model_config = ConfigDict(extra="forbid")
+
     other_id: int = Field(..., description="The record merged into this one (it is closed)")
     take: dict[str, Literal["customer", "other"]] = Field(
         default_factory=dict,

@@ -10,8 +10,8 @@ class CustomersConfig(AppConfig):
         from ckm.core.imports.registry import register_loader
         from ckm.core.permissions import register_customer_scope
         from ckm.customers import loaders
-        from ckm.customers.selectors import customer_ids_in_scope
+        from ckm.customers.selectors import customer_refs_in_scope
 
         for loader in loaders.LOADERS:
             register_loader(loader)
-        register_customer_scope(customer_ids_in_scope)
+        register_customer_scope(customer_refs_in_scope)

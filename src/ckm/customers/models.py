@@ -471,6 +471,7 @@ class MergedRecord(TimeStampedModel):
     # what the merge moved and left out, so that a retried merge answers the same
     moved = models.JSONField(default=dict, blank=True)
     dropped = models.JSONField(default=list, blank=True)
+    take = models.JSONField(default=dict, blank=True)  # whose values each field group kept
     merged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.db.models import Count, ForeignObjectRel, Q, QuerySet, Sum
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, ForeignObjectRel, Model, Q, QuerySet, Sum, UniqueConstraint
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
@@ -52,6 +52,15 @@ def customer_ids_in_scope(user: Any) -> QuerySet[Customer, Any] | None:
         return customer_queryset(user=user).values("pk")
     except PermissionDenied:
         return Customer.objects.none().values("pk")
+
+
+def customer_refs_in_scope(user: Any) -> list[QuerySet[Any, Any]] | None:
+    """What core's audit log may show a user: None for every customer, else the ids of the
+    customers they may see and the former ids of the records merged into those."""
+    visible = customer_ids_in_scope(user)
+    if visible is None:
+        return None
+    return [visible, MergedRecord.objects.filter(customer__in=visible).values("former_id")]
 
 
 def customer_queryset(*, user: Any) -> QuerySet[Customer]:
@@ -535,6 +544,49 @@ def customer_relations() -> list[ForeignObjectRel]:
     ]
 
 
+def unique_with(model: type[Model], name: str) -> list[list[str]]:
+    """The other fields of each unconditional uniqueness rule that includes the field `name`
+    (what may exist only once per customer: one consent per purpose and channel, one membership
+    per campaign, one value row)."""
+    groups: list[tuple[str, ...]] = [tuple(u) for u in model._meta.unique_together]
+    groups += [
+        tuple(c.fields)
+        for c in model._meta.constraints
+        if isinstance(c, UniqueConstraint) and c.fields and c.condition is None
+    ]
+    if getattr(model._meta.get_field(name), "unique", False):
+        groups.append((name,))
+    return [[f for f in group if f != name] for group in groups if name in group]
+
+
+def attname(model: type[Model], name: str) -> str:
+    return str(getattr(model._meta.get_field(name), "attname", name))
+
+
+def _kept_once(model: type[Model], name: str, customer: Customer, other: Customer) -> int:
+    """How many of the other record's rows the survivor holds already (a merge keeps them once)."""
+    rows = model._default_manager
+    clashes = 0
+    for rest in unique_with(model, name):
+        columns = [attname(model, f) for f in rest]
+        if not columns:
+            both = (
+                rows.filter(**{name: customer}).exists() and rows.filter(**{name: other}).exists()
+            )
+            clashes += int(both)
+            continue
+        ours = set(rows.filter(**{name: customer}).values_list(*columns))
+        clashes += sum(
+            1 for values in rows.filter(**{name: other}).values_list(*columns) if values in ours
+        )
+    return clashes
+
+
+# what the records hanging on a customer are called on the merge page, where the model's own
+# name reads as a developer's word
+_RELATION_LABELS = {"customer events": "Timeline entries", "customer values": "Value and CLV"}
+
+
 def duplicate_queryset(*, user: Any) -> QuerySet[DuplicatePair]:
     """Pairs whose two customers the user may both see."""
     require_perm(user, "customers.view_duplicatepair")
@@ -604,7 +656,9 @@ class MergePreview:
     customer: Customer
     other: Customer
     rows: list[MergeRow]
-    counts: list[tuple[str, int, int]]  # what each record has: label, customer's, other's
+    # what each record has: label, the customer's, the other's, the other's the customer holds
+    # already (kept once)
+    counts: list[tuple[str, int, int, int]]
     contacts: tuple[list[str], list[str]]
     pair: DuplicatePair | None
 
@@ -624,6 +678,12 @@ def merge_preview(*, user: Any, customer_id: int, other_id: int) -> MergePreview
     require_perm(user, "customers.merge_customer")
     customer = customer_get(user=user, customer_id=customer_id)
     other = customer_get(user=user, customer_id=other_id)
+    if customer.pk == other.pk:
+        raise ValidationError({"other_id": "A customer cannot be merged with itself."})
+    if customer.kind != other.kind:
+        raise ValidationError(
+            {"other_id": "A person and an organisation cannot be the same customer."}
+        )
     rows = []
     for group, names in MERGE_GROUPS.items():
         label = str(getattr(Customer._meta.get_field(names[0]), "verbose_name", group))
@@ -648,10 +708,12 @@ def merge_preview(*, user: Any, customer_id: int, other_id: int) -> MergePreview
             .values_list(name, "n")
         )
         if found:
-            label = str(relation.related_model._meta.verbose_name_plural)
-            counts.append(
-                (label[:1].upper() + label[1:], found.get(customer.pk, 0), found.get(other.pk, 0))
-            )
+            model = relation.related_model
+            label = str(model._meta.verbose_name_plural)
+            label = _RELATION_LABELS.get(label, label[:1].upper() + label[1:])
+            theirs = found.get(other.pk, 0)
+            once = _kept_once(model, name, customer, other) if theirs else 0
+            counts.append((label, found.get(customer.pk, 0), theirs, once))
     low, high = sorted((customer.pk, other.pk))
     pair = DuplicatePair.objects.filter(customer_id=low, other_id=high).first()
     contacts = tuple(

@@ -212,12 +212,17 @@ def merge_pick(request: AuthedRequest, customer_id: int) -> HttpResponse:
     results = [
         c
         for c in selectors.customer_search(user=request.user, q=query, limit=20)
-        if c.pk != customer.pk
+        if c.pk != customer.pk and c.kind == customer.kind
     ]
     return render(
         request,
         "customers/merge_pick.html",
-        {"customer": customer, "q": query, "results": results},
+        {
+            "customer": customer,
+            "q": query,
+            "results": results,
+            "too_short": len(query) < selectors.SEARCH_MIN_CHARS,
+        },
     )
 
 
@@ -227,7 +232,13 @@ def merge(request: AuthedRequest, customer_id: int, other_id: int) -> HttpRespon
     if selectors.merged_into(user=request.user, former_id=other_id) == customer_id:
         messages.info(request, "These two records are merged already.")  # a second click
         return redirect("desk:profile", customer_id=customer_id)
-    preview = selectors.merge_preview(user=request.user, customer_id=customer_id, other_id=other_id)
+    try:
+        preview = selectors.merge_preview(
+            user=request.user, customer_id=customer_id, other_id=other_id
+        )
+    except ValidationError as exc:  # the same record twice, a person and an organisation
+        messages.error(request, " ".join(m for ms in exc.message_dict.values() for m in ms))
+        return redirect("customers:merge_pick", customer_id=customer_id)
     error = ""
     if request.method == "POST":
         take = {
@@ -242,11 +253,17 @@ def merge(request: AuthedRequest, customer_id: int, other_id: int) -> HttpRespon
                 str(m) for ms in getattr(exc, "message_dict", {"": [str(exc)]}).values() for m in ms
             )
         else:
-            moved = sum(result.moved.values())
+            moved, once = sum(result.moved.values()), len(result.dropped)
             messages.success(
                 request,
                 f"Merged {result.merged.display_name} ({result.merged.external_id}) into "
-                f"{result.customer}: {moved} related record{'s' if moved != 1 else ''} moved.",
+                f"{result.customer}: {moved} related record{'s' if moved != 1 else ''} moved"
+                + (
+                    f", {once} the record held already kept once (the copies are in the audit "
+                    "entry)."
+                    if once
+                    else "."
+                ),
             )
             return redirect("desk:profile", customer_id=result.customer.pk)
     return render(

@@ -143,7 +143,7 @@ def test_the_docs_describe_the_error_answers(client, admin_user) -> None:
     from ckm.api.urls import api
 
     schema = api.get_openapi_schema()
-    assert schema["components"]["schemas"]["Error"]["required"] == ["detail"]
+    assert schema["components"]["schemas"]["Error"]["required"] == ["detail", "errors"]
     operations = [op for path in schema["paths"].values() for op in path.values()]
     assert operations and all(
         {"400", "403", "404", "422"} <= set(op["responses"]) for op in operations
@@ -181,3 +181,26 @@ def test_true_is_a_value_where_any_value_may_be_given(client, marketer) -> None:
 def test_a_case_search_for_odd_digits_is_no_error(client, agent) -> None:
     for q in ("²", "C-99999999999999999999999"):
         assert get(client, "/cases", agent, q=q).status_code == 200, q
+
+
+def test_every_refusal_has_the_same_two_keys(client, agent, marketer, south_customer) -> None:
+    from ckm.api.tests.test_api import bearer
+
+    answers = [
+        client.get("/api/customers"),  # 401: no token
+        client.get("/api/no-such-route", **bearer(agent)),  # 404: unknown route
+        client.get("/api/customers/999999", **bearer(agent)),  # 404: no such record
+        client.post(  # 403: a role without the right
+            f"/api/customers/{south_customer.pk}/merge",
+            data='{"other_id": 1}',
+            content_type="application/json",
+            **bearer(marketer),
+        ),
+        client.delete("/api/customers", **bearer(agent)),  # 405
+    ]
+    for response in answers:
+        body = response.json()
+        assert set(body) == {"detail", "errors"} and isinstance(body["errors"], dict), (
+            response.status_code,
+            body,
+        )

@@ -43,10 +43,13 @@ def days_until(value: Any, today: Any) -> str:
 def pct(value: Any, kind: str = "") -> str:
     """A share as a percentage with one decimal ("3.4 %"); `pct:"points"` writes a difference of
     two shares in signed percentage points ("+1.2 pts"), `pct:"signed"` a relative change
-    ("-62 %"); an en dash for nothing."""
+    ("-62 %"), `pct:"probability"` a probability that never rounds to a certainty ("> 99.9 %");
+    an en dash for nothing."""
     if value is None or value == "":
         return "–"
     number = float(value) * 100
+    if kind == "probability" and number >= 99.95:
+        return "> 99.9 %"
     if kind == "points":
         return f"{number:+.1f} pts"
     if kind == "signed":

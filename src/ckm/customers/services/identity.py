@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.errors import NotFound, ValidationError
+from ckm.core.errors import ConflictError, NotFound, ValidationError
 from ckm.core.jobs import (
     Progress,
     job_create,
@@ -46,10 +46,12 @@ from ckm.customers.models import (
 )
 from ckm.customers.selectors import (
     MERGE_GROUPS,
+    attname,
     customer_get,
     customer_relations,
     duplicate_get,
     merge_default,
+    unique_with,
 )
 from ckm.customers.services.records import _set_keys, customer_event_record
 
@@ -169,7 +171,10 @@ def duplicates_find(*, actor: Any = None, progress: Progress = no_progress) -> d
 def duplicates_find_start(*, actor: Any) -> Job:
     """Queue a duplicate search (the Duplicates page's button); a queued one is joined."""
     require_perm(actor, "customers.merge_customer")
-    waiting = job_waiting(kind=JOB_KIND)
+    # a search queued or running now reads the same customers: join it
+    waiting = job_waiting(kind=JOB_KIND) or (
+        Job.objects.filter(kind=JOB_KIND, status=Job.Status.RUNNING).order_by("-created_at").first()
+    )
     if waiting is not None:
         return waiting
     job = job_create(kind=JOB_KIND, label="Find customers recorded twice", user=actor)
@@ -246,7 +251,7 @@ def customer_merge(
     fields (MERGE_GROUPS), whose values the survivor keeps: "customer" or "other"; a group not
     named keeps the survivor's value, or the other's where the survivor has none."""
     require_perm(actor, "customers.merge_customer")
-    done = _merged_already(actor=actor, customer_id=customer_id, other_id=other_id)
+    done = _merged_already(actor=actor, customer_id=customer_id, other_id=other_id, take=take)
     if done is not None:
         return done
     if customer_id == other_id:
@@ -269,7 +274,7 @@ def customer_merge(
     customer_get(user=actor, customer_id=other_id)
     locked = Customer.objects.select_for_update().in_bulk([customer_id, other_id])
     if len(locked) < 2:  # merged away a moment ago: by this same request's twin, or by another
-        done = _merged_already(actor=actor, customer_id=customer_id, other_id=other_id)
+        done = _merged_already(actor=actor, customer_id=customer_id, other_id=other_id, take=take)
         if done is not None:
             return done
         raise NotFound("No such customer.")
@@ -280,8 +285,11 @@ def customer_merge(
         )
     fields = [name for names in MERGE_GROUPS.values() for name in names]
     before = snapshot(survivor, [*fields, "attributes"])
+    chosen = {
+        group: take.get(group) or merge_default(group, survivor, other) for group in MERGE_GROUPS
+    }
     for group, names in MERGE_GROUPS.items():
-        side = take.get(group) or merge_default(group, survivor, other)
+        side = chosen[group]
         if side == "other":
             for name in names:
                 setattr(survivor, name, getattr(other, name))
@@ -317,6 +325,7 @@ def customer_merge(
         identity=identity,
         moved=moved,
         dropped=dropped,
+        take=chosen,
         merged_by=actor,
     )
     other_label = f"{other.display_name} ({other.external_id})"
@@ -355,12 +364,21 @@ def customer_merge(
     return MergeResult(customer=survivor, merged=merged, moved=moved, dropped=dropped)
 
 
-def _merged_already(*, actor: Any, customer_id: int, other_id: int) -> MergeResult | None:
-    """The result of this very merge if it went through already (a retry answers the same)."""
+def _merged_already(
+    *, actor: Any, customer_id: int, other_id: int, take: Mapping[str, str] | None
+) -> MergeResult | None:
+    """The result of this very merge if it went through already (a retry answers the same; a
+    request with other choices is refused: the merge cannot be made again)."""
     done = MergedRecord.objects.filter(former_id=other_id, customer_id=customer_id).first()
     if done is None:
         return None
     survivor = customer_get(user=actor, customer_id=customer_id)
+    differs = sorted(g for g, side in (take or {}).items() if done.take.get(g, side) != side)
+    if differs:
+        raise ConflictError(
+            f"These records were merged already, keeping other values for {', '.join(differs)}; "
+            "change the customer record instead."
+        )
     return MergeResult(customer=survivor, merged=done, moved=done.moved, dropped=done.dropped)
 
 
@@ -420,30 +438,17 @@ def _diff(before: dict[str, Any], after: dict[str, Any]) -> Iterable[tuple[str, 
             yield name, [before[name], after.get(name)]
 
 
-def _unique_with(model: type[models.Model], name: str) -> list[list[str]]:
-    """The other fields of each unconditional uniqueness rule that includes the field `name`."""
-    groups: list[tuple[str, ...]] = [tuple(u) for u in model._meta.unique_together]
-    groups += [
-        tuple(c.fields)
-        for c in model._meta.constraints
-        if isinstance(c, models.UniqueConstraint) and c.fields and c.condition is None
-    ]
-    if getattr(model._meta.get_field(name), "unique", False):
-        groups.append((name,))
-    return [[f for f in group if f != name] for group in groups if name in group]
-
-
 def _move_related(*, other: Customer, survivor: Customer) -> tuple[dict[str, int], list[Any]]:
     moved: dict[str, int] = {}
     dropped: list[dict[str, Any]] = []
     for relation in customer_relations():
         model = cast(type[models.Model], relation.related_model)
         name = relation.field.name
-        for rest in _unique_with(model, name):
+        for rest in unique_with(model, name):
             for row in model._default_manager.filter(**{name: other}):
                 clash = (
                     model._default_manager.filter(**{name: survivor})
-                    .filter(**{f: getattr(row, _attname(model, f)) for f in rest})
+                    .filter(**{f: getattr(row, attname(model, f)) for f in rest})
                     .first()
                 )
                 if clash is None:
@@ -456,7 +461,3 @@ def _move_related(*, other: Customer, survivor: Customer) -> tuple[dict[str, int
             label = str(model._meta.verbose_name_plural)
             moved[label] = moved.get(label, 0) + count
     return moved, dropped
-
-
-def _attname(model: type[models.Model], name: str) -> str:
-    return str(getattr(model._meta.get_field(name), "attname", name))

@@ -466,3 +466,60 @@ def test_a_second_click_on_merge_lands_on_the_merged_customer(client, login, man
     assert client.post(url).status_code == 302
     again = client.post(url, follow=True)
     assert again.status_code == 200 and b"merged already" in again.content
+
+
+# --- what a walk through the pages and a fuzz of the API found ---------------------------------
+
+
+def test_the_merge_api_refuses_a_misspelt_field_and_other_choices_on_retry(client, manager, twins):
+    first, second = twins
+    url = f"/customers/{first.pk}/merge"
+    typo = send(client, "post", url, manager, {"other_id": second.pk, "tak": {"address": "other"}})
+    assert typo.status_code == 422 and "tak" in json.dumps(typo.json()["errors"])
+    assert Customer.objects.filter(pk=second.pk).exists()  # nothing merged
+    done = send(client, "post", url, manager, {"other_id": second.pk, "take": {"status": "other"}})
+    assert done.status_code == 200
+    same = send(client, "post", url, manager, {"other_id": second.pk, "take": {"status": "other"}})
+    assert same.status_code == 200 and same.json() == done.json()
+    other = send(
+        client, "post", url, manager, {"other_id": second.pk, "take": {"status": "customer"}}
+    )
+    assert other.status_code == 409 and "merged already" in other.json()["detail"]
+    missing = send(client, "post", "/customers/999999/merge", manager, {"other_id": second.pk})
+    assert missing.status_code == 404 and missing.json()["errors"] == {}
+
+
+def test_the_compare_page_refuses_impossible_pairs_before_the_form(client, login, manager, twins):
+    first, _ = twins
+    company = CustomerFactory(kind="organisation", name="Schmidt GmbH", team=first.team)
+    login(manager)
+    for other in (first, company):
+        response = client.get(f"/customers/{first.pk}/merge/{other.pk}/", follow=True)
+        assert response.redirect_chain and b"Merge into" not in response.content
+
+
+def test_the_compare_page_says_what_the_first_record_holds_already(client, login, manager, twins):
+    first, second = twins
+    now = timezone.now()
+    for customer in (first, second):
+        Consent.objects.create(
+            customer=customer, purpose="marketing", channel="email", granted=True, recorded_at=now
+        )
+    login(manager)
+    page = client.get(f"/customers/{first.pk}/merge/{second.pk}/").content.decode()
+    assert "the first has it already: kept once" in page
+
+
+def test_a_manager_reads_a_merged_records_history_in_the_audit_log(client, login, manager, twins):
+    first, second = twins
+    services.customer_merge(actor=manager, customer_id=first.pk, other_id=second.pk)
+    login(manager)
+    page = client.get("/audit/", {"object_id": second.pk}).content.decode()
+    assert "Merged into Anna Schmidt" in page
+
+
+def test_asking_for_a_search_while_one_runs_joins_it(manager, twins) -> None:
+    from ckm.core.models import Job
+
+    running = Job.objects.create(kind="customers.duplicates", label="x", status=Job.Status.RUNNING)
+    assert services.duplicates_find_start(actor=manager) == running
