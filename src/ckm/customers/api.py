@@ -165,6 +165,16 @@ def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> DuplicatePair:
     return selectors.duplicate_get(user=request.user, pair_id=pair.pk)
 
 
+@router.post(
+    "/customers/duplicates/{pair_id}/reopen",
+    response=DuplicateOut,
+    summary="Take back a 'not the same': the pair is to decide again",
+)
+def duplicate_reopen(request: AuthedRequest, pair_id: int) -> DuplicatePair:
+    pair = services.duplicate_reopen(actor=request.user, pair_id=pair_id)
+    return selectors.duplicate_get(user=request.user, pair_id=pair.pk)
+
+
 class MergeIn(In):
     # a misspelt field must not pass unnoticed into a merge that cannot be undone
     model_config = ConfigDict(extra="forbid")

@@ -15,6 +15,7 @@ urlpatterns = [
     path("duplicates/", views.duplicates, name="duplicates"),
     path("duplicates/find/", views.duplicates_find, name="duplicates_find"),
     path("duplicates/<int:pair_id>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
+    path("duplicates/<int:pair_id>/reopen/", views.duplicate_reopen, name="duplicate_reopen"),
     path("<int:customer_id>/merge/", views.merge_pick, name="merge_pick"),
     path("<int:customer_id>/merge/<int:other_id>/", views.merge, name="merge"),
 ]

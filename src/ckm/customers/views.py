@@ -204,6 +204,14 @@ def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> HttpResponse:
     return redirect("customers:duplicates")
 
 
+@require_POST
+@permission_required("customers.merge_customer", raise_exception=True)
+def duplicate_reopen(request: AuthedRequest, pair_id: int) -> HttpResponse:
+    pair = services.duplicate_reopen(actor=request.user, pair_id=pair_id)
+    messages.success(request, f"{pair.customer} and {pair.other} are to decide again.")
+    return redirect("customers:duplicates")
+
+
 @permission_required("customers.merge_customer", raise_exception=True)
 def merge_pick(request: AuthedRequest, customer_id: int) -> HttpResponse:
     """Choose the record to merge with this customer (search by name, e-mail, phone or id)."""

@@ -5,6 +5,7 @@ recorded twice and merging them)."""
 from ckm.customers.services.identity import (
     customer_merge,
     duplicate_dismiss,
+    duplicate_reopen,
     duplicates_find,
     duplicates_find_start,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "customer_reassign",
     "customer_update",
     "duplicate_dismiss",
+    "duplicate_reopen",
     "duplicates_find",
     "duplicates_find_start",
     "personal_fact_add",

@@ -223,6 +223,29 @@ def duplicate_dismiss(*, actor: Any, pair_id: int) -> DuplicatePair:
     return pair
 
 
+@transaction.atomic
+def duplicate_reopen(*, actor: Any, pair_id: int) -> DuplicatePair:
+    """Take back a "not the same" (a wrong click): the pair is open to decide again."""
+    require_perm(actor, "customers.merge_customer")
+    pair = _pair_get(actor=actor, pair_id=pair_id)
+    if pair.status == DuplicatePair.Status.OPEN:
+        return pair  # open already: a retry changes nothing
+    pair.status = DuplicatePair.Status.OPEN
+    pair.decided_by = None
+    pair.decided_at = None
+    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+    for customer_id in (pair.customer_id, pair.other_id):
+        audit_record(
+            actor=actor,
+            action=AuditEntry.Action.UPDATE,
+            obj=pair,
+            customer_id=customer_id,
+            summary="Proposed again: perhaps the same customer after all",
+            changes={"status": [DuplicatePair.Status.DISMISSED, DuplicatePair.Status.OPEN]},
+        )
+    return pair
+
+
 def _pair_get(*, actor: Any, pair_id: int) -> DuplicatePair:
     pair = duplicate_get(user=actor, pair_id=pair_id)
     return DuplicatePair.objects.select_for_update().get(pk=pair.pk)

@@ -523,3 +523,23 @@ def test_asking_for_a_search_while_one_runs_joins_it(manager, twins) -> None:
 
     running = Job.objects.create(kind="customers.duplicates", label="x", status=Job.Status.RUNNING)
     assert services.duplicates_find_start(actor=manager) == running
+
+
+def test_a_wrong_not_the_same_can_be_taken_back(client, login, manager, rm_south, twins) -> None:
+    services.duplicates_find()
+    pair = DuplicatePair.objects.get()
+    services.duplicate_dismiss(actor=manager, pair_id=pair.pk)
+    login(manager)
+    page = client.get("/customers/duplicates/", {"status": "dismissed"}).content.decode()
+    assert "Propose again" in page
+    client.post(f"/customers/duplicates/{pair.pk}/reopen/")
+    pair.refresh_from_db()
+    assert pair.status == "open" and pair.decided_by is None
+    assert AuditEntry.objects.filter(summary__startswith="Proposed again").count() == 2
+    with pytest.raises(NotFound):  # someone who cannot see both customers
+        services.duplicate_reopen(actor=rm_south, pair_id=pair.pk)
+    again = client.post(
+        f"/api/customers/duplicates/{pair.pk}/reopen", **bearer(manager)
+    )  # open already: nothing changes
+    assert again.status_code == 200 and again.json()["status"] == "open"
+    assert AuditEntry.objects.filter(summary__startswith="Proposed again").count() == 2
