@@ -16,6 +16,7 @@ urlpatterns = [
     path("duplicates/find/", views.duplicates_find, name="duplicates_find"),
     path("duplicates/<int:pair_id>/dismiss/", views.duplicate_dismiss, name="duplicate_dismiss"),
     path("duplicates/<int:pair_id>/reopen/", views.duplicate_reopen, name="duplicate_reopen"),
-    path("<int:customer_id>/merge/", views.merge_pick, name="merge_pick"),
-    path("<int:customer_id>/merge/<int:other_id>/", views.merge, name="merge"),
+    # under duplicates/, so that the navigation marks "Duplicates" while two records are merged
+    path("duplicates/merge/<int:customer_id>/", views.merge_pick, name="merge_pick"),
+    path("duplicates/merge/<int:customer_id>/<int:other_id>/", views.merge, name="merge"),
 ]

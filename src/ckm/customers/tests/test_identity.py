@@ -271,10 +271,12 @@ def test_the_duplicates_page_and_the_merge_form(client, login, manager, twins) -
     assert "Anna Schmitd" in page and "Compare and merge" in page
     profile = client.get(f"/customers/{first.pk}/").content.decode()
     assert "may be recorded twice" in profile
-    form = client.get(f"/customers/{first.pk}/merge/{second.pk}/")
+    form = client.get(f"/customers/duplicates/merge/{first.pk}/{second.pk}/")
     assert form.status_code == 200 and b"Merge into Anna Schmidt" in form.content
     done = client.post(
-        f"/customers/{first.pk}/merge/{second.pk}/", {"take_last_name": "other"}, follow=True
+        f"/customers/duplicates/merge/{first.pk}/{second.pk}/",
+        {"take_last_name": "other"},
+        follow=True,
     )
     assert done.status_code == 200 and b"Merged Anna Schmitd" in done.content
     first.refresh_from_db()
@@ -284,8 +286,8 @@ def test_the_duplicates_page_and_the_merge_form(client, login, manager, twins) -
 def test_the_merge_pick_page_finds_the_other_record(client, login, manager, twins) -> None:
     first, second = twins
     login(manager)
-    page = client.get(f"/customers/{first.pk}/merge/", {"q": second.external_id})
-    assert f"/customers/{first.pk}/merge/{second.pk}/" in page.content.decode()
+    page = client.get(f"/customers/duplicates/merge/{first.pk}/", {"q": second.external_id})
+    assert f"/customers/duplicates/merge/{first.pk}/{second.pk}/" in page.content.decode()
 
 
 def test_an_agent_sees_no_duplicates_page(client, login, agent) -> None:
@@ -462,7 +464,7 @@ def test_a_sole_trader_and_the_company_are_not_one_customer() -> None:
 def test_a_second_click_on_merge_lands_on_the_merged_customer(client, login, manager, twins):
     first, second = twins
     login(manager)
-    url = f"/customers/{first.pk}/merge/{second.pk}/"
+    url = f"/customers/duplicates/merge/{first.pk}/{second.pk}/"
     assert client.post(url).status_code == 302
     again = client.post(url, follow=True)
     assert again.status_code == 200 and b"merged already" in again.content
@@ -494,7 +496,7 @@ def test_the_compare_page_refuses_impossible_pairs_before_the_form(client, login
     company = CustomerFactory(kind="organisation", name="Schmidt GmbH", team=first.team)
     login(manager)
     for other in (first, company):
-        response = client.get(f"/customers/{first.pk}/merge/{other.pk}/", follow=True)
+        response = client.get(f"/customers/duplicates/merge/{first.pk}/{other.pk}/", follow=True)
         assert response.redirect_chain and b"Merge into" not in response.content
 
 
@@ -506,7 +508,7 @@ def test_the_compare_page_says_what_the_first_record_holds_already(client, login
             customer=customer, purpose="marketing", channel="email", granted=True, recorded_at=now
         )
     login(manager)
-    page = client.get(f"/customers/{first.pk}/merge/{second.pk}/").content.decode()
+    page = client.get(f"/customers/duplicates/merge/{first.pk}/{second.pk}/").content.decode()
     assert "the first has it already: kept once" in page
 
 
