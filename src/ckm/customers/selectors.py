@@ -544,7 +544,7 @@ def customer_relations() -> list[ForeignObjectRel]:
     ]
 
 
-def unique_with(model: type[Model], name: str) -> list[list[str]]:
+def _unique_with(model: type[Model], name: str) -> list[list[str]]:
     """The other fields of each unconditional uniqueness rule that includes the field `name`
     (what may exist only once per customer: one consent per purpose and channel, one membership
     per campaign, one value row)."""
@@ -559,26 +559,25 @@ def unique_with(model: type[Model], name: str) -> list[list[str]]:
     return [[f for f in group if f != name] for group in groups if name in group]
 
 
-def attname(model: type[Model], name: str) -> str:
+def _attname(model: type[Model], name: str) -> str:
     return str(getattr(model._meta.get_field(name), "attname", name))
 
 
-def _kept_once(model: type[Model], name: str, customer: Customer, other: Customer) -> int:
-    """How many of the other record's rows the survivor holds already (a merge keeps them once)."""
+def unique_clashes(
+    model: type[Model], name: str, customer: Customer, other: Customer
+) -> list[tuple[Model, Model]]:
+    """The rows of `other` that may not join `customer`'s (one consent per purpose and channel,
+    one membership per campaign, one value row, ...), each with the row of `customer` it meets:
+    (other's, customer's). A merge keeps one of each pair."""
     rows = model._default_manager
-    clashes = 0
-    for rest in unique_with(model, name):
-        columns = [attname(model, f) for f in rest]
-        if not columns:
-            both = (
-                rows.filter(**{name: customer}).exists() and rows.filter(**{name: other}).exists()
-            )
-            clashes += int(both)
-            continue
-        ours = set(rows.filter(**{name: customer}).values_list(*columns))
-        clashes += sum(
-            1 for values in rows.filter(**{name: other}).values_list(*columns) if values in ours
-        )
+    clashes = []
+    for rest in _unique_with(model, name):
+        columns = [_attname(model, f) for f in rest]  # none: one row per customer at most
+        ours = {tuple(getattr(r, c) for c in columns): r for r in rows.filter(**{name: customer})}
+        for row in rows.filter(**{name: other}):
+            clash = ours.get(tuple(getattr(row, c) for c in columns))
+            if clash is not None:
+                clashes.append((row, clash))
     return clashes
 
 
@@ -712,7 +711,11 @@ def merge_preview(*, user: Any, customer_id: int, other_id: int) -> MergePreview
             label = str(model._meta.verbose_name_plural)
             label = _RELATION_LABELS.get(label, label[:1].upper() + label[1:])
             theirs = found.get(other.pk, 0)
-            once = _kept_once(model, name, customer, other) if theirs else 0
+            once = (
+                len({row.pk for row, _ in unique_clashes(model, name, customer, other)})
+                if theirs
+                else 0
+            )
             counts.append((label, found.get(customer.pk, 0), theirs, once))
     low, high = sorted((customer.pk, other.pk))
     pair = DuplicatePair.objects.filter(customer_id=low, other_id=high).first()

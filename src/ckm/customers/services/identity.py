@@ -18,7 +18,7 @@ from typing import Any, cast
 from django.db import models, transaction
 from django.utils import timezone
 
-from ckm.core.audit import audit_record, snapshot
+from ckm.core.audit import audit_record, diff, snapshot
 from ckm.core.errors import ConflictError, NotFound, ValidationError
 from ckm.core.jobs import (
     Progress,
@@ -46,12 +46,11 @@ from ckm.customers.models import (
 )
 from ckm.customers.selectors import (
     MERGE_GROUPS,
-    attname,
     customer_get,
     customer_relations,
     duplicate_get,
     merge_default,
-    unique_with,
+    unique_clashes,
 )
 from ckm.customers.services.records import _set_keys, customer_event_record
 
@@ -200,39 +199,39 @@ def duplicates_find_job(*, job_id: int) -> dict[str, Any] | None:
     return result
 
 
-@transaction.atomic
 def duplicate_dismiss(*, actor: Any, pair_id: int) -> DuplicatePair:
     """Record that the two customers of a pair are not the same: the pair is not proposed again."""
-    require_perm(actor, "customers.merge_customer")
-    pair = _pair_get(actor=actor, pair_id=pair_id)
-    if pair.status == DuplicatePair.Status.DISMISSED:
-        return pair  # decided already: a retry changes nothing
-    pair.status = DuplicatePair.Status.DISMISSED
-    pair.decided_by = actor
-    pair.decided_at = timezone.now()
-    pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
-    for customer_id in (pair.customer_id, pair.other_id):
-        audit_record(
-            actor=actor,
-            action=AuditEntry.Action.UPDATE,
-            obj=pair,
-            customer_id=customer_id,
-            summary="Not the same customer",
-            changes={"status": [DuplicatePair.Status.OPEN, DuplicatePair.Status.DISMISSED]},
-        )
-    return pair
+    return _pair_decide(
+        actor=actor,
+        pair_id=pair_id,
+        status=DuplicatePair.Status.DISMISSED,
+        summary="Not the same customer",
+    )
+
+
+def duplicate_reopen(*, actor: Any, pair_id: int) -> DuplicatePair:
+    """Take back a "not the same" (a wrong click): the pair is open to decide again."""
+    return _pair_decide(
+        actor=actor,
+        pair_id=pair_id,
+        status=DuplicatePair.Status.OPEN,
+        summary="Proposed again: perhaps the same customer after all",
+    )
 
 
 @transaction.atomic
-def duplicate_reopen(*, actor: Any, pair_id: int) -> DuplicatePair:
-    """Take back a "not the same" (a wrong click): the pair is open to decide again."""
+def _pair_decide(*, actor: Any, pair_id: int, status: str, summary: str) -> DuplicatePair:
+    """Set a pair's status (who decided and when, or nobody for an open pair), audited on both
+    customers; a pair already in that status is left alone (a retry changes nothing)."""
     require_perm(actor, "customers.merge_customer")
     pair = _pair_get(actor=actor, pair_id=pair_id)
-    if pair.status == DuplicatePair.Status.OPEN:
-        return pair  # open already: a retry changes nothing
-    pair.status = DuplicatePair.Status.OPEN
-    pair.decided_by = None
-    pair.decided_at = None
+    if pair.status == status:
+        return pair
+    before = pair.status
+    pair.status = status
+    dismissed = status == DuplicatePair.Status.DISMISSED
+    pair.decided_by = actor if dismissed else None
+    pair.decided_at = timezone.now() if dismissed else None
     pair.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
     for customer_id in (pair.customer_id, pair.other_id):
         audit_record(
@@ -240,8 +239,8 @@ def duplicate_reopen(*, actor: Any, pair_id: int) -> DuplicatePair:
             action=AuditEntry.Action.UPDATE,
             obj=pair,
             customer_id=customer_id,
-            summary="Proposed again: perhaps the same customer after all",
-            changes={"status": [DuplicatePair.Status.DISMISSED, DuplicatePair.Status.OPEN]},
+            summary=summary,
+            changes={"status": [before, status]},
         )
     return pair
 
@@ -360,7 +359,7 @@ def customer_merge(
         customer_id=survivor.pk,
         summary=f"Merged the duplicate record {other_label} into this one",
         changes={
-            **dict(_diff(before, snapshot(survivor, [*fields, "attributes"]))),
+            **diff(before, snapshot(survivor, [*fields, "attributes"])),
             "merged_record": [None, identity],
             "moved": [None, moved],
             **({"dropped": [None, dropped]} if dropped else {}),
@@ -455,30 +454,20 @@ def _loser(model: type[models.Model], theirs: models.Model, ours: models.Model) 
     return ours if _filled(theirs) > _filled(ours) else theirs
 
 
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> Iterable[tuple[str, list[Any]]]:
-    for name in before:
-        if before[name] != after.get(name):
-            yield name, [before[name], after.get(name)]
-
-
 def _move_related(*, other: Customer, survivor: Customer) -> tuple[dict[str, int], list[Any]]:
     moved: dict[str, int] = {}
     dropped: list[dict[str, Any]] = []
     for relation in customer_relations():
         model = cast(type[models.Model], relation.related_model)
         name = relation.field.name
-        for rest in unique_with(model, name):
-            for row in model._default_manager.filter(**{name: other}):
-                clash = (
-                    model._default_manager.filter(**{name: survivor})
-                    .filter(**{f: getattr(row, attname(model, f)) for f in rest})
-                    .first()
-                )
-                if clash is None:
-                    continue
-                loser = _loser(model, row, clash)
-                dropped.append(_dropped(loser, of="customer" if loser is clash else "other"))
-                loser.delete()
+        gone: set[Any] = set()  # a row may meet another in more than one uniqueness rule
+        for row, clash in unique_clashes(model, name, survivor, other):
+            if row.pk in gone or clash.pk in gone:
+                continue
+            loser = _loser(model, row, clash)
+            dropped.append(_dropped(loser, of="customer" if loser is clash else "other"))
+            gone.add(loser.pk)
+            loser.delete()
         count = model._default_manager.filter(**{name: other}).update(**{name: survivor})
         if count:
             label = str(model._meta.verbose_name_plural)
