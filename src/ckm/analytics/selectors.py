@@ -32,7 +32,7 @@ from ckm.analytics.segments import definition_queryset
 from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.core.errors import NotFound, ValidationError
 from ckm.core.permissions import require_perm
-from ckm.customers.models import Customer, Holding, Product
+from ckm.customers.models import Customer, Holding, MergedRecord, Product
 from ckm.customers.selectors import customer_get, customer_queryset
 
 PROFILE_RULE_SEGMENTS = 10
@@ -105,6 +105,8 @@ class CustomerKnowledge:
     alerts: list[Alert]
     segments: list[Segment]
     can: dict[str, bool] = field(default_factory=dict)
+    # a record merged into this one after the value was computed: its history is not counted yet
+    merged_since: MergedRecord | None = None
 
 
 def customer_knowledge(*, user: Any, customer_id: int) -> CustomerKnowledge:
@@ -158,8 +160,23 @@ def customer_knowledge(*, user: Any, customer_id: int) -> CustomerKnowledge:
                     segments.append(segment)
             except ValidationError:
                 continue
+    # what is shown was computed at: the value's time, else the oldest scoring run shown
+    runs = [v.current_run.finished_at for v in versions.values() if v.current_run]
+    computed = (
+        value.computed_at
+        if value is not None
+        else min((at for at in runs if at), default=None)
+        if churn or propensities
+        else None
+    )
+    merged_since = (
+        MergedRecord.objects.filter(customer_id=customer.pk, created_at__gt=computed).first()
+        if computed is not None
+        else None
+    )
     return CustomerKnowledge(
         customer=customer,
+        merged_since=merged_since,
         value=value,
         churn=churn,
         propensities=propensities[:5],

@@ -1,4 +1,5 @@
-"""Keeping the knowledge current: after new data, recompute value, rescore, evaluate the alert
+"""Keeping the knowledge current: after new data (an import, or a merge of two customer
+records), recompute value, rescore, evaluate the alert
 rules and snapshot the segments; retrain models that are older than the retraining interval.
 
 `ckm analytics-schedule` runs `analytics_schedule_run` once (cron: `*/15 * * * * ckm
@@ -35,12 +36,18 @@ from ckm.core.jobs import (
 )
 from ckm.core.models import ImportRun, Job
 from ckm.core.permissions import require_perm
+from ckm.customers.models import MergedRecord
 
 
 def _latest_import() -> dt.datetime | None:
     return ImportRun.objects.filter(status__in=["succeeded", "partial"]).aggregate(
         at=Max("finished_at")
     )["at"]
+
+
+def _latest_merge() -> dt.datetime | None:
+    """A merge joins two customers' histories: the survivor's value and scores are stale."""
+    return MergedRecord.objects.aggregate(at=Max("created_at"))["at"]
 
 
 def analytics_refresh(*, actor: Any = None, progress: Progress | None = None) -> dict[str, Any]:
@@ -109,8 +116,10 @@ def analytics_schedule_run(*, now: dt.datetime | None = None, force: bool = Fals
     retrain_days = int(getattr(settings, "CKM_ANALYTICS_RETRAIN_DAYS", 30))
     rescore_hours = int(getattr(settings, "CKM_ANALYTICS_RESCORE_HOURS", 24))
     last_value = CustomerValue.objects.aggregate(at=Max("computed_at"))["at"]
-    last_import = _latest_import()
-    new_data = last_import is not None and (last_value is None or last_import > last_value)
+    last_change = max(
+        (at for at in (_latest_import(), _latest_merge()) if at is not None), default=None
+    )
+    new_data = last_change is not None and (last_value is None or last_change > last_value)
     last_run = ScoringRun.objects.filter(status=ScoringRun.Status.DONE).aggregate(
         at=Max("finished_at")
     )["at"]

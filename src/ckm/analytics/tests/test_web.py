@@ -9,11 +9,12 @@ from typing import Any
 import pytest
 
 from ckm.analytics.models import Alert, ModelVersion, Score, Segment
-from ckm.analytics.services import alerts_evaluate, model_train
+from ckm.analytics.services import alerts_evaluate, analytics_schedule_run, model_train
 from ckm.analytics.tests.conftest import AS_OF
 from ckm.core.models import Job
 from ckm.core.services import api_token_create
 from ckm.customers.models import Customer, Product
+from ckm.customers.services import customer_merge
 
 pytestmark = pytest.mark.django_db
 
@@ -390,3 +391,15 @@ def test_the_overview_counts_customers_on_the_retention_list_not_alerts(web_bank
         customer=listed.customer, owner=rm, reason="A second reason", raised_at=timezone.now()
     )
     assert value_summary(user=rm)["open_alerts"] == before
+
+
+def test_a_merge_marks_the_figures_stale_until_the_schedule_refreshes(login, web_bank, rm) -> None:
+    survivor, other = Customer.objects.filter(owner__username="rm", kind="person")[:2]
+    customer_merge(actor=rm, customer_id=survivor.pk, other_id=other.pk)
+    client = login(rm)
+    note = f"({other.external_id}) was merged into this record"
+    assert note in client.get(f"/customers/{survivor.pk}/").content.decode()
+    done = analytics_schedule_run()
+    assert any(line.startswith("refreshed") for line in done), done
+    assert note not in client.get(f"/customers/{survivor.pk}/").content.decode()
+    assert not any(line.startswith("refreshed") for line in analytics_schedule_run())
