@@ -7,8 +7,9 @@ address are compared, and a key shared by very many records is not used. Each
 compared pair gets a match weight per comparison (agree, nearly agree, disagree, missing), and the
 weights add up to the probability that the two records are the same customer. How often two
 different customers agree on a field (u) is learned from the firm's own records by random
-sampling when there are enough of them; how often a true duplicate does (m) stays as set in
-PRIORS.
+sampling when there are enough of them; how often a true duplicate does (m) starts as set in
+PRIORS and learns from the merges people made (learn_m): each merge is a pair known to be one
+customer, and how its two records differed is how this firm's duplicates differ.
 
 The model treats the comparisons as independent, which a household breaks: partners share a
 surname, an address and often an e-mail address, a son may carry his father's first name. So
@@ -22,8 +23,8 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 # below this many records u is not estimated and names count the same however common they
@@ -60,6 +61,10 @@ PRIORS: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
     "phone": ((0.6, 0.4), (0.0001, 0.9999)),
     "address": ((0.6, 0.1, 0.05, 0.25), (0.0005, 0.0005, 0.01, 0.989)),
 }
+# how firmly PRIORS' m holds against the merges: as if this many confirmed pairs had agreed as
+# PRIORS says; 50 merges move m halfway to what they show
+PRIOR_PAIRS = 50
+M = Mapping[str, Sequence[float]]  # m by comparison, levels from the top
 # what a level means to a person, in the same order
 _LEVEL_WORDS = {
     "first_name": ("same", "similar", "similar", "different"),
@@ -109,9 +114,16 @@ def prior(records: int) -> float:
     return min(0.01, 2 * DUPLICATE_SHARE / max(1, records - 1))
 
 
-def _settings(*, frequencies: bool, records: int) -> Any:
+def _settings(
+    *,
+    frequencies: bool,
+    records: int,
+    m: M | None = None,
+    blocks: Sequence[str] = tuple(BLOCKS),
+) -> Any:
     """The model. With `frequencies`, agreeing on a common name or a shared e-mail counts less
-    than on a rare one (splink's term frequency adjustment; meaningless on a handful of records)."""
+    than on a rare one (splink's term frequency adjustment; meaningless on a handful of records).
+    `m` replaces PRIORS' m where given."""
     import splink.comparison_level_library as cll
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
@@ -157,13 +169,14 @@ def _settings(*, frequencies: bool, records: int) -> Any:
         address,
     ]
     for name, comparison in zip(COMPARISONS, comparisons, strict=True):
-        m, u = PRIORS[name]
-        comparison.configure(m_probabilities=list(m), u_probabilities=list(u))
+        prior_m, u = PRIORS[name]
+        levels = (m or {}).get(name) or prior_m
+        comparison.configure(m_probabilities=list(levels), u_probabilities=list(u))
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="id",
         probability_two_random_records_match=prior(records),
-        blocking_rules_to_generate_predictions=[block_on(key) for key in BLOCKS],
+        blocking_rules_to_generate_predictions=[block_on(key) for key in blocks],
         comparisons=comparisons,
         retain_intermediate_calculation_columns=True,
     )
@@ -206,19 +219,71 @@ def _plausible(evidence: dict[str, str]) -> bool:
     return any(evidence[name] not in ("missing", "different") for name in beyond_name)
 
 
-def _words(name: str, gamma: Any) -> str:
+def _level(gamma: Any) -> int | None:
+    """splink's level number, counted from the bottom (0 = anything else); None when missing."""
     if gamma is None or (isinstance(gamma, float) and math.isnan(gamma)) or int(gamma) < 0:
+        return None
+    return int(gamma)
+
+
+def _words(name: str, gamma: Any) -> str:
+    level = _level(gamma)
+    if level is None:
         return "missing"
     words = _LEVEL_WORDS[name]
     # splink numbers levels from the bottom (0 = anything else); ours read from the top
-    position = len(words) - 1 - int(gamma)
+    position = len(words) - 1 - level
     return words[max(0, min(position, len(words) - 1))]
 
 
+def learn_m(
+    confirmed: Sequence[tuple[Record, Record]], *, prior_pairs: float = PRIOR_PAIRS
+) -> dict[str, tuple[float, ...]]:
+    """How often the two records of a true duplicate reach each level, learned from pairs people
+    confirmed as one customer (their merges) and blended with PRIORS as if `prior_pairs` pairs had
+    agreed as PRIORS says. A comparison missing on a pair (no e-mail on one side) teaches nothing
+    about it. Each level keeps some weight, so no level ever rules a pair out."""
+    counts = {name: [0.0] * len(PRIORS[name][0]) for name in COMPARISONS}
+    if confirmed:
+        from splink import DuckDBAPI, Linker
+
+        logging.getLogger("splink").setLevel(logging.ERROR)
+        records = [
+            replace(record, id=2 * index + side)
+            for index, pair in enumerate(confirmed)
+            for side, record in enumerate(pair)
+        ]
+        frame = _frame(records)
+        frame["pair"] = [r.id // 2 for r in records]  # each record compared with its twin only
+        settings = _settings(frequencies=False, records=len(records), blocks=("pair",))
+        linker = Linker(DuckDBAPI().register(frame), settings, log_level=None)
+        table = linker.inference.predict().as_pandas_dataframe()
+        for name in COMPARISONS:
+            top = len(counts[name]) - 1
+            for gamma in table[f"gamma_{name}"]:
+                level = _level(gamma)
+                if level is not None:
+                    counts[name][top - min(level, top)] += 1
+    learned = {}
+    for name in COMPARISONS:
+        seen = sum(counts[name])
+        prior_m = PRIORS[name][0]
+        learned[name] = tuple(
+            (prior_pairs * p + n) / (prior_pairs + seen)
+            for p, n in zip(prior_m, counts[name], strict=True)
+        )
+    return learned
+
+
 def find_pairs(
-    records: Sequence[Record], *, threshold: float = THRESHOLD, train: bool | None = None
+    records: Sequence[Record],
+    *,
+    threshold: float = THRESHOLD,
+    train: bool | None = None,
+    m: M | None = None,
 ) -> Linkage:
-    """Every pair of records that are probably the same customer, most probable first."""
+    """Every pair of records that are probably the same customer, most probable first; `m` as
+    learned from merges (learn_m), else PRIORS'."""
     started = time.perf_counter()
     if len(records) < 2:
         return Linkage(pairs=[], records=len(records), compared=0, trained=False, seconds=0.0)
@@ -227,7 +292,7 @@ def find_pairs(
     logging.getLogger("splink").setLevel(logging.ERROR)
     db_api = DuckDBAPI()
     trained = len(records) >= TRAIN_MIN_RECORDS if train is None else train
-    settings = _settings(frequencies=trained, records=len(records))
+    settings = _settings(frequencies=trained, records=len(records), m=m)
     linker = Linker(db_api.register(_frame(records)), settings, log_level=None)
     if trained:
         try:

@@ -468,6 +468,9 @@ class MergedRecord(TimeStampedModel):
     external_id = models.CharField("customer id", max_length=64, unique=True)
     display_name = models.CharField(max_length=255)
     identity = models.JSONField(default=dict, blank=True)
+    # the survivor's identity just before the merge: with `identity`, a pair known to be one
+    # customer, from which the duplicate search learns how this firm's duplicates differ
+    kept_identity = models.JSONField(default=dict, blank=True)
     # what the merge moved and left out, so that a retried merge answers the same
     moved = models.JSONField(default=dict, blank=True)
     dropped = models.JSONField(default=list, blank=True)

@@ -34,7 +34,7 @@ from ckm.core.jobs import (
 from ckm.core.models import AuditEntry, Job
 from ckm.core.permissions import require_perm
 from ckm.customers import keys
-from ckm.customers.linkage import Record, find_pairs
+from ckm.customers.linkage import Record, find_pairs, learn_m
 from ckm.customers.models import (
     Consent,
     ContactPoint,
@@ -68,6 +68,25 @@ def phone_key(value: str) -> str:
     return keys.phone_digits(value)[-9:]
 
 
+def _record(record_id: int, row: Mapping[str, Any], email: str, phone: str) -> Record:
+    """A customer as linkage sees it, from its fields (a row, or a merged record's identity)."""
+    person = row["kind"] == Customer.Kind.PERSON
+    born = row.get("date_of_birth") or ""
+    return Record(
+        id=record_id,
+        kind=row["kind"],
+        first_name=keys.fold(row.get("first_name") or "") if person else "",
+        last_name=keys.fold(
+            (row.get("last_name") if person else row.get("name") or row.get("last_name")) or ""
+        ),
+        date_of_birth=born if isinstance(born, str) else born.isoformat(),
+        email=keys.contact_key("email", email),
+        phone=phone_key(phone),
+        street=keys.fold(row.get("address") or ""),
+        postcode=keys.fold(row.get("postcode") or "").replace(" ", ""),
+    )
+
+
 def _records() -> Iterable[Record]:
     primary: dict[tuple[int, str], str] = {}
     points = ContactPoint.objects.filter(kind__in=("email", "phone", "mobile")).order_by(
@@ -80,18 +99,29 @@ def _records() -> Iterable[Record]:
         primary.setdefault((customer_id, kind), value)
     fields = ("id", "kind", "first_name", "last_name", "name", "date_of_birth")
     for row in Customer.objects.values(*fields, "address", "postcode").iterator(chunk_size=5000):
-        person = row["kind"] == Customer.Kind.PERSON
-        yield Record(
-            id=row["id"],
-            kind=row["kind"],
-            first_name=keys.fold(row["first_name"]) if person else "",
-            last_name=keys.fold(row["last_name"] if person else row["name"] or row["last_name"]),
-            date_of_birth=row["date_of_birth"].isoformat() if row["date_of_birth"] else "",
-            email=keys.contact_key("email", primary.get((row["id"], "email"), "")),
-            phone=phone_key(primary.get((row["id"], "phone"), "")),
-            street=keys.fold(row["address"]),
-            postcode=keys.fold(row["postcode"]).replace(" ", ""),
-        )
+        email, phone = primary.get((row["id"], "email"), ""), primary.get((row["id"], "phone"), "")
+        yield _record(row["id"], row, email, phone)
+
+
+def _identity_record(identity: Mapping[str, Any], kind: str) -> Record:
+    """A record as it was at a merge (MergedRecord.identity or kept_identity)."""
+    points = [(k, v) for k, v in identity.get("contact_points") or []]
+    email = next((v for k, v in points if k == "email"), "")
+    phone = next((v for k, v in points if k in ("phone", "mobile")), "")
+    return _record(0, {**identity, "kind": kind}, email, phone)
+
+
+def merges_confirmed() -> list[tuple[Record, Record]]:
+    """Every merge as a pair of records known to be one customer: the survivor as it was just
+    before and the record merged into it (merges made before the survivor's identity was kept
+    are left out)."""
+    rows = MergedRecord.objects.exclude(kept_identity={}).values_list(
+        "kept_identity", "identity", "customer__kind"
+    )
+    return [
+        (_identity_record(kept, kind), _identity_record(other, kind))
+        for kept, other, kind in rows.iterator(chunk_size=2000)
+    ]
 
 
 def duplicates_find(*, actor: Any = None, progress: Progress = no_progress) -> dict[str, Any]:
@@ -102,8 +132,9 @@ def duplicates_find(*, actor: Any = None, progress: Progress = no_progress) -> d
         require_perm(actor, "customers.merge_customer")
     progress(0, 3, "Reading customers")
     records = list(_records())
+    confirmed = merges_confirmed()
     progress(1, 3, f"Comparing {len(records):,} customers")
-    linkage = find_pairs(records)
+    linkage = find_pairs(records, m=learn_m(confirmed) if confirmed else None)
     progress(2, 3, f"Keeping {len(linkage.pairs):,} probable duplicates")
     with transaction.atomic():
         # a customer merged or deleted while the comparison ran has no pairs any more
@@ -150,6 +181,7 @@ def duplicates_find(*, actor: Any = None, progress: Progress = no_progress) -> d
             "new": len(new),
             "removed": len(stale),
             "learned": linkage.trained,
+            "merges_learned_from": len(confirmed),
             "seconds": round(linkage.seconds, 2),
         }
         audit_record(
@@ -194,7 +226,8 @@ def duplicates_find_job(*, job_id: int) -> dict[str, Any] | None:
     job_finish(
         job_id=job_id,
         result=result,
-        message=f"{result['found']:,} probable duplicates among {result['customers']:,} customers",
+        message=f"{result['found']:,} probable duplicates among {result['customers']:,} customers"
+        f" (learned from {result['merges_learned_from']:,} merges)",
     )
     return result
 
@@ -307,6 +340,12 @@ def customer_merge(
         )
     fields = [name for names in MERGE_GROUPS.values() for name in names]
     before = snapshot(survivor, [*fields, "attributes"])
+    kept_identity = {
+        **snapshot(survivor, [*fields, "external_id"]),
+        "contact_points": list(
+            survivor.contact_points.order_by("-is_primary", "id").values_list("kind", "value")
+        ),
+    }
     chosen = {
         group: take.get(group) or merge_default(group, survivor, other) for group in MERGE_GROUPS
     }
@@ -321,7 +360,9 @@ def customer_merge(
     survivor.save()
     identity = {
         **snapshot(other, [*fields, "external_id", "attributes"]),
-        "contact_points": list(other.contact_points.values_list("kind", "value")),
+        "contact_points": list(
+            other.contact_points.order_by("-is_primary", "id").values_list("kind", "value")
+        ),
     }
     _pairs_hand_over(other=other, survivor=survivor)
     between = PartyRelationship.objects.filter(
@@ -345,6 +386,7 @@ def customer_merge(
         external_id=other.external_id,
         display_name=other.display_name,
         identity=identity,
+        kept_identity=kept_identity,
         moved=moved,
         dropped=dropped,
         take=chosen,

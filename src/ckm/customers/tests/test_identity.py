@@ -96,6 +96,29 @@ def test_linkage_of_nothing_or_one_record_finds_nothing() -> None:
 # --- finding and deciding ---------------------------------------------------------------------
 
 
+def test_merges_teach_the_search_how_this_firms_duplicates_differ() -> None:
+    # this firm's second records carry another phone number and no e-mail address
+    def twin(pk: int, phone: str) -> linkage.Record:
+        return _person(
+            pk, "anna", "schmidt", "", phone=phone, street="hauptstr 1", postcode="10115"
+        )
+
+    confirmed = [(twin(0, f"17112345{i:02d}"), twin(0, f"16099999{i:02d}")) for i in range(40)]
+    learned = linkage.learn_m(confirmed)
+    prior_m = {name: m for name, (m, _) in linkage.PRIORS.items()}
+    assert learned["phone"][1] > 0.6 > prior_m["phone"][1]  # "different" is usual here
+    assert learned["email"] == pytest.approx(prior_m["email"])  # missing on both: nothing learned
+    assert learned["first_name"][0] > prior_m["first_name"][0]
+    for levels in learned.values():  # still probabilities, and no level rules a pair out
+        assert sum(levels) == pytest.approx(1.0) and min(levels) > 0
+    assert linkage.learn_m([]) == prior_m
+    # the next such pair weighs more once the merges are learned
+    bank = [twin(1, "1711111111"), twin(2, "1602222222")]
+    (as_set,) = linkage.find_pairs(bank, threshold=0.0).pairs
+    (after,) = linkage.find_pairs(bank, threshold=0.0, m=learned).pairs
+    assert after.weight > as_set.weight + 1
+
+
 def test_the_search_keeps_probable_pairs_and_respects_decisions(manager, twins) -> None:
     first, second = twins
     CustomerFactory(first_name="Otto", last_name="Other", date_of_birth=dt.date(1960, 1, 1))
@@ -196,6 +219,24 @@ def test_a_merge_moves_everything_and_loses_nothing(rm, twins) -> None:
     assert entry.changes["merged_record"][1]["external_id"] == second.external_id
     assert AuditEntry.objects.filter(action="merge", customer_ref=second.pk).exists()
     assert CustomerEvent.objects.filter(customer=first, kind="merged").exists()
+
+
+def test_the_search_learns_from_the_merges_made(rm, twins) -> None:
+    first, second = twins
+    services.customer_merge(
+        actor=rm, customer_id=first.pk, other_id=second.pk, take={"last_name": "other"}
+    )
+    merged = MergedRecord.objects.get(former_id=second.pk)
+    # both records as they were before the merge: the survivor's surname not yet overwritten
+    assert merged.kept_identity["last_name"] == "Schmidt"
+    assert merged.identity["last_name"] == "Schmitd"
+    ((kept, other),) = services.identity.merges_confirmed()
+    assert (kept.last_name, other.last_name) == ("schmidt", "schmitd")
+    assert (kept.email, other.phone) == (
+        "anna@example.de",
+        services.identity.phone_key("0171 1234567"),
+    )
+    assert services.duplicates_find()["merges_learned_from"] == 1
 
 
 def test_a_merge_that_cannot_be_done_changes_nothing(rm, rm_south, twins, south_customer) -> None:
@@ -374,8 +415,8 @@ def test_a_customer_merged_while_the_search_runs_gets_no_pair(manager, twins, mo
     first, second = twins
     real = services.identity.find_pairs
 
-    def merged_meanwhile(records):  # another person merges while the comparison runs
-        result = real(records)
+    def merged_meanwhile(records, **options):  # another person merges while the comparison runs
+        result = real(records, **options)
         services.customer_merge(actor=manager, customer_id=first.pk, other_id=second.pk)
         return result
 

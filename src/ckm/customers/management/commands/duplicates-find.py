@@ -24,7 +24,8 @@ class Command(BaseCommand):
             result = duplicates_find(progress=progress)
         self.stdout.write(
             f"Compared {result['customers']:,} customers ({result['compared']:,} candidate "
-            f"pairs, parameters {'learned' if result['learned'] else 'from the priors'}) in "
+            f"pairs; chance agreement {'learned' if result['learned'] else 'from the priors'}, "
+            f"duplicates' agreement learned from {result['merges_learned_from']:,} merges) in "
             f"{result['seconds']} s: {result['found']:,} probable duplicates, {result['new']:,} "
             f"new, {result['removed']:,} no longer found."
         )
