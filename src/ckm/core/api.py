@@ -1,8 +1,6 @@
 """API of the core app: who am I, import runs and their problems, the audit log."""
 
 import datetime as dt
-import secrets
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -113,13 +111,8 @@ def import_create(request: AuthedRequest, package: File[UploadedFile]) -> Status
         raise DomainError("Send the package as one .zip file.", field="package")
     if (package.size or 0) > settings.CKM_IMPORT_MAX_BYTES:
         raise DomainError("The package is larger than the upload limit.", field="package")
-    folder = services.import_upload_dir(run_key=secrets.token_hex(8))
-    target = folder / "package.zip"
-    with target.open("wb") as out:
-        for chunk in package.chunks():
-            out.write(chunk)
-    run = services.import_start(
-        user=request.user, source=Path(target), label=f"API upload {package.name}"
+    run = services.import_upload(
+        user=request.user, uploads=[package], label=f"API upload {package.name}"
     )
     return Status(202, selectors.import_run_get(user=request.user, run_id=run.pk))
 

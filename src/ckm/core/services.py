@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -181,3 +183,30 @@ def import_upload_dir(*, run_key: str) -> Path:
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     return folder
+
+
+def _safe_name(name: str | None) -> str:
+    base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isalnum() or ch in "._-")[:100] or "upload"
+
+
+def import_upload(*, user: Any, uploads: Sequence[Any], label: str = "") -> ImportRun:
+    """Store uploaded package files (one .zip, or the package's files) in a fresh folder and
+    register their import. A user who may not import writes nothing to disk, and an upload the
+    import refuses leaves no folder behind."""
+    require_perm(user, "core.add_importrun")
+    if not uploads:
+        raise DomainError("Choose the package's files or one .zip file.", field="files")
+    folder = import_upload_dir(run_key=secrets.token_hex(8))
+    try:
+        for upload in uploads:
+            with (folder / _safe_name(upload.name)).open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+        first = uploads[0].name or ""
+        single_zip = len(uploads) == 1 and first.lower().endswith(".zip")
+        source = folder / _safe_name(first) if single_zip else folder
+        return import_start(user=user, source=source, label=label or f"Upload {first}")
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -45,32 +44,16 @@ def import_list(request: AuthedRequest) -> HttpResponse:
             return redirect("core:import_list")
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
-            folder = services.import_upload_dir(run_key=secrets.token_hex(8))
             uploads = form.cleaned_data["uploads"]
-            for upload in uploads:
-                target = folder / _safe_name(upload.name)
-                with target.open("wb") as out:
-                    for chunk in upload.chunks():
-                        out.write(chunk)
-            source = (
-                folder / _safe_name(uploads[0].name)
-                if len(uploads) == 1 and uploads[0].name.lower().endswith(".zip")
-                else folder
-            )
             try:
-                run = services.import_start(
-                    user=request.user, source=source, label=f"Upload {uploads[0].name}"
+                run = services.import_upload(
+                    user=request.user, uploads=uploads, label=f"Upload {uploads[0].name}"
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
                 return redirect("core:import_detail", run_id=run.pk)
     return render(request, "core/import_list.html", {"runs": runs, "page_obj": runs, "form": form})
-
-
-def _safe_name(name: str | None) -> str:
-    base = (name or "upload").replace("\\", "/").rsplit("/", 1)[-1]
-    return "".join(ch for ch in base if ch.isalnum() or ch in "._-")[:100] or "upload"
 
 
 @permission_required("core.view_importrun", raise_exception=True)

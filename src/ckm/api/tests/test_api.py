@@ -287,9 +287,15 @@ def test_upload_rejects_anything_but_a_zip(client, admin_user) -> None:
     assert response.status_code == 400 and "package" in response.json()["errors"]
 
 
-def test_agents_may_not_import_or_read_the_audit_log(client, agent) -> None:
+def test_agents_may_not_import_or_read_the_audit_log(client, agent, settings, tmp_path) -> None:
     assert get(client, "/imports", agent).status_code == 403
     assert get(client, "/audit", agent).status_code == 403
+    settings.VAR_DIR = tmp_path
+    upload = io.BytesIO(b"PK" + b"x" * 10_000)
+    upload.name = "package.zip"
+    response = client.post("/api/imports", {"package": upload}, **bearer(agent))
+    assert response.status_code == 403
+    assert not (tmp_path / "uploads").exists() or not any((tmp_path / "uploads").iterdir())
 
 
 def test_openapi_schema_and_docs(client, agent) -> None:
