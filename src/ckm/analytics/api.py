@@ -8,7 +8,6 @@ from typing import Any, Literal
 from django.core.exceptions import ValidationError
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from ckm.analytics import selectors, services
 from ckm.analytics.models import Alert, AlertRule, ModelVersion
@@ -492,9 +491,6 @@ def alert_list(request: AuthedRequest, filters: Query[AlertFilterIn]) -> Any:
 
 
 class AlertPatch(In):
-    # a field the API does not know is an error, not a change silently dropped
-    model_config = ConfigDict(extra="forbid")
-
     status: Literal["new", "contacted", "resolved"]
     note: str = Field("", max_length=500)
 

@@ -4,15 +4,17 @@ answer to a request that started background work."""
 from __future__ import annotations
 
 import datetime as dt
+import types
 import typing
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from ckm.core.errors import ValidationError
@@ -36,18 +38,35 @@ def _out_of_range(value: Any) -> str:
 
 
 class In(Schema):
-    """Base of every request schema: a number must fit a database integer and a date must lie
-    between 1900 and 2200, on every database alike (SQLite overflows where PostgreSQL would
-    store a year-1 timestamp)."""
+    """Base of every request schema. A field the schema does not know is refused (a misspelt
+    `emial` would otherwise be dropped without a word); a number must fit a database integer and
+    a date must lie between 1900 and 2200, on every database alike (SQLite overflows where
+    PostgreSQL would store a year-1 timestamp); a date or time is text, not a number; a time
+    without a UTC offset is local time; text may not hold NUL characters."""
+
+    model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_bool_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        # JSON true/false is not a number, an id or a date (pydantic would read it as 1/0)
-        if isinstance(value, bool) and info.field_name is not None:
-            annotation = cls.model_fields[info.field_name].annotation
-            if annotation not in (bool, Any) and not {bool, Any} & set(typing.get_args(annotation)):
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
+        # pydantic's lax mode would read true/false as 1/0 and a number as a date (0 = 1970)
+        if info.field_name is None:
+            return value
+        kinds = _kinds(cls.model_fields[info.field_name].annotation)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, bool) and not {bool, Any} & kinds:
                 raise PydanticCustomError("not_a_bool", "Give a value, not true or false.")
+            if (
+                isinstance(item, (int, float))
+                and not isinstance(item, bool)
+                and kinds & {dt.date, dt.datetime}
+                and not kinds & {int, float, Any}
+            ):
+                raise PydanticCustomError(
+                    "date_as_text", "Give a date as text: YYYY-MM-DD, or YYYY-MM-DDTHH:MM+01:00."
+                )
+            if isinstance(item, str) and "\x00" in item:
+                raise PydanticCustomError("nul", "Text may not contain NUL characters.")
         return value
 
     @field_validator("*", mode="after")
@@ -58,7 +77,24 @@ class In(Schema):
             raise PydanticCustomError(
                 "out_of_range", "Out of range: give {expected}.", {"expected": problem}
             )
+        if isinstance(value, dt.datetime) and timezone.is_naive(value):
+            return timezone.make_aware(value)  # local time, as on the pages
         return value
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The plain types an annotation admits: `int | None` -> {int, NoneType}, `list[int]` ->
+    {list, int}."""
+    args = typing.get_args(annotation)
+    if not args:
+        return {annotation}
+    origin = typing.get_origin(annotation)
+    found = {origin} if origin not in (typing.Union, types.UnionType, typing.Annotated) else set()
+    if origin is typing.Annotated:
+        return _kinds(args[0])
+    for arg in args:
+        found |= _kinds(arg)
+    return found
 
 
 class Pages(PageNumberPagination):

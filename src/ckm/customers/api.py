@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from ckm.core.apikit import In, JobOut, Pages, job_answer, sent_fields
 from ckm.core.http import AuthedRequest
@@ -93,9 +92,6 @@ class CustomerIn(In):
 
 
 class CustomerPatch(In):
-    # a field the API does not know is an error, not a change silently dropped
-    model_config = ConfigDict(extra="forbid")
-
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     name: str | None = Field(None, max_length=200)
@@ -176,9 +172,6 @@ def duplicate_reopen(request: AuthedRequest, pair_id: int) -> DuplicatePair:
 
 
 class MergeIn(In):
-    # a misspelt field must not pass unnoticed into a merge that cannot be undone
-    model_config = ConfigDict(extra="forbid")
-
     other_id: int = Field(..., description="The record merged into this one (it is closed)")
     take: dict[str, Literal["customer", "other"]] = Field(
         default_factory=dict,

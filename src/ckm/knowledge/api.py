@@ -7,7 +7,6 @@ from typing import Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
-from pydantic import ConfigDict
 
 from ckm.core.apikit import In, Pages, sent_fields
 from ckm.core.http import AuthedRequest
@@ -195,9 +194,6 @@ class ArticleIn(In):
 
 
 class ArticlePatch(In):
-    # a field the API does not know is an error, not a change silently dropped
-    model_config = ConfigDict(extra="forbid")
-
     title: str | None = Field(None, min_length=1, max_length=200)
     summary: str | None = None
     body: str | None = None

@@ -204,3 +204,35 @@ def test_every_refusal_has_the_same_two_keys(client, agent, marketer, south_cust
             response.status_code,
             body,
         )
+
+
+def test_a_misspelt_field_is_refused_not_dropped(client, admin_user) -> None:
+    body = {"kind": "person", "first_name": "A", "last_name": "B", "emial": "a@example.de"}
+    assert_refused(send(client, "post", "/customers", admin_user, body), 422, "emial")
+
+
+def test_a_time_without_an_offset_is_local_time(client, agent, north_customer) -> None:
+    body = {"customer_id": north_customer.pk, "channel": "phone", "text": "x"}
+    response = send(
+        client, "post", "/interactions", agent, {**body, "occurred_at": "2026-01-07T10:00:00"}
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["occurred_at"].startswith("2026-01-07T10:00:00+01:00")
+    response = send(
+        client, "post", "/cases", agent, {"body": "x", "opened_at": "2026-01-07T10:00:00"}
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_a_number_is_not_a_date_nor_false_an_id_in_a_list(client, agent, product_manager) -> None:
+    response = send(client, "post", "/cases", agent, {"body": "x", "opened_at": 0})
+    assert "YYYY-MM-DD" in str(assert_refused(response, 422, "opened_at")["errors"])
+    response = send(
+        client, "post", "/feedback/insights/1/link", product_manager, {"cases": [False]}
+    )
+    assert "not true or false" in str(assert_refused(response, 422, "cases")["errors"])
+
+
+def test_text_with_a_nul_character_is_refused(client, admin_user) -> None:
+    body = {"kind": "person", "first_name": "A\u0000B", "last_name": "B"}
+    assert_refused(send(client, "post", "/customers", admin_user, body), 422, "first_name")

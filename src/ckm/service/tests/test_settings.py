@@ -588,28 +588,16 @@ def test_api_queue_calendar_and_template(client, desk, manager) -> None:
 
 
 @pytest.mark.parametrize(
-    ("method", "url"),
+    ("url", "body"),
     [
-        ("post", "/api/service/queues"),
-        ("post", "/api/service/sla-policies"),
-        ("post", "/api/service/calendars"),
-        ("post", "/api/service/reply-templates"),
+        ("/api/service/queues", {"name": "X"}),
+        ("/api/service/sla-policies", {"name": "X"}),
+        ("/api/service/calendars", {"name": "X", "hours": {"0": [["09:00", "17:00"]]}}),
+        ("/api/service/reply-templates", {"code": "x", "name": "X", "subject": "s", "body": "b"}),
     ],
 )
-def test_api_denies_an_agent(client, desk, agent, method: str, url: str) -> None:
-    body = {
-        "name": "X",
-        "code": "x",
-        "subject": "s",
-        "body": "b",
-        "hours": {"0": [["09:00", "17:00"]]},
-    }
-    call = getattr(client, method)
-    kwargs: dict[str, Any] = bearer(agent)
-    if method == "post":
-        response = call(url, json.dumps(body), content_type="application/json", **kwargs)
-    else:
-        response = call(url, **kwargs)
+def test_api_denies_an_agent(client, desk, agent, url: str, body: dict[str, Any]) -> None:
+    response = client.post(url, json.dumps(body), content_type="application/json", **bearer(agent))
     assert response.status_code == 403
 
 
