@@ -5,16 +5,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import decimal
+import functools
 import json
+import operator
 from collections.abc import Iterable
 from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import Q
 
 from ckm.core.middleware import audit_context
 from ckm.core.models import AuditEntry
+from ckm.core.permissions import visible_customer_ids
 
 
 def _jsonable(value: Any) -> Any:
@@ -193,10 +197,11 @@ class ChangeRow:
     after: str | None
 
 
-def audit_readable(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
+def audit_readable(entries: Iterable[AuditEntry], *, user: Any = None) -> list[AuditEntry]:
     """Give each entry `record_label` ('Customer' for 'customers.customer') and `rows`, its
     changes with field labels and readable values: choices as their labels, yes/no, and a
-    related record's name instead of its id (one query per related model for all entries)."""
+    related record's name instead of its id (one query per related model for all entries). A
+    customer the `user` may not see keeps its id: the log does not tell their name."""
     entries = list(entries)
     pending: dict[tuple[type[models.Model], Any], list[tuple[AuditEntry, int, str]]] = {}
     for entry in entries:
@@ -227,7 +232,13 @@ def audit_readable(entries: Iterable[AuditEntry]) -> list[AuditEntry]:
     for related, pk in pending:
         by_model.setdefault(related, set()).add(pk)
     for related, pks in by_model.items():
-        found = related._default_manager.in_bulk(list(pks))
+        named = related._default_manager.all()
+        scope = visible_customer_ids(user) if user is not None else None
+        if related._meta.label_lower == "customers.customer" and scope is not None:
+            named = named.filter(
+                functools.reduce(operator.or_, (Q(pk__in=ids) for ids in scope), Q(pk__in=[]))
+            )
+        found = named.in_bulk(list(pks))
         for pk in pks:
             if pk not in found:
                 continue

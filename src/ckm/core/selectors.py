@@ -53,14 +53,15 @@ def audit_list(
 
 
 def audit_for_customer(
-    *, customer_id: int, limit: int = 50, former_ids: Sequence[int] = ()
+    *, user: Any, customer_id: int, limit: int = 50, former_ids: Sequence[int] = ()
 ) -> list[AuditEntry]:
     """The newest audit entries about one customer (and the records merged into it, by their
     former ids), readable (the caller checks access to the record)."""
     return audit_readable(
         AuditEntry.objects.filter(customer_ref__in=[customer_id, *former_ids])
         .select_related("actor")
-        .order_by("-at", "-id")[:limit]
+        .order_by("-at", "-id")[:limit],
+        user=user,
     )
 
 

@@ -116,7 +116,7 @@ def audit_list(request: AuthedRequest) -> HttpResponse:
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     entries = selectors.audit_list(user=request.user, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    page.object_list = audit_readable(page.object_list)
+    page.object_list = audit_readable(page.object_list, user=request.user)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

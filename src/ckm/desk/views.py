@@ -121,7 +121,10 @@ def profile(request: AuthedRequest, customer_id: int) -> HttpResponse:
         "duplicates": customer_selectors.duplicates_of(user=request.user, customer=customer),
         "can_merge": request.user.has_perm("customers.merge_customer"),
         "history": audit_for_customer(
-            customer_id=customer.pk, limit=25, former_ids=[m.former_id for m in merged]
+            user=request.user,
+            customer_id=customer.pk,
+            limit=25,
+            former_ids=[m.former_id for m in merged],
         )
         if data.can["history"]
         else None,

@@ -154,6 +154,18 @@ def test_a_manager_reads_the_audit_log_of_their_own_teams_only(
     assert f"fact of {south_customer.last_name}" not in page
     api = login(manager).get("/api/audit", {"customer_id": south_customer.pk}).json()
     assert api["count"] == 0
+    # a record that moved from a south customer to a north one: the south name stays unsaid
+    audit_record(
+        actor=None,
+        action="update",
+        object_type="service.case",
+        customer_id=north_customer.pk,
+        summary="case moved",
+        changes={"customer": [south_customer.pk, north_customer.pk]},
+    )
+    page = login(manager).get("/audit/").content.decode()
+    assert "case moved" in page and str(north_customer) in page
+    assert str(south_customer) not in page
 
 
 def test_a_mistyped_address_gets_the_product_page_even_with_debug(login, agent, settings) -> None:
