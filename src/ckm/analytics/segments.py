@@ -17,6 +17,7 @@ Fields (see `segment_fields()` for the live catalogue with labels and allowed op
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -208,11 +209,68 @@ def segment_fields() -> list[SegmentField]:
     return fields
 
 
+# a number in a condition beyond this is a typing mistake, and beyond what the database compares
+_NUMBER_LIMIT = 1e15
+# an age or a tenure in years: enough for anyone, and the day it names is a valid date
+_YEARS_LIMIT = 200
+# operators that compare with one value (a list or an object is no such value)
+_SCALAR_OPS = {"eq", "ne", "gt", "gte", "lt", "lte", "contains", "has", "has_not"}
+
+
+def _refuse(key: str, problem: str) -> ValidationError:
+    return ValidationError({"definition": f"{key}: {problem}"})
+
+
 def _number(value: Any, key: str) -> float:
     try:
-        return float(value)
+        number = float(value)
     except (TypeError, ValueError):
-        raise ValidationError({"definition": f"{key}: {value!r} is not a number"}) from None
+        raise _refuse(key, f"{value!r} is not a number") from None
+    if not math.isfinite(number):
+        raise _refuse(key, f"{value!r} is not a number")
+    if abs(number) > _NUMBER_LIMIT:
+        raise _refuse(key, f"{value!r} is too large")
+    return number
+
+
+def _years_ago(value: Any, key: str, today: dt.date) -> dt.date:
+    """The day `value` years before today (an age or a tenure), refused when out of range."""
+    years = _number(value, key)
+    if not 0 <= years <= _YEARS_LIMIT:
+        raise _refuse(key, f"{value!r} is out of range (0 to {_YEARS_LIMIT} years)")
+    return today - dt.timedelta(days=int(years * 365.25))
+
+
+def _values(value: Any, key: str) -> list[Any]:
+    """The values of an `in` condition: a list, or a comma-separated text (as the builder sends)."""
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, list):
+        raise _refuse(key, "'is one of' needs a list of values")
+    if any(isinstance(v, (list, dict)) or v is None for v in value):
+        raise _refuse(key, "'is one of' needs a list of plain values")
+    return value
+
+
+def _check_shape(key: str, op: str, value: Any) -> None:
+    """Refuse a value of the wrong shape for its operator: a list where one value is compared,
+    anything but text for 'contains', anything but a list (or a comma-separated text) for 'in'."""
+    if op in _SCALAR_OPS and isinstance(value, (list, dict)):
+        raise _refuse(key, f"{OP_LABELS.get(op, op)!r} compares with one value, not a list")
+    if op == "contains" and not isinstance(value, str):
+        raise _refuse(key, "'contains' needs a text")
+    if op == "in":
+        _values(value, key)
+
+
+def _check_choice(key: str, op: str, value: Any, choices: list[tuple[str, str]]) -> None:
+    """Refuse a value outside a choice field's choices."""
+    if op not in ("eq", "ne", "in"):
+        return
+    allowed = [str(c[0]) for c in choices]
+    for item in _values(value, key) if op == "in" else [value]:
+        if str(item) not in allowed:
+            raise _refuse(key, f"{item!r} is not one of {', '.join(allowed)}")
 
 
 def _compare(lookup: str, op: str, value: Any) -> Q:
@@ -223,12 +281,7 @@ def _compare(lookup: str, op: str, value: Any) -> Q:
     if op in _COMPARE:
         return Q(**{f"{lookup}__{_COMPARE[op]}": value})
     if op == "in":
-        values = (
-            value
-            if isinstance(value, list)
-            else [v.strip() for v in str(value).split(",") if v.strip()]
-        )
-        return Q(**{f"{lookup}__in": values})
+        return Q(**{f"{lookup}__in": _values(value, lookup)})
     if op == "contains":
         return Q(**{f"{lookup}__icontains": value})
     if op == "is_set":
@@ -253,20 +306,20 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
     value = condition.get("value")
     group, _, name = key.partition(":")
     today = today or timezone.localdate()
+    _check_shape(key, op, value)
     if group == "customer":
-        if name == "age":
-            years = _number(value, key) if op not in ("is_set", "is_not_set") else 0
-            born = today - dt.timedelta(days=int(years * 365.25))
+        if name in ("age", "tenure_years"):
+            day = _years_ago(value, key, today) if op not in ("is_set", "is_not_set") else today
             flipped = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}.get(op, op)
-            return _compare("date_of_birth", flipped, born)
-        if name == "tenure_years":
-            years = _number(value, key) if op not in ("is_set", "is_not_set") else 0
-            since = today - dt.timedelta(days=int(years * 365.25))
-            flipped = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}.get(op, op)
-            return _compare("customer_since", flipped, since)
+            lookup = "date_of_birth" if name == "age" else "customer_since"
+            return _compare(lookup, flipped, day)
         lookups = {"owner": "owner__username", "team": "team__name", "office": "office__code"}
         if name in ("kind", "status", "city", "country", "owner", "team", "office"):
             lookup = lookups.get(name, name)
+            if name == "kind":
+                _check_choice(key, op, value, list(Customer.Kind.choices))
+            elif name == "status":
+                _check_choice(key, op, value, list(Customer.Status.choices))
             if op == "eq" and name in ("city", "country"):
                 return Q(**{f"{lookup}__iexact": value})
             return _compare(lookup, op, value)
@@ -303,9 +356,13 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
         holdings = Holding.objects.filter(customer=OuterRef("pk")).exclude(
             status=Holding.Status.CLOSED
         )
+        if not isinstance(value, str) or not value.strip():
+            raise _refuse(key, "name the product" if name == "product" else "name the family")
         if name == "family":
             holdings = holdings.filter(product__family=value)
         else:
+            if not Product.objects.filter(external_id=value).exists():
+                raise _refuse(key, f"there is no product {value!r}")
             holdings = holdings.filter(product__external_id=value)
         exists = Exists(holdings)
         return Q(exists) if op == "has" else ~Q(exists)

@@ -12,9 +12,10 @@ from ckm.analytics.models import Segment
 from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.core.apikit import In, Pages, fields_named
-from ckm.core.errors import NotFound
+from ckm.core.errors import NotFound, ValidationError
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Team
+from ckm.core.permissions import require_perm
 from ckm.customers.models import Product
 
 router = Router(tags=["campaigns"])
@@ -186,6 +187,8 @@ def _fields(payload: CampaignIn) -> dict[str, Any]:
         raise NotFound("No such segment.")
     pool_id = data.pop("pool_id")
     data["pool"] = Team.objects.filter(pk=pool_id).first() if pool_id else None
+    if pool_id and data["pool"] is None:
+        raise ValidationError({"pool_id": "No such team."})
     data["product"] = product
     return data
 
@@ -200,6 +203,8 @@ def campaign_list(request: AuthedRequest, status: str = "") -> Any:
     "/campaigns", response={201: CampaignOut}, summary="Create a draft and build its target list"
 )
 def campaign_create(request: AuthedRequest, payload: CampaignIn) -> Status[Campaign]:
+    # the permission before the look-ups: a role that may not create learns nothing of what exists
+    require_perm(request.user, "campaigns.add_campaign")
     with fields_named(segment="segment_id", product="product_id", pool="pool_id"):
         campaign = services.campaign_save(actor=request.user, **_fields(payload))
     campaign = services.campaign_plan(actor=request.user, campaign_id=campaign.pk)

@@ -22,6 +22,11 @@ class RoleBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         perms = set(super().get_all_permissions(user_obj, obj))
+        if getattr(user_obj, "role", None) == Role.ADMIN or user_obj.is_superuser:
+            # the administrator may do everything (has_perm says so): the list says it too
+            if not hasattr(user_obj, "_every_perm_cache"):
+                user_obj._every_perm_cache = _every_permission()
+            perms |= user_obj._every_perm_cache
         return perms | set(role_permissions(user_obj.role))
 
     def has_perm(self, user_obj: Any, perm: str, obj: Model | None = None) -> bool:
@@ -39,6 +44,19 @@ class RoleBackend(ModelBackend):
         if getattr(user_obj, "role", None) == Role.ADMIN:
             return True
         return any(p.startswith(f"{app_label}.") for p in self.get_all_permissions(user_obj))
+
+
+def _every_permission() -> set[str]:
+    """Every permission there is: those of the installed models and those any role grants."""
+    from django.contrib.auth.models import Permission
+
+    perms = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.values_list("content_type__app_label", "codename")
+    }
+    for role in Role.values:
+        perms |= role_permissions(role)
+    return perms
 
 
 TOKEN_PREFIX = "ckm_"

@@ -223,6 +223,7 @@ def customer_create(request: AuthedRequest, payload: CustomerIn) -> Status[Custo
     # the right first: whether an id is taken is not for a role that may not create customers
     require_perm(request.user, "customers.add_customer")
     data = payload.dict()
+    data["external_id"] = data["external_id"].strip()  # as the service keeps it
     taken = Customer.objects.filter(external_id=data["external_id"]).exists() or (
         MergedRecord.objects.filter(external_id=data["external_id"]).exists()
     )

@@ -39,6 +39,7 @@ def interaction_log(
     `external_id` makes a retry idempotent: logging the same id twice returns the first record."""
     require_perm(actor, "interactions.add_interaction")
     customer = customer_get(user=actor, customer_id=customer_id)
+    external_id = external_id.strip()  # a retry's id with a stray space is the same id
     if external_id:
         existing = Interaction.objects.filter(external_id=external_id).first()
         if existing is not None:

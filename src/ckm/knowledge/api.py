@@ -3,7 +3,7 @@ answered a customer message; suggestions for a message. Thin: schemas validate, 
 selectors read."""
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
@@ -14,11 +14,13 @@ from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
 from ckm.knowledge import selectors, services
 from ckm.knowledge.models import Article, SearchQuery
+from ckm.knowledge.services.articles import TAG_MAX_LENGTH, TAGS_MAX
 
 router = Router(tags=["knowledge"])
 
 Audience = Literal["internal", "public"]
 SourceFormat = Literal["md", "html"]
+Tag = Annotated[str, Field(max_length=TAG_MAX_LENGTH)]
 
 
 class ArticleOut(Schema):
@@ -188,7 +190,7 @@ class ArticleIn(In):
     source_format: SourceFormat = "md"
     category: str | None = Field(None, description="Path, e.g. 'Cards / Lost and stolen'")
     audience: Audience = "internal"
-    tags: list[str] = []
+    tags: list[Tag] = Field([], max_length=TAGS_MAX)
     products: list[int] = []
     review_at: dt.date | None = None
 
@@ -200,7 +202,7 @@ class ArticlePatch(In):
     source_format: SourceFormat | None = None
     category: str | None = None
     audience: Audience | None = None
-    tags: list[str] | None = None
+    tags: list[Tag] | None = Field(None, max_length=TAGS_MAX)
     products: list[int] | None = None
     review_at: dt.date | None = None
     note: str = Field("Edited", max_length=200)

@@ -241,9 +241,11 @@ def case_create(request: AuthedRequest, payload: CaseIn) -> Status[Case]:
         office = Office.objects.filter(code=payload.office).first()
         if office is None:
             raise ValidationError({"office": f"No office {payload.office!r}."})
+    # the same id as intake matches it with (trimmed), so a retry is answered 200 as such
+    external_id = services.case_external_id(payload.external_id)
     existed = (
-        bool(payload.external_id)
-        and Case.objects.filter(channel=payload.channel, external_id=payload.external_id).exists()
+        bool(external_id)
+        and Case.objects.filter(channel=payload.channel, external_id=external_id).exists()
     )
     case = services.case_intake(
         actor=request.user,
@@ -259,7 +261,7 @@ def case_create(request: AuthedRequest, payload: CaseIn) -> Status[Case]:
         sender_phone=payload.sender_phone,
         product=product,
         office=office,
-        external_id=payload.external_id,
+        external_id=external_id,
         opened_at=payload.opened_at,
     )
     return Status(200 if existed else 201, _detail(request, case.pk))

@@ -100,6 +100,51 @@ def test_bad_definitions_are_refused_with_a_reason(people) -> None:
         definition_queryset({"match": "all", "conditions": []})
 
 
+@pytest.mark.parametrize(
+    "condition, words",
+    [
+        (("customer:age", "gt", "NaN"), "not a number"),
+        (("customer:tenure_years", "gt", "nan"), "not a number"),
+        (("customer:age", "gt", "inf"), "not a number"),
+        (("customer:age", "gt", 1e308), "too large"),
+        (("customer:age", "gt", 5000), "out of range"),
+        (("value:clv", "gt", "NaN"), "not a number"),
+        (("value:value_decile", "gte", 1e300), "too large"),
+        (("attribute:income", "gte", "-Infinity"), "not a number"),
+        (("customer:kind", "eq", "martian"), "not one of"),
+        (("customer:status", "in", ["active", "gone"]), "not one of"),
+        (("holds:product", "has", "NOPE"), "no product 'NOPE'"),
+        (("holds:family", "has", ["savings"]), "not a list"),
+        (("customer:city", "eq", ["x"]), "not a list"),
+        (("customer:city", "contains", 5), "needs a text"),
+        (("customer:city", "in", 5), "needs a list"),
+        (("customer:city", "in", [["x"]]), "plain values"),
+    ],
+)
+def test_a_condition_with_a_value_that_cannot_be_meant_is_refused_naming_the_field(
+    people, condition, words
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        definition_queryset(rule(condition))
+    message = " ".join(refused.value.message_dict["definition"])
+    assert message.startswith(f"{condition[0]}: ") and words in message
+
+
+def test_choices_products_and_lists_that_exist_are_still_accepted(people) -> None:
+    assert names(definition_queryset(rule(("customer:kind", "in", "person, organisation")))) == [
+        "Poor",
+        "Rich",
+        "Unknown",
+    ]
+    assert names(definition_queryset(rule(("customer:status", "eq", "active")))) == [
+        "Poor",
+        "Rich",
+        "Unknown",
+    ]
+    assert names(definition_queryset(rule(("holds:product", "has", "SAV")))) == ["Rich"]
+    assert names(definition_queryset(rule(("customer:city", "in", ["Hamburg"])))) == ["Rich"]
+
+
 def test_the_builder_knows_every_attribute_and_speaks_plainly(people) -> None:
     keys = {f.key for f in segment_fields()}
     assert {

@@ -55,6 +55,19 @@ def test_me_tells_role_and_permissions(client, agent) -> None:
     assert body["role"] == "agent" and "interactions.add_interaction" in body["permissions"]
 
 
+def test_me_lists_every_permission_for_the_administrator(client, admin_user, make_user) -> None:
+    from django.contrib.auth.models import Permission
+
+    from ckm.core.models import Role
+    from ckm.core.roles import role_permissions
+
+    root = make_user(Role.AGENT, username="root", is_superuser=True)
+    for user in (admin_user, root):
+        permissions = set(get(client, "/me", user).json()["permissions"])
+        assert len(permissions) >= Permission.objects.count()
+        assert role_permissions(Role.MANAGER) | {"customers.add_customer"} <= permissions
+
+
 def test_customer_list_is_paged_and_filtered(
     client, agent, north_customer, south_customer, team_south
 ) -> None:

@@ -236,3 +236,58 @@ def test_a_number_is_not_a_date_nor_false_an_id_in_a_list(client, agent, product
 def test_text_with_a_nul_character_is_refused(client, admin_user) -> None:
     body = {"kind": "person", "first_name": "A\u0000B", "last_name": "B"}
     assert_refused(send(client, "post", "/customers", admin_user, body), 422, "first_name")
+
+
+# --- values the fuzz found accepted that nobody can mean ------------------------------------------
+
+
+def test_a_segment_condition_with_nan_or_an_unknown_choice_is_a_field_error(
+    client, marketer
+) -> None:
+    for condition in (
+        {"field": "customer:age", "op": "gt", "value": "NaN"},
+        {"field": "customer:tenure_years", "op": "gt", "value": "inf"},
+        {"field": "value:clv", "op": "gt", "value": "NaN"},
+        {"field": "customer:age", "op": "gt", "value": 1e308},
+        {"field": "customer:kind", "op": "eq", "value": "martian"},
+        {"field": "holds:product", "op": "has", "value": "NOPE"},
+        {"field": "customer:city", "op": "eq", "value": ["x"]},
+    ):
+        body = {"conditions": [condition]}
+        response = send(client, "post", "/analytics/segments/preview", marketer, body)
+        errors = assert_refused(response, 400, "definition")["errors"]["definition"]
+        assert errors[0].startswith(condition["field"]), errors
+
+
+def test_a_reply_template_with_a_format_spec_is_refused(client, manager) -> None:
+    body = {"code": "fzwide", "name": "wide", "subject": "s", "body": "{name:>5000000}"}
+    response = send(client, "post", "/service/reply-templates", manager, body)
+    assert "format" in assert_refused(response, 400, "body")["errors"]["body"][0]
+
+
+def test_a_customer_id_is_trimmed_and_a_blank_one_is_none(client, admin_user) -> None:
+    blank = {"kind": "person", "last_name": "Y", "external_id": " "}
+    created = send(client, "post", "/customers", admin_user, blank)
+    assert created.status_code == 201 and created.json()["external_id"].startswith("CKM-")
+    first = send(client, "post", "/customers", admin_user, {**blank, "external_id": "C93"})
+    assert first.status_code == 201 and first.json()["external_id"] == "C93"
+    again = send(client, "post", "/customers", admin_user, {**blank, "external_id": "C93 "})
+    assert_refused(again, 409)
+
+
+def test_a_contact_logged_again_with_spaces_around_its_id_is_the_same_record(
+    client, agent, north_customer
+) -> None:
+    contact = {"customer_id": north_customer.pk, "channel": "phone", "text": "x"}
+    logged = send(client, "post", "/interactions", agent, {**contact, "external_id": "FZ-1"})
+    retried = send(client, "post", "/interactions", agent, {**contact, "external_id": " FZ-1 "})
+    assert logged.status_code == retried.status_code == 201
+    assert retried.json()["id"] == logged.json()["id"] and retried.json()["external_id"] == "FZ-1"
+
+
+def test_a_case_sent_again_with_a_space_before_its_id_is_answered_as_a_retry(client, agent) -> None:
+    case = {"channel": "api", "subject": "s", "body": "b", "external_id": "FZC-1"}
+    opened = send(client, "post", "/cases", agent, case)
+    assert opened.status_code == 201, opened.content
+    repeated = send(client, "post", "/cases", agent, {**case, "external_id": " FZC-1"})
+    assert repeated.status_code == 200 and repeated.json()["id"] == opened.json()["id"]

@@ -182,7 +182,26 @@ def member_outcome_record(
     if source not in CampaignMember.Source.values:
         raise ValidationError({"source": "Unknown source."})
     member = _member_for_update(actor=actor, member_id=member_id)
+    if occurred_at is not None:
+        occurred_at = _plausible_moment(occurred_at, member.campaign)
     return _apply_outcome(member, outcome=outcome, source=source, actor=actor, at=occurred_at)
+
+
+def _plausible_moment(at: dt.datetime, campaign: Campaign) -> dt.datetime:
+    """When an outcome happened, as given: not in the future and not before the campaign started
+    (as the responses import checks)."""
+    if timezone.is_naive(at):
+        at = timezone.make_aware(at)
+    if at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationError({"occurred_at": "An outcome cannot be in the future."})
+    if timezone.localtime(at).date() < campaign.starts_on:
+        raise ValidationError(
+            {
+                "occurred_at": "An outcome cannot be before the campaign started "
+                f"({campaign.starts_on.isoformat()})."
+            }
+        )
+    return at
 
 
 def _apply_outcome(
@@ -200,6 +219,7 @@ def _apply_outcome(
         raise ConflictError("Control-group customers are not contacted.")
     moment = at or timezone.now()
     before, before_source = member.outcome, member.source
+    before_converted_at = member.converted_at
     member.outcome = outcome
     member.outcome_at = moment
     member.outcome_by = actor if actor is not None and actor.is_authenticated else None
@@ -207,7 +227,9 @@ def _apply_outcome(
     member.responded = outcome in RESPONDED_OUTCOMES or member.responded
     if outcome == CampaignMember.Outcome.CONVERTED:
         member.converted = True
-        member.converted_at = member.converted_at or moment.date()
+        if at is not None or member.converted_at is None:
+            # a moment given corrects the day of a conversion recorded before
+            member.converted_at = moment.date()
     elif (
         before == CampaignMember.Outcome.CONVERTED
         and before_source != CampaignMember.Source.DETECTED
@@ -242,8 +264,8 @@ def _apply_outcome(
         action=AuditEntry.Action.UPDATE,
         obj=member,
         customer_id=member.customer_id,
-        before={"outcome": before},
-        after={"outcome": outcome, "source": source},
+        before={"outcome": before, "converted_at": before_converted_at},
+        after={"outcome": outcome, "source": source, "converted_at": member.converted_at},
     )
     return member
 

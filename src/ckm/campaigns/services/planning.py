@@ -343,6 +343,10 @@ def campaign_validate(campaign: Campaign) -> None:
         errors["ends_on"] = "The campaign ends before it starts."
     if not 0 <= campaign.control_share <= 0.5:
         errors["control_share"] = "Keep between 0 and 50 % as control."
+    if campaign.consent_purpose not in Consent.Purpose.values:
+        errors["consent_purpose"] = (
+            f"Choose a consent purpose: {', '.join(Consent.Purpose.values)}."
+        )
     if campaign.audience == Campaign.Audience.SEGMENT and campaign.segment_id is None:
         errors["segment"] = "Choose a segment."
     if campaign.audience == Campaign.Audience.RULE:

@@ -311,6 +311,33 @@ def test_api_answers_bad_input_with_4xx(bank, users) -> None:
     )
 
 
+def test_api_refuses_a_pool_or_consent_purpose_that_does_not_exist_naming_the_field(
+    bank, users
+) -> None:
+    marketer = client_for(users["marketer"])
+    payload = {
+        "name": "X",
+        "product_id": bank["fund"],
+        "starts_on": "2026-11-01",
+        "ends_on": "2026-12-01",
+        "segment_id": bank["segment"],
+    }
+    for wrong, field in (
+        ({"pool_id": 999999}, "pool_id"),
+        ({"consent_purpose": "x"}, "consent_purpose"),
+    ):
+        answer = marketer.post(
+            "/api/campaigns", {**payload, **wrong}, content_type="application/json"
+        )
+        assert answer.status_code == 400, answer.content
+        assert field in answer.json()["errors"]
+    assert not Campaign.objects.filter(name="X").exists()
+    # a role without the right learns that first, not whether the product exists
+    missing = {**payload, "product_id": 999999}
+    rm = client_for(users["rm"])
+    assert rm.post("/api/campaigns", missing, content_type="application/json").status_code == 403
+
+
 def test_the_start_page_shows_running_campaigns_and_the_gate_to_managers(bank, users) -> None:
     from ckm.campaigns.selectors import campaigns_home
 

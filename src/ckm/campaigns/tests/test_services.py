@@ -70,11 +70,11 @@ def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_lis
 
 
 def test_an_audience_without_consent_says_why_the_list_is_empty(bank, users) -> None:
-    campaign = make_campaign(bank, users["marketer"], consent_purpose="nobody-agreed")
+    campaign = make_campaign(bank, users["marketer"], consent_purpose="research")
     assert campaign.plan["funnel"]["audience"] > 0
     assert campaign.plan["funnel"]["with_consent"] == 0
     assert any(
-        note.startswith("Nobody in the audience has consented to nobody-agreed by phone")
+        note.startswith("Nobody in the audience has consented to research by phone")
         for note in campaign.plan["notes"]
     )
 
@@ -203,6 +203,52 @@ def test_an_outcome_goes_to_the_member_the_timeline_and_the_training_labels(bank
     ).first()
     with pytest.raises(ConflictError):  # the control group is not contacted
         services.member_outcome_record(actor=users["rm"], member_id=control.pk, outcome="reached")
+
+
+def test_an_outcome_in_the_future_or_before_the_campaign_is_refused_and_a_wrong_day_corrected(
+    bank, users
+) -> None:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    campaign = make_campaign(
+        bank,
+        users["marketer"],
+        starts_on=today - dt.timedelta(days=40),
+        ends_on=today + dt.timedelta(days=20),
+    )
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = selectors.my_members(user=users["rm"]).first()
+
+    def record(at: dt.datetime) -> CampaignMember:
+        return services.member_outcome_record(
+            actor=users["rm"], member_id=member.pk, outcome="converted", occurred_at=at
+        )
+
+    def noon(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+    for at, words in (
+        (noon(dt.date(2099, 11, 1)), "cannot be in the future"),
+        (noon(dt.date(1901, 1, 1)), "before the campaign started"),
+        (noon(today - dt.timedelta(days=41)), "before the campaign started"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            record(at)
+        assert words in refused.value.message_dict["occurred_at"][0]
+    member.refresh_from_db()
+    assert member.outcome == "" and member.converted_at is None
+    wrong, right = today - dt.timedelta(days=2), today - dt.timedelta(days=10)
+    assert record(noon(wrong)).converted_at == wrong
+    assert record(noon(right)).converted_at == right
+    # a click without a day keeps the day recorded
+    services.member_outcome_record(actor=users["rm"], member_id=member.pk, outcome="converted")
+    member.refresh_from_db()
+    assert member.converted_at == right
+    entry = AuditEntry.objects.filter(
+        object_type="campaigns.campaignmember", object_id=str(member.pk)
+    ).order_by("pk")[1]
+    assert entry.changes["converted_at"] == [wrong.isoformat(), right.isoformat()]
 
 
 def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) -> None:

@@ -109,6 +109,7 @@ def customer_create(
 ) -> Customer:
     """Create a customer (with primary e-mail and phone when given)."""
     require_perm(actor, "customers.add_customer")
+    external_id = external_id.strip()  # blank is no id: one is generated
     customer = Customer(
         external_id=external_id or f"CKM-{secrets.token_hex(5).upper()}",
         kind=kind,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
@@ -51,6 +52,20 @@ def _topic_products(topic_ids: Iterable[int]) -> list[int]:
     return [pk for pk, n in counts.most_common(3) if total and n / total >= PRODUCT_SHARE]
 
 
+M = TypeVar("M", bound=Model)
+
+
+def _existing(model: type[M], ids: Iterable[int], field: str, noun: str) -> list[M]:
+    """The records with these ids, or a field error naming the ids that do not exist (a
+    reference to nothing is refused, not dropped)."""
+    wanted = list(dict.fromkeys(ids))
+    found = {row.pk: row for row in model._default_manager.filter(pk__in=wanted)}
+    missing = [str(pk) for pk in wanted if pk not in found]
+    if missing:
+        raise ValidationError({field: [f"No such {noun}: {', '.join(missing)}."]})
+    return [found[pk] for pk in wanted]
+
+
 @transaction.atomic
 def insight_create(
     *,
@@ -66,12 +81,8 @@ def insight_create(
     most of its cases are about."""
     require_perm(actor, "feedback.add_insight")
     topic_ids, case_ids = list(topic_ids), list(case_ids)
-    topics = list(Topic.objects.filter(pk__in=topic_ids))
-    cases = list(Case.objects.filter(pk__in=case_ids))
-    if len(topics) != len(set(topic_ids)):
-        raise NotFound("No such topic.")
-    if len(cases) != len(set(case_ids)):
-        raise NotFound("No such case.")
+    topics = _existing(Topic, topic_ids, "topics", "topic")
+    cases = _existing(Case, case_ids, "cases", "case")
     title = (title or "").strip() or (topics[0].label if topics else "")
     if not title and cases:
         title = (cases[0].subject or cases[0].body)[:120]
@@ -79,7 +90,7 @@ def insight_create(
         chosen = _topic_products([t.pk for t in topics]) if topics else []
         chosen += [c.product_id for c in cases if c.product_id and c.product_id not in chosen]
         product_ids = chosen
-    products = list(Product.objects.filter(pk__in=list(product_ids)))
+    products = _existing(Product, product_ids, "products", "product")
     insight = Insight(
         title=title[:200],
         description=description.strip(),
@@ -176,10 +187,11 @@ def insight_update(
         if owner is None:
             raise ValidationError({"owner_id": ["No such user."]})
         insight.owner = owner
+    products = _existing(Product, product_ids, "products", "product") if product_ids else []
     insight.full_clean()
     insight.save()
     if product_ids is not None:
-        insight.products.set(Product.objects.filter(pk__in=list(product_ids)))
+        insight.products.set(products)
     after = {
         **snapshot(insight, ["title", "description", "owner_id"]),
         "products": sorted(insight.products.values_list("id", flat=True)),
@@ -229,8 +241,8 @@ def insight_link(
     """Add topics or cases to an insight (more evidence, more people to ask)."""
     require_perm(actor, "feedback.change_insight")
     insight = _insight_for_update(insight_id)
-    topics = list(Topic.objects.filter(pk__in=list(topic_ids)))
-    cases = list(Case.objects.filter(pk__in=list(case_ids)))
+    topics = _existing(Topic, topic_ids, "topics", "topic")
+    cases = _existing(Case, case_ids, "cases", "case")
     insight.topics.add(*topics)
     insight.cases.add(*cases)
     insight_contacts_refresh(insight=insight)

@@ -241,6 +241,25 @@ def test_api_links_a_topic_to_an_insight(
     assert bad.status_code == 422
 
 
+def test_api_refuses_products_topics_or_cases_that_do_not_exist_naming_the_field(
+    client: Any, db: Any, product_manager: Any
+) -> None:
+    pm = bearer(product_manager)
+
+    def post(path: str, body: dict[str, Any]) -> Any:
+        return client.post(path, data=json.dumps(body), content_type="application/json", **pm)
+
+    refused = post("/api/feedback/insights", {"title": "x", "products": [999999]})
+    assert refused.status_code == 400 and "999999" in refused.json()["errors"]["products"][0]
+    assert not Insight.objects.exists()
+    created = post("/api/feedback/insights", {"title": "x"})
+    assert created.status_code == 201, created.content
+    path = f"/api/feedback/insights/{created.json()['id']}/link"
+    for field in ("topics", "cases"):
+        answer = post(path, {field: [999999]})
+        assert answer.status_code == 400 and field in answer.json()["errors"], answer.content
+
+
 def test_the_start_page_shows_editors_and_product_managers_their_work(
     login: Any, topics: dict[str, list[Any]], editor: Any, product_manager: Any, agent: Any
 ) -> None:

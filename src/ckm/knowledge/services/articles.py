@@ -117,14 +117,26 @@ def _category(category: Category | str | int | None) -> Category | None:
     return category_ensure(path=str(category))
 
 
+TAG_MAX_LENGTH = 40
+TAGS_MAX = 20
+
+
 def _tags(tags: Iterable[str] | str) -> list[str]:
+    """The tags as kept: trimmed, lower case, each once; a tag too long or too many tags are
+    refused, not cut."""
     items = tags.split(",") if isinstance(tags, str) else list(tags)
     seen: list[str] = []
     for tag in items:
-        tag = str(tag).strip().lower()[:40]
+        tag = str(tag).strip().lower()
+        if len(tag) > TAG_MAX_LENGTH:
+            raise ValidationError(
+                {"tags": f"A tag has at most {TAG_MAX_LENGTH} characters: {tag[:20]!r}… is longer."}
+            )
         if tag and tag not in seen:
             seen.append(tag)
-    return seen[:20]
+    if len(seen) > TAGS_MAX:
+        raise ValidationError({"tags": f"An article has at most {TAGS_MAX} tags."})
+    return seen
 
 
 def _after_save(article: Article) -> None:
@@ -579,7 +591,8 @@ def article_draft_create(
         summary=summary,
         body_source=body_markdown,
         source_format=Article.SourceFormat.MARKDOWN,
-        tags=tags,
+        # proposed by the system, not typed: a tag too long is shortened, not a reason to fail
+        tags=[str(t).strip()[:TAG_MAX_LENGTH] for t in tags][:TAGS_MAX],
         note="Draft proposed",
         system=actor is None,
     )

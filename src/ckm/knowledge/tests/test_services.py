@@ -52,6 +52,35 @@ def test_a_change_of_products_alone_is_audited(editor) -> None:
     assert entry.changes["products"] == [[], ["Gold card"]]
 
 
+def test_a_tag_too_long_or_too_many_tags_are_refused_not_cut(editor) -> None:
+    from django.core.exceptions import ValidationError
+
+    for tags in (["x" * 41], [f"t{n}" for n in range(21)], "a, " + "y" * 50):
+        with pytest.raises(ValidationError) as refused:
+            services.article_create(actor=editor, title="Fees", tags=tags)
+        assert "at most" in refused.value.message_dict["tags"][0]
+    assert not Article.objects.exists()
+    article = services.article_create(actor=editor, title="Fees", tags=[" Cards ", "x" * 40])
+    assert article.tags == ["cards", "x" * 40]
+    with pytest.raises(ValidationError):
+        services.article_update(actor=editor, article=article, tags=["z" * 41])
+    # a draft the system proposes keeps its (shortened) tags
+    draft = services.article_draft_create(
+        actor=editor, title="Gap", summary="s", body_markdown="b", tags=["w" * 60]
+    )
+    assert draft.tags == ["w" * 40]
+
+
+def test_the_api_refuses_a_tag_too_long(client, editor) -> None:
+    from ckm.api.tests.test_api import send
+
+    response = send(
+        client, "post", "/knowledge/articles", editor, {"title": "x", "tags": ["x" * 41]}
+    )
+    assert response.status_code == 422 and "tags.0" in response.json()["errors"]
+    assert not Article.objects.exists()
+
+
 def test_agents_may_not_write_articles(agent) -> None:
     with pytest.raises(PermissionDenied):
         services.article_create(actor=agent, title="x")

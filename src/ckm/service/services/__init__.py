@@ -6,7 +6,12 @@ from ckm.service.services.classify import (
     classifier_train,
     classifier_train_start,
 )
-from ckm.service.services.intake import case_intake, case_link_customer, case_message_receive
+from ckm.service.services.intake import (
+    case_external_id,
+    case_intake,
+    case_link_customer,
+    case_message_receive,
+)
 from ckm.service.services.timers import service_sla_check
 from ckm.service.services.workflow import (
     case_assign,
@@ -22,6 +27,7 @@ __all__ = [
     "case_assign",
     "case_classify",
     "case_correct",
+    "case_external_id",
     "case_intake",
     "case_link_customer",
     "case_message_receive",

@@ -615,13 +615,21 @@ def _placeholder_errors(text: str) -> list[str]:
     import string
 
     try:
-        names = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        fields = [(n, s, c) for _, n, s, c in string.Formatter().parse(text) if n is not None]
     except ValueError:
         return ["A brace is not closed: write placeholders as {name}."]
-    unknown = sorted(n for n in names if n not in PLACEHOLDERS)
+    unknown = sorted(n for n, _, _ in fields if n not in PLACEHOLDERS)
     if unknown:
         allowed = ", ".join("{" + p + "}" for p in sorted(PLACEHOLDERS))
         return [f"Unknown placeholder {{{unknown[0]}}}; use {allowed}."]
+    for name, spec, conversion in fields:
+        if spec or conversion:
+            written = "{" + name + (f"!{conversion}" if conversion else "")
+            written += (f":{spec}" if spec else "") + "}"
+            return [
+                f"Write the placeholder {written} as plain {{{name}}}: "
+                "a format or a conversion is not allowed."
+            ]
     return []
 
 

@@ -108,6 +108,11 @@ def case_visible(actor: Any, case: Case) -> bool:
         return False
 
 
+def case_external_id(value: str | None) -> str:
+    """A case's id in the sending system as it is kept and matched: trimmed (blank is none)."""
+    return (value or "").strip()[:100]
+
+
 @transaction.atomic
 def case_intake(
     *,
@@ -149,7 +154,7 @@ def case_intake(
         raise ValidationError({"kind": f"Unknown kind {kind!r}."})
     if priority not in CasePriority.values:
         raise ValidationError({"priority": f"Unknown priority {priority!r}."})
-    external_id = (external_id or "").strip()[:100]
+    external_id = case_external_id(external_id)
     if external_id:
         existing = Case.objects.filter(channel=channel, external_id=external_id).first()
         if existing is not None:

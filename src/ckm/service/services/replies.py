@@ -5,6 +5,7 @@ customer's answer threads back to the case."""
 
 from __future__ import annotations
 
+import string
 from email.utils import make_msgid
 from typing import Any
 
@@ -19,11 +20,6 @@ from ckm.service.models import Case, CaseMessage, CaseStatus, ReplyTemplate
 from ckm.service.services.common import case_history
 
 
-class _Blank(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
-
-
 def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
     """The active template for a purpose, the one for the case kind first."""
     rows = ReplyTemplate.objects.filter(active=True, purpose=purpose)
@@ -36,18 +32,24 @@ PLACEHOLDERS = frozenset({"reference", "name", "subject", "agent", "product", "r
 
 def render(text: str, case: Case, actor: Any = None) -> str:
     """Fill the PLACEHOLDERS ({reference}, {name}, {subject}, {agent}, {product}, {resolution})."""
-    values = _Blank(
-        reference=case.reference,
-        name=case.contact_label,
-        subject=case.subject,
-        agent=str(actor) if actor is not None and actor.is_authenticated else "Customer service",
-        product=case.product.name if case.product_id and case.product else "",
-        resolution=case.resolution,
-    )
+    values = {
+        "reference": case.reference,
+        "name": case.contact_label,
+        "subject": case.subject,
+        "agent": str(actor) if actor is not None and actor.is_authenticated else "Customer service",
+        "product": case.product.name if case.product_id and case.product else "",
+        "resolution": case.resolution,
+    }
     try:
-        return text.format_map(values)
-    except (ValueError, IndexError):
-        return text
+        parts = list(string.Formatter().parse(text))
+    except ValueError:
+        return text  # a brace not closed: the text as written
+    # each placeholder is its value as it is: a format or a conversion in a template stored before
+    # the settings refused them ({name:>5000000}) is ignored, and so is an unknown placeholder
+    return "".join(
+        literal + (str(values.get(name, "")) if name is not None else "")
+        for literal, name, _, _ in parts
+    )
 
 
 def recipient_of(case: Case) -> str:

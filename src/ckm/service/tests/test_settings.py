@@ -247,6 +247,26 @@ def test_reply_template_placeholders_are_checked(manager) -> None:
     assert not ds.reply_template_deactivate(actor=manager, template_id=row.pk).active
 
 
+@pytest.mark.parametrize(
+    "body", ["{name:>5000000}", "Dear {name!r}", "{reference:x}", "{name!s:^9}"]
+)
+def test_a_placeholder_with_a_format_or_a_conversion_is_refused(manager, body: str) -> None:
+    fields = ds.ReplyTemplateFields(code="wide", name="Wide", subject="s", body=body)
+    errors = errors_of(lambda: ds.reply_template_create(actor=manager, fields=fields))
+    assert "format or a conversion" in errors["body"][0]
+    assert not ReplyTemplate.objects.filter(code="wide").exists()
+
+
+def test_a_template_stored_with_a_format_renders_each_placeholder_as_it_is(desk, agent) -> None:
+    from ckm.service.services import case_intake
+    from ckm.service.services.replies import render
+
+    case = case_intake(actor=agent, channel="phone", subject="Card", body="b")
+    text = render("{reference:>5000000} {subject!r} {name.upper} {{x}} {nme}.", case)
+    assert text == f"{case.reference} Card  {{x}} ."
+    assert render("Dear {name", case) == "Dear {name"
+
+
 # --- pages --------------------------------------------------------------------------------------
 
 
