@@ -161,14 +161,10 @@ def customer_knowledge(*, user: Any, customer_id: int) -> CustomerKnowledge:
             except ValidationError:
                 continue
     # what is shown was computed at: the value's time, else the oldest scoring run shown
-    runs = [v.current_run.finished_at for v in versions.values() if v.current_run]
-    computed = (
-        value.computed_at
-        if value is not None
-        else min((at for at in runs if at), default=None)
-        if churn or propensities
-        else None
-    )
+    computed = value.computed_at if value is not None else None
+    if computed is None and (churn or propensities):
+        runs = [v.current_run.finished_at for v in versions.values() if v.current_run]
+        computed = min((at for at in runs if at), default=None)
     merged_since = (
         MergedRecord.objects.filter(customer_id=customer.pk, created_at__gt=computed).first()
         if computed is not None

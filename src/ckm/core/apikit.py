@@ -89,12 +89,10 @@ def _kinds(annotation: Any) -> set[Any]:
     if not args:
         return {annotation}
     origin = typing.get_origin(annotation)
-    found = {origin} if origin not in (typing.Union, types.UnionType, typing.Annotated) else set()
     if origin is typing.Annotated:
         return _kinds(args[0])
-    for arg in args:
-        found |= _kinds(arg)
-    return found
+    found = set() if origin in (typing.Union, types.UnionType) else {origin}
+    return found.union(*(_kinds(arg) for arg in args))
 
 
 class Pages(PageNumberPagination):

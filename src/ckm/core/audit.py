@@ -231,9 +231,9 @@ def audit_readable(entries: Iterable[AuditEntry], *, user: Any = None) -> list[A
     by_model: dict[type[models.Model], set[Any]] = {}
     for related, pk in pending:
         by_model.setdefault(related, set()).add(pk)
+    scope = visible_customer_ids(user) if user is not None else None
     for related, pks in by_model.items():
         named = related._default_manager.all()
-        scope = visible_customer_ids(user) if user is not None else None
         if related._meta.label_lower == "customers.customer" and scope is not None:
             named = named.filter(
                 functools.reduce(operator.or_, (Q(pk__in=ids) for ids in scope), Q(pk__in=[]))

@@ -57,6 +57,8 @@ from ckm.customers.services.records import _set_keys, customer_event_record
 JOB_KIND = "customers.duplicates"
 # the later of two colliding rows wins for these (the customer's latest word)
 _LATEST = {Consent: "recorded_at", RecordConfirmation: "confirmed_at"}
+# the customer's own fields a merge chooses between
+_MERGED_FIELDS = [name for names in MERGE_GROUPS.values() for name in names]
 
 
 # --- finding duplicates -----------------------------------------------------------------------
@@ -286,6 +288,16 @@ def _pair_get(*, actor: Any, pair_id: int) -> DuplicatePair:
 # --- merging ----------------------------------------------------------------------------------
 
 
+def _identity(customer: Customer) -> dict[str, Any]:
+    """Who a record says the customer is, for MergedRecord: its fields and contact points."""
+    return {
+        **snapshot(customer, [*_MERGED_FIELDS, "external_id", "attributes"]),
+        "contact_points": list(
+            customer.contact_points.order_by("-is_primary", "id").values_list("kind", "value")
+        ),
+    }
+
+
 @dataclasses.dataclass(frozen=True)
 class MergeResult:
     customer: Customer
@@ -338,14 +350,8 @@ def customer_merge(
         raise ValidationError(
             {"other_id": "A person and an organisation cannot be the same customer."}
         )
-    fields = [name for names in MERGE_GROUPS.values() for name in names]
-    before = snapshot(survivor, [*fields, "attributes"])
-    kept_identity = {
-        **snapshot(survivor, [*fields, "external_id"]),
-        "contact_points": list(
-            survivor.contact_points.order_by("-is_primary", "id").values_list("kind", "value")
-        ),
-    }
+    before = snapshot(survivor, [*_MERGED_FIELDS, "attributes"])
+    kept_identity = _identity(survivor)  # as it was: with `identity`, a pair the search learns from
     chosen = {
         group: take.get(group) or merge_default(group, survivor, other) for group in MERGE_GROUPS
     }
@@ -358,12 +364,7 @@ def customer_merge(
     _set_keys(survivor)
     survivor.full_clean(exclude=["external_id"])
     survivor.save()
-    identity = {
-        **snapshot(other, [*fields, "external_id", "attributes"]),
-        "contact_points": list(
-            other.contact_points.order_by("-is_primary", "id").values_list("kind", "value")
-        ),
-    }
+    identity = _identity(other)
     _pairs_hand_over(other=other, survivor=survivor)
     between = PartyRelationship.objects.filter(
         models.Q(from_customer=other, to_customer=survivor)
@@ -401,7 +402,7 @@ def customer_merge(
         customer_id=survivor.pk,
         summary=f"Merged the duplicate record {other_label} into this one",
         changes={
-            **diff(before, snapshot(survivor, [*fields, "attributes"])),
+            **diff(before, snapshot(survivor, [*_MERGED_FIELDS, "attributes"])),
             "merged_record": [None, identity],
             "moved": [None, moved],
             **({"dropped": [None, dropped]} if dropped else {}),
