@@ -33,6 +33,28 @@ TEXT_OPS = ["eq", "ne", "in", "contains", "is_set", "is_not_set"]
 CHOICE_OPS = ["eq", "ne", "in"]
 HAS_OPS = ["has", "has_not"]
 BOOL_OPS = ["is_true", "is_false"]
+OWNER_OPS = ["eq", "ne", "is_set", "is_not_set"]
+RFM_OPS = ["eq", "ne", "in", "contains"]
+# an attribute's type -> the builder's field type
+_ATTRIBUTE_TYPES = {
+    "integer": "number",
+    "float": "number",
+    "decimal": "number",
+    "bool": "bool",
+    "date": "date",
+    "datetime": "date",
+}
+_CUSTOMER_OPS = {
+    "kind": CHOICE_OPS,
+    "status": CHOICE_OPS,
+    "city": TEXT_OPS,
+    "country": TEXT_OPS,
+    "age": NUMBER_OPS,
+    "tenure_years": NUMBER_OPS,
+    "owner": OWNER_OPS,
+    "team": OWNER_OPS,
+    "office": OWNER_OPS,
+}
 OP_LABELS = {
     "eq": "is",
     "ne": "is not",
@@ -87,61 +109,27 @@ def segment_fields() -> list[SegmentField]:
             "Owner (username)",
             "Customer",
             "text",
-            ["eq", "ne", "is_set", "is_not_set"],
+            OWNER_OPS,
         ),
-        SegmentField(
-            "customer:team", "Team", "Customer", "text", ["eq", "ne", "is_set", "is_not_set"]
-        ),
+        SegmentField("customer:team", "Team", "Customer", "text", OWNER_OPS),
         SegmentField(
             "customer:office",
             "Home office (code)",
             "Customer",
             "text",
-            ["eq", "ne", "is_set", "is_not_set"],
+            OWNER_OPS,
         ),
     ]
     for definition in AttributeDefinition.objects.order_by("name"):
-        kind = definition.type
-        if kind in ("integer", "float", "decimal"):
-            fields.append(
-                SegmentField(
-                    f"attribute:{definition.name}",
-                    definition.label or definition.name,
-                    "Attributes",
-                    "number",
-                    NUMBER_OPS,
-                )
+        fields.append(
+            SegmentField(
+                f"attribute:{definition.name}",
+                definition.label or definition.name,
+                "Attributes",
+                _ATTRIBUTE_TYPES.get(definition.type, "text"),
+                _attribute_ops(definition.type),
             )
-        elif kind == "bool":
-            fields.append(
-                SegmentField(
-                    f"attribute:{definition.name}",
-                    definition.label or definition.name,
-                    "Attributes",
-                    "bool",
-                    BOOL_OPS,
-                )
-            )
-        elif kind in ("date", "datetime"):
-            fields.append(
-                SegmentField(
-                    f"attribute:{definition.name}",
-                    definition.label or definition.name,
-                    "Attributes",
-                    "date",
-                    NUMBER_OPS,
-                )
-            )
-        else:
-            fields.append(
-                SegmentField(
-                    f"attribute:{definition.name}",
-                    definition.label or definition.name,
-                    "Attributes",
-                    "text",
-                    TEXT_OPS,
-                )
-            )
+        )
     families = sorted(Product.objects.order_by().values_list("family", flat=True).distinct())
     fields.append(
         SegmentField(
@@ -165,11 +153,7 @@ def segment_fields() -> list[SegmentField]:
         ("recency_days", "Days since the last transaction"),
     ):
         fields.append(SegmentField(f"value:{key}", label, "Value", "number", NUMBER_OPS))
-    fields.append(
-        SegmentField(
-            "value:rfm", "RFM code (e.g. 555)", "Value", "text", ["eq", "ne", "in", "contains"]
-        )
-    )
+    fields.append(SegmentField("value:rfm", "RFM code (e.g. 555)", "Value", "text", RFM_OPS))
     for version in ModelVersion.objects.filter(
         status=ModelVersion.Status.ACTIVE, kind__in=["churn", "propensity"]
     ).select_related("product"):
@@ -273,6 +257,21 @@ def _check_choice(key: str, op: str, value: Any, choices: list[tuple[str, str]])
             raise _refuse(key, f"{item!r} is not one of {', '.join(allowed)}")
 
 
+def _check_op(key: str, op: str, allowed: list[str]) -> None:
+    """Refuse an operator the field does not offer ('holds:family > 3', 'alert:open contains')."""
+    if op not in allowed:
+        offered = ", ".join(f"{o} ({OP_LABELS[o]})" for o in allowed)
+        raise _refuse(key, f"the operator {op!r} does not apply; use one of {offered}")
+
+
+def _attribute_ops(type_name: str) -> list[str]:
+    """The operators an attribute offers by its type; one without a definition offers all."""
+    kind = _ATTRIBUTE_TYPES.get(type_name, "text")
+    if not type_name:
+        return list(dict.fromkeys(NUMBER_OPS + TEXT_OPS))
+    return BOOL_OPS if kind == "bool" else NUMBER_OPS if kind in ("number", "date") else TEXT_OPS
+
+
 def _compare(lookup: str, op: str, value: Any) -> Q:
     if op == "eq":
         return Q(**{lookup: value})
@@ -307,24 +306,30 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
     group, _, name = key.partition(":")
     today = today or timezone.localdate()
     _check_shape(key, op, value)
-    if group == "customer":
+    if group == "customer" and name in _CUSTOMER_OPS:
+        _check_op(key, op, _CUSTOMER_OPS[name])
         if name in ("age", "tenure_years"):
             day = _years_ago(value, key, today) if op not in ("is_set", "is_not_set") else today
             flipped = {"gt": "lt", "gte": "lte", "lt": "gt", "lte": "gte"}.get(op, op)
             lookup = "date_of_birth" if name == "age" else "customer_since"
             return _compare(lookup, flipped, day)
-        lookups = {"owner": "owner__username", "team": "team__name", "office": "office__code"}
-        if name in ("kind", "status", "city", "country", "owner", "team", "office"):
-            lookup = lookups.get(name, name)
-            if name == "kind":
-                _check_choice(key, op, value, list(Customer.Kind.choices))
-            elif name == "status":
-                _check_choice(key, op, value, list(Customer.Status.choices))
-            if op == "eq" and name in ("city", "country"):
-                return Q(**{f"{lookup}__iexact": value})
-            return _compare(lookup, op, value)
+        lookup = {"owner": "owner__username", "team": "team__name", "office": "office__code"}.get(
+            name, name
+        )
+        if name == "kind":
+            _check_choice(key, op, value, list(Customer.Kind.choices))
+        elif name == "status":
+            _check_choice(key, op, value, list(Customer.Status.choices))
+        if op == "eq" and name in ("city", "country"):
+            return Q(**{f"{lookup}__iexact": value})
+        return _compare(lookup, op, value)
     elif group == "attribute" and name:
         lookup = f"attributes__{name}"
+        type_name = (
+            AttributeDefinition.objects.filter(name=name).values_list("type", flat=True).first()
+            or ""
+        )
+        _check_op(key, op, _attribute_ops(type_name))
         if op == "is_true":
             return Q(**{lookup: True})
         if op == "is_false":
@@ -333,10 +338,6 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
             return Q(**{f"{lookup}__isnull": False})
         if op == "is_not_set":
             return Q(**{f"{lookup}__isnull": True})
-        type_name = (
-            AttributeDefinition.objects.filter(name=name).values_list("type", flat=True).first()
-            or ""
-        )
         if type_name in ("integer", "float", "decimal"):
             value = (
                 [_number(v, key) for v in value]
@@ -356,9 +357,12 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
         holdings = Holding.objects.filter(customer=OuterRef("pk")).exclude(
             status=Holding.Status.CLOSED
         )
+        _check_op(key, op, HAS_OPS)
         if not isinstance(value, str) or not value.strip():
             raise _refuse(key, "name the product" if name == "product" else "name the family")
         if name == "family":
+            if not Product.objects.filter(family=value).exists():
+                raise _refuse(key, f"there is no product family {value!r}")
             holdings = holdings.filter(product__family=value)
         else:
             if not Product.objects.filter(external_id=value).exists():
@@ -368,6 +372,7 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
         return Q(exists) if op == "has" else ~Q(exists)
     elif group == "value" and name:
         if name == "rfm":
+            _check_op(key, op, RFM_OPS)
             return _compare("value__rfm", op, value)
         if name not in (
             "profit",
@@ -379,9 +384,11 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
             "recency_days",
         ):
             raise ValidationError({"definition": f"unknown value field {name!r}"})
+        _check_op(key, op, NUMBER_OPS)
         number = _number(value, key) if op not in ("is_set", "is_not_set") else None
         return _compare(f"value__{name}", op, number)
     elif group in ("score", "decile") and name:
+        _check_op(key, op, NUMBER_OPS[:6])
         run = _active_run(name)
         if run is None:
             return Q(pk__in=[])
@@ -390,11 +397,13 @@ def condition_q(condition: dict[str, Any], *, today: dt.date | None = None) -> Q
         scores = scores.filter(_compare(lookup, op, _number(value, key)))
         return Q(Exists(scores))
     elif group == "alert" and name == "open":
+        _check_op(key, op, BOOL_OPS)
         exists = Exists(
             Alert.objects.filter(customer=OuterRef("pk")).exclude(status=Alert.Status.RESOLVED)
         )
         return Q(exists) if op != "is_false" else ~Q(exists)
     elif group == "segment" and name.isdigit():
+        _check_op(key, op, BOOL_OPS)
         exists = Exists(SegmentMember.objects.filter(segment_id=int(name), customer=OuterRef("pk")))
         return Q(exists) if op != "is_false" else ~Q(exists)
     raise ValidationError({"definition": f"unknown field {key!r}"})

@@ -114,6 +114,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
         detail = str(exc)
         cause = exc.__cause__
         if exc.status_code == 400 and cause is not None:
+            sent = request.content_type or "no Content-Type"
+            if sent != "application/json" and not sent.endswith("+json"):
+                # a form or text where the operation reads JSON: the media type is to blame
+                return answer(request, 415, f"Send the body as application/json, not {sent}.")
             # the body could not be parsed: say why (not JSON, not an object), in every mode
             detail = f"The request body could not be read: {str(cause)[:200]}"
         return answer(request, exc.status_code, detail)

@@ -42,6 +42,7 @@ ERROR_RESPONSES = {
     "409": "The change conflicts with the record's state or another record",
     "422": "The request does not match the schema (field errors in `errors`)",
 }
+BODY_NOT_JSON = "The body is not sent as application/json (a form, text)"
 ERROR_SCHEMA = {
     "title": "Error",
     "type": "object",
@@ -68,6 +69,8 @@ class CkmAPI(NinjaAPI):
                 responses = operation.setdefault("responses", {})
                 for code, words in ERROR_RESPONSES.items():
                     responses.setdefault(code, {"description": words, "content": body})
+                if "requestBody" in operation:
+                    responses.setdefault("415", {"description": BODY_NOT_JSON, "content": body})
         return schema
 
     @property

@@ -29,10 +29,14 @@ def _members(ctx: LoadContext) -> Members:
             rows = rows.filter(campaign_id=ctx.manifest["campaign_id"])
         if getattr(ctx.user, "is_authenticated", False):
             rows = rows.filter(customer__in=customer_queryset(user=ctx.user))
+        first_days = {
+            c.pk: c.first_day
+            for c in Campaign.objects.filter(pk__in=rows.values("campaign_id").distinct())
+        }
         cache = {
-            (campaign_id, customer_id): (pk, group, starts_on)
-            for pk, campaign_id, customer_id, group, starts_on in rows.values_list(
-                "pk", "campaign_id", "customer_id", "group", "campaign__starts_on"
+            (campaign_id, customer_id): (pk, group, first_days[campaign_id])
+            for pk, campaign_id, customer_id, group in rows.values_list(
+                "pk", "campaign_id", "customer_id", "group"
             )
         }
         ctx.cache["campaign_members"] = cache
@@ -71,7 +75,7 @@ class CampaignResponseLoader(FileLoader):
         member = _members(ctx).get((campaign_id, customer))
         if member is None:
             return [("customer_id", "not a member of this launched campaign")]
-        pk, group, starts_on = member
+        pk, group, first_day = member
         problems = []
         lines: dict[int, int] = ctx.cache.setdefault("campaign_response_lines", {})
         if pk in lines:
@@ -84,8 +88,8 @@ class CampaignResponseLoader(FileLoader):
         at = row.values["occurred_at"]
         if at is not None and at > timezone.now():
             problems.append(("occurred_at", "in the future"))
-        elif at is not None and timezone.localtime(at).date() < starts_on:
-            problems.append(("occurred_at", f"before the campaign started ({starts_on})"))
+        elif at is not None and timezone.localtime(at).date() < first_day:
+            problems.append(("occurred_at", f"before the campaign started ({first_day})"))
         return problems
 
     def write(self, rows: list[Row], ctx: LoadContext) -> tuple[int, int]:

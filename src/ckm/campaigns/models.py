@@ -5,8 +5,11 @@ No business logic here: services write, selectors read."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from ckm.analytics.models import ModelVersion, Segment
 from ckm.core.models import Team, TimeStampedModel
@@ -186,6 +189,14 @@ class Campaign(TimeStampedModel):
     @property
     def is_editable(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def first_day(self) -> dt.date:
+        """The first day a contact or a response can belong to the campaign: its start, or the
+        day it was launched when that came earlier."""
+        if self.launched_at is None:
+            return self.starts_on
+        return min(self.starts_on, timezone.localtime(self.launched_at).date())
 
     @property
     def uses_lists(self) -> bool:

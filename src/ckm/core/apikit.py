@@ -4,6 +4,8 @@ answer to a request that started background work."""
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import math
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -22,6 +24,7 @@ from ckm.core.models import Job
 
 MAX_PAGE = 1_000_000
 MAX_INT = 2**63 - 1  # what a database integer holds
+MAX_REAL = 1e15  # an amount, rate or score beyond this is a typing mistake, not a value
 YEARS = (1900, 2200)  # dates a customer's business can carry
 
 
@@ -30,6 +33,10 @@ def _out_of_range(value: Any) -> str:
         return ""
     if isinstance(value, int) and abs(value) > MAX_INT:
         return f"a number up to {MAX_INT}"
+    if isinstance(value, (float, decimal.Decimal)) and not (
+        math.isfinite(value) and abs(float(value)) <= MAX_REAL
+    ):
+        return "a finite number up to 10^15"
     if isinstance(value, (dt.date, dt.datetime)) and not YEARS[0] <= value.year <= YEARS[1]:
         return f"a date between the years {YEARS[0]} and {YEARS[1]}"
     if isinstance(value, (list, tuple, set)):

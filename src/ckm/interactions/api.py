@@ -68,6 +68,12 @@ def list_interactions(request: AuthedRequest, filters: Query[InteractionFilterIn
     return interaction_list(user=request.user, filters=InteractionFilters(**filters.dict()))
 
 
-@router.post("/interactions", response={201: InteractionOut}, summary="Log a contact")
+@router.post(
+    "/interactions", response={201: InteractionOut, 200: InteractionOut}, summary="Log a contact"
+)
 def log_interaction(request: AuthedRequest, payload: InteractionIn) -> Status[Interaction]:
-    return Status(201, interaction_log(actor=request.user, **payload.dict()))
+    # a retry (the same external_id, trimmed as the service trims it) is answered 200 as such
+    external_id = payload.external_id.strip()
+    existed = bool(external_id) and Interaction.objects.filter(external_id=external_id).exists()
+    interaction = interaction_log(actor=request.user, **payload.dict())
+    return Status(200 if existed else 201, interaction)

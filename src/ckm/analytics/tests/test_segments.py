@@ -119,6 +119,13 @@ def test_bad_definitions_are_refused_with_a_reason(people) -> None:
         (("customer:city", "contains", 5), "needs a text"),
         (("customer:city", "in", 5), "needs a list"),
         (("customer:city", "in", [["x"]]), "plain values"),
+        (("holds:family", "has", "yachts"), "no product family 'yachts'"),
+        (("holds:family", "gt", "savings"), "operator 'gt' does not apply"),
+        (("alert:open", "eq", "yes"), "operator 'eq' does not apply"),
+        (("customer:kind", "gt", "person"), "operator 'gt' does not apply"),
+        (("customer:age", "contains", "4"), "operator 'contains' does not apply"),
+        (("value:rfm", "gt", "555"), "operator 'gt' does not apply"),
+        (("value:clv", "in", "1, 2"), "operator 'in' does not apply"),
     ],
 )
 def test_a_condition_with_a_value_that_cannot_be_meant_is_refused_naming_the_field(

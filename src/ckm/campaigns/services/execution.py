@@ -194,11 +194,11 @@ def _plausible_moment(at: dt.datetime, campaign: Campaign) -> dt.datetime:
         at = timezone.make_aware(at)
     if at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": "An outcome cannot be in the future."})
-    if timezone.localtime(at).date() < campaign.starts_on:
+    if timezone.localtime(at).date() < campaign.first_day:
         raise ValidationError(
             {
                 "occurred_at": "An outcome cannot be before the campaign started "
-                f"({campaign.starts_on.isoformat()})."
+                f"({campaign.first_day.isoformat()})."
             }
         )
     return at
@@ -361,7 +361,7 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None, actor:
     campaign = Campaign.objects.select_related("product").filter(pk=campaign_id).first()
     if campaign is None or campaign.launched_at is None:
         return 0
-    start = min(campaign.starts_on, campaign.launched_at.date())
+    start = campaign.first_day
     end = until or (campaign.ends_on + dt.timedelta(days=30))
     open_members = CampaignMember.objects.filter(campaign=campaign, converted=False)
     ids = list(open_members.values_list("customer_id", flat=True))
@@ -428,7 +428,7 @@ def labels_match(*, campaign_id: int) -> int:
     campaign = Campaign.objects.select_related("product").filter(pk=campaign_id).first()
     if campaign is None or campaign.launched_at is None:
         return 0
-    start = min(campaign.starts_on, campaign.launched_at.date())
+    start = campaign.first_day
     open_members = {
         m.customer_id: m
         for m in CampaignMember.objects.filter(

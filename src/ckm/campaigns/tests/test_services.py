@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from ckm.analytics.models import ModelVersion
 from ckm.campaigns import selectors, services
@@ -208,8 +209,6 @@ def test_an_outcome_goes_to_the_member_the_timeline_and_the_training_labels(bank
 def test_an_outcome_in_the_future_or_before_the_campaign_is_refused_and_a_wrong_day_corrected(
     bank, users
 ) -> None:
-    from django.utils import timezone
-
     today = timezone.localdate()
     campaign = make_campaign(
         bank,
@@ -249,6 +248,23 @@ def test_an_outcome_in_the_future_or_before_the_campaign_is_refused_and_a_wrong_
         object_type="campaigns.campaignmember", object_id=str(member.pk)
     ).order_by("pk")[1]
     assert entry.changes["converted_at"] == [wrong.isoformat(), right.isoformat()]
+
+
+def test_an_outcome_between_launch_and_the_planned_start_is_kept(bank, users) -> None:
+    today = timezone.localdate()
+    campaign = make_campaign(
+        bank,
+        users["marketer"],
+        starts_on=today + dt.timedelta(days=5),
+        ends_on=today + dt.timedelta(days=30),
+    )
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = selectors.my_members(user=users["rm"]).first()
+    at = timezone.now() - dt.timedelta(minutes=1)
+    recorded = services.member_outcome_record(
+        actor=users["rm"], member_id=member.pk, outcome="converted", occurred_at=at
+    )
+    assert recorded.converted_at == timezone.localdate(at)
 
 
 def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) -> None:
