@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 
 from ckm.analytics.models import Alert, AlertRule
+from ckm.core.http import int_param
 from ckm.customers.models import Product
 
 
@@ -189,9 +190,9 @@ def conditions_from_post(data: Any) -> list[dict[str, Any]]:
     """The builder's condition rows (field_N, op_N, value_N) as a list of conditions."""
     indexes = sorted(
         {
-            int(k.split("_", 1)[1])
+            index
             for k in data
-            if k.startswith("field_") and k.split("_", 1)[1].isdigit()
+            if k.startswith("field_") and (index := int_param(k.split("_", 1)[1])) is not None
         }
     )
     conditions = []

@@ -21,7 +21,7 @@ from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.execution import channel_error
 from ckm.core.charts import chart_svg
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest, csv_download
+from ckm.core.http import AuthedRequest, csv_download, int_param, redirect_back
 from ckm.customers.models import Product
 
 ERRORS = (DomainError, ValidationError, PermissionDenied)
@@ -94,8 +94,8 @@ def campaign_builder(request: AuthedRequest, campaign_id: int | None = None) -> 
             "score_source": Campaign.ScoreSource.CHURN,
             "name": "Retention calls",
         }
-    if campaign is None and request.GET.get("segment", "").isdigit():
-        initial["segment"] = int(request.GET["segment"])
+    if campaign is None and (segment_id := int_param(request.GET.get("segment"))):
+        initial["segment"] = segment_id
     form = CampaignForm(request.POST or None, instance=campaign, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -371,7 +371,7 @@ def member_outcome(request: AuthedRequest, member_id: int) -> HttpResponse:
         )
     if error:
         messages.error(request, error)
-    return redirect(request.META.get("HTTP_REFERER") or "campaigns:my_lists")
+    return redirect_back(request, request.META.get("HTTP_REFERER"), "campaigns:my_lists")
 
 
 @permission_required("campaigns.view_campaign", raise_exception=True)
@@ -403,7 +403,7 @@ def loop(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("campaigns.retrain_from_responses", raise_exception=True)
 def retrain(request: AuthedRequest) -> HttpResponse:
-    product_id = int(request.POST.get("product") or 0)
+    product_id = int_param(request.POST.get("product")) or 0
     try:
         if request.POST.get("now") == "1":
             version = services.model_retrain_from_responses(
@@ -426,7 +426,7 @@ def retrain(request: AuthedRequest) -> HttpResponse:
 @require_POST
 @permission_required("campaigns.retrain_from_responses", raise_exception=True)
 def uplift_train(request: AuthedRequest) -> HttpResponse:
-    product_id = int(request.POST.get("product") or 0)
+    product_id = int_param(request.POST.get("product")) or 0
     try:
         model = services.uplift_train(actor=request.user, product_id=product_id)
         messages.success(request, f"{model} trained: {model.message}")

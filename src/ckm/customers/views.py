@@ -10,11 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, redirect_back
 from ckm.customers import selectors, services
 from ckm.customers.forms import ConsentForm, CustomerForm, PersonalFactForm, ReassignForm
 
@@ -198,10 +197,7 @@ def duplicate_dismiss(request: AuthedRequest, pair_id: int) -> HttpResponse:
     messages.success(
         request, f"{pair.customer} and {pair.other} are kept apart; the pair is not proposed again."
     )
-    back = request.POST.get("next", "")
-    if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
-        return redirect(back)
-    return redirect("customers:duplicates")
+    return redirect_back(request, request.POST.get("next"), "customers:duplicates")
 
 
 @require_POST

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ckm.core.errors import NotFound
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param
 from ckm.core.selectors import audit_for_customer
 from ckm.customers import selectors as customer_selectors
 from ckm.customers.forms import PersonalFactForm
@@ -147,9 +147,8 @@ def profile_timeline(request: AuthedRequest, customer_id: int) -> HttpResponse:
 def _timeline_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
     channel = request.GET.get("channel", "")
     office = request.GET.get("office", "")
-    before_raw = request.GET.get("before", "")
-    before: dt.datetime | None = parse_datetime(before_raw) if before_raw else None
-    office_id = int(office) if office.isdigit() else None
+    before = _before(request.GET.get("before", ""))
+    office_id = int_param(office)
     page = timeline(
         user=request.user, customer=customer, channel=channel, office_id=office_id, before=before
     )
@@ -168,3 +167,12 @@ def _timeline_context(request: AuthedRequest, customer: Any) -> dict[str, Any]:
         "total": sum(counts.values()) + timeline_event_count(user=request.user, customer=customer),
         "offices": office_choices(customer_id=customer.pk) if can_see_contacts else [],
     }
+
+
+def _before(value: str) -> dt.datetime | None:
+    """The timeline's cursor: a moment, or None (the newest) for one that is not a moment -
+    parse_datetime raises for 2026-13-45T10:00, which looks like one."""
+    try:
+        return parse_datetime(value) if value else None
+    except ValueError:
+        return None

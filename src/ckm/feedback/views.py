@@ -13,14 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ckm.core.audit import audit_record
 from ckm.core.charts import chart_svg, line_chart
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param, redirect_back
 from ckm.core.models import Job, Office, User
 from ckm.customers.models import Consent, Product
 from ckm.feedback import selectors, services
@@ -44,18 +43,18 @@ def _error(request: AuthedRequest, exc: Exception) -> None:
     messages.error(request, text)
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+def _ints(values: list[str]) -> list[int]:
+    return [n for n in map(int_param, values) if n is not None]
 
 
 def _filters(request: AuthedRequest) -> TopicFilters:
-    weeks = _int(request.GET.get("weeks")) or selectors.DEFAULT_WEEKS
+    weeks = int_param(request.GET.get("weeks")) or selectors.DEFAULT_WEEKS
     kind = request.GET.get("kind", "")
     channel = request.GET.get("channel", "")
     return TopicFilters(
         weeks=max(4, min(weeks, 104)),
-        product_id=_int(request.GET.get("product")),
-        office_id=_int(request.GET.get("office")),
+        product_id=int_param(request.GET.get("product")),
+        office_id=int_param(request.GET.get("office")),
         kind=kind if kind in CaseKind.values else "",
         channel=channel if channel in CaseChannel.values else "",
         q=request.GET.get("q", "").strip()[:100],
@@ -213,7 +212,7 @@ def alert_update(request: AuthedRequest, alert_id: int) -> HttpResponse:
         )
     except (DomainError, ValidationError, PermissionDenied) as exc:
         _error(request, exc)
-    return redirect(request.POST.get("next") or reverse("feedback:alerts"))
+    return redirect_back(request, request.POST.get("next"), "feedback:alerts")
 
 
 # --- insights ---------------------------------------------------------------------------------
@@ -221,7 +220,7 @@ def alert_update(request: AuthedRequest, alert_id: int) -> HttpResponse:
 
 @permission_required("feedback.view_insight", raise_exception=True)
 def insight_board(request: AuthedRequest) -> HttpResponse:
-    product_id = _int(request.GET.get("product"))
+    product_id = int_param(request.GET.get("product"))
     return render(
         request,
         "feedback/insight_board.html",
@@ -238,24 +237,24 @@ def insight_board(request: AuthedRequest) -> HttpResponse:
 def insight_create(request: AuthedRequest) -> HttpResponse:
     post = request.POST
     try:
-        if _int(post.get("topic")):
+        if topic_id := int_param(post.get("topic")):
             insight = services.insight_from_topic(
-                actor=request.user, topic_id=int(post["topic"]), title=post.get("title", "")
+                actor=request.user, topic_id=topic_id, title=post.get("title", "")
             )
-        elif _int(post.get("case")):
+        elif case_id := int_param(post.get("case")):
             insight = services.insight_from_case(
-                actor=request.user, case_id=int(post["case"]), title=post.get("title", "")
+                actor=request.user, case_id=case_id, title=post.get("title", "")
             )
         else:
             insight = services.insight_create(
                 actor=request.user,
                 title=post.get("title", ""),
                 description=post.get("description", ""),
-                product_ids=[int(p) for p in post.getlist("products") if p.isdigit()],
+                product_ids=_ints(post.getlist("products")),
             )
     except (DomainError, ValidationError, PermissionDenied) as exc:
         _error(request, exc)
-        return redirect(request.META.get("HTTP_REFERER") or "feedback:insights")
+        return redirect_back(request, request.META.get("HTTP_REFERER"), "feedback:insights")
     messages.success(request, f"Insight “{insight.title}” is on the board.")
     return redirect("feedback:insight_detail", insight_id=insight.pk)
 
@@ -314,8 +313,8 @@ def insight_update(request: AuthedRequest, insight_id: int) -> HttpResponse:
                 insight_id=insight_id,
                 title=post.get("title"),
                 description=post.get("description"),
-                owner_id=_int(post.get("owner")),
-                product_ids=[int(p) for p in post.getlist("products") if p.isdigit()],
+                owner_id=int_param(post.get("owner")),
+                product_ids=_ints(post.getlist("products")),
             )
         messages.success(request, "Insight saved.")
     except (DomainError, ValidationError, PermissionDenied) as exc:
@@ -330,8 +329,8 @@ def insight_link(request: AuthedRequest, insight_id: int) -> HttpResponse:
         services.insight_link(
             actor=request.user,
             insight_id=insight_id,
-            topic_ids=[int(t) for t in request.POST.getlist("topic") if t.isdigit()],
-            case_ids=[int(c) for c in request.POST.getlist("case") if c.isdigit()],
+            topic_ids=_ints(request.POST.getlist("topic")),
+            case_ids=_ints(request.POST.getlist("case")),
         )
         messages.success(request, "Added; the volume and the contact list are updated.")
     except (DomainError, ValidationError, PermissionDenied) as exc:
@@ -454,7 +453,9 @@ def gap_draft(request: AuthedRequest, gap_id: int) -> HttpResponse:
 def gap_link(request: AuthedRequest, gap_id: int) -> HttpResponse:
     try:
         gap = services.gap_link_article(
-            actor=request.user, gap_id=gap_id, article_id=_int(request.POST.get("article")) or 0
+            actor=request.user,
+            gap_id=gap_id,
+            article_id=int_param(request.POST.get("article")) or 0,
         )
         messages.success(request, f"“{gap.article}” answers this gap.")
     except (DomainError, ValidationError, PermissionDenied) as exc:

@@ -315,7 +315,11 @@ def portal_category_tree() -> list[CategoryNode]:
 
 
 def category_get(*, slug_path: str) -> Category:
-    category = Category.objects.filter(pk=int(slug_path)).first() if slug_path.isdigit() else None
+    category = (
+        Category.objects.filter(pk=int(slug_path)).first()
+        if slug_path.isascii() and slug_path.isdigit()
+        else None
+    )
     if category is None:
         raise NotFound("No such category.")
     return category

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param
 from ckm.customers.models import Product
 from ckm.knowledge import content, selectors, services
 from ckm.knowledge.forms import ArticleForm, FeedbackForm, PublishForm, UploadForm
@@ -36,10 +36,6 @@ def _error_text(exc: Exception) -> str:
     return str(exc) or "Your role may not do this."
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 # --- search and reading -----------------------------------------------------------------------
 
 
@@ -49,7 +45,10 @@ def search(request: AuthedRequest) -> HttpResponse:
     q = request.GET.get("q", "").strip()
     audience = request.GET.get("audience", "")
     audience = audience if audience in Article.Audience.values else ""
-    category_id, product_id = _int(request.GET.get("category")), _int(request.GET.get("product"))
+    category_id, product_id = (
+        int_param(request.GET.get("category")),
+        int_param(request.GET.get("product")),
+    )
     result = None
     search_id = None
     if q:
@@ -103,7 +102,7 @@ def article_detail(request: AuthedRequest, slug: str) -> HttpResponse:
     live = selectors.is_live(article)
     if live:
         services.article_view_record(article=article)
-        search_id = _int(request.GET.get("s"))
+        search_id = int_param(request.GET.get("s"))
         if search_id:
             services.search_click_record(search_id=search_id, article=article, user=request.user)
     vote = None
@@ -182,7 +181,7 @@ def article_new(request: AuthedRequest) -> HttpResponse:
                 messages.success(request, "Draft saved as version 1.")
                 return redirect(article.get_absolute_url())
     else:
-        template_id = _int(request.GET.get("template"))
+        template_id = int_param(request.GET.get("template"))
         template = ArticleTemplate.objects.filter(pk=template_id).first() if template_id else None
         form = ArticleForm(
             initial={
@@ -371,7 +370,7 @@ def article_versions(request: AuthedRequest, slug: str) -> HttpResponse:
     versions = list(selectors.article_versions(user=request.user, article=article))
     diff = None
     newest = versions[0].number if versions else 1
-    old, new = _int(request.GET.get("old")), _int(request.GET.get("new"))
+    old, new = int_param(request.GET.get("old")), int_param(request.GET.get("new"))
     if old and new:
         diff = selectors.version_diff(user=request.user, article=article, old=old, new=new)
     elif len(versions) > 1:
@@ -482,9 +481,9 @@ RATE_LINES = {
 def usage(request: AuthedRequest) -> HttpResponse:
     """Weekly views, searches, zero results, click-through, helpfulness and deflection, overall
     or for one category or article; the most used articles of the period."""
-    weeks = max(4, min(_int(request.GET.get("weeks")) or 12, 52))
-    category_id = _int(request.GET.get("category"))
-    article_id = _int(request.GET.get("article"))
+    weeks = max(4, min(int_param(request.GET.get("weeks")) or 12, 52))
+    category_id = int_param(request.GET.get("category"))
+    article_id = int_param(request.GET.get("article"))
     article = None
     if article_id:
         article = selectors.article_get_by_id(user=request.user, article_id=article_id)

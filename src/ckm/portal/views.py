@@ -23,15 +23,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from ckm.core.errors import DomainError
+from ckm.core.http import int_param
 from ckm.knowledge import selectors, services
 from ckm.knowledge.models import SearchQuery
 from ckm.portal.forms import ContactForm
 
 PORTAL = SearchQuery.Where.PORTAL
-
-
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
 
 
 def _session(request: HttpRequest) -> str:
@@ -53,7 +50,7 @@ def _client_ip(request: HttpRequest) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     """Search and category navigation over the public articles."""
     q = request.GET.get("q", "").strip()
-    category_id = _int(request.GET.get("category"))
+    category_id = int_param(request.GET.get("category"))
     result = None
     search_id = None
     if q:
@@ -92,7 +89,7 @@ def article(request: HttpRequest, slug: str) -> HttpResponse:
     found = selectors.portal_article_get(slug=slug)
     session = _session(request)
     services.article_view_record(article=found, where=PORTAL, session=session)
-    search_id = _int(request.GET.get("s"))
+    search_id = int_param(request.GET.get("s"))
     if search_id:
         services.search_click_record(
             search_id=search_id, article=found, user=request.user, session=session

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param
 from ckm.core.models import User
 from ckm.customers.models import Product
 from ckm.customers.selectors import customer_get
@@ -176,18 +176,14 @@ def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
 @require_POST
 @permission_required("service.change_case", raise_exception=True)
 def case_assign(request: AuthedRequest, case_id: int) -> HttpResponse:
-    def as_int(name: str) -> int | None:
-        value = request.POST.get(name, "")
-        return int(value) if value.isdigit() else None
-
     return _run(
         request,
         case_id,
         lambda: services.case_assign(
             actor=request.user,
             case_id=case_id,
-            assignee_id=as_int("assignee"),
-            queue_id=as_int("queue"),
+            assignee_id=int_param(request.POST.get("assignee")),
+            queue_id=int_param(request.POST.get("queue")),
         ),
         "Assignment changed.",
     )
@@ -262,15 +258,15 @@ def case_satisfaction(request: AuthedRequest, case_id: int) -> HttpResponse:
 @require_POST
 @permission_required("service.change_case", raise_exception=True)
 def case_link(request: AuthedRequest, case_id: int) -> HttpResponse:
-    value = request.POST.get("customer_id", "").strip()
-    if not value.isdigit():
+    customer_id = int_param(request.POST.get("customer_id", "").strip())
+    if customer_id is None:
         messages.error(request, "Pick the customer.")
         return _back(case_id)
     return _run(
         request,
         case_id,
         lambda: services.case_link_customer(
-            actor=request.user, case_id=case_id, customer_id=int(value)
+            actor=request.user, case_id=case_id, customer_id=customer_id
         ),
         "Case linked to the customer.",
     )
@@ -298,7 +294,8 @@ def case_article_answered(request: AuthedRequest, case_id: int) -> HttpResponse:
     except ImportError:
         messages.error(request, "Knowledge is not available.")
         return _back(case_id)
-    article = Article.objects.filter(pk=request.POST.get("article", "0") or 0).first()
+    article_id = int_param(request.POST.get("article"))
+    article = Article.objects.filter(pk=article_id).first() if article_id else None
     if article is None:
         messages.error(request, "No such article.")
         return _back(case_id)

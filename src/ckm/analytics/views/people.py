@@ -19,8 +19,11 @@ from ckm.analytics.forms import AlertRuleForm, AlertStatusForm, ValueSettingsFor
 from ckm.analytics.models import Alert, AlertRule, Segment
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest, csv_download
+from ckm.core.http import AuthedRequest, csv_download, int_param, redirect_back
 from ckm.core.models import Role
+
+# the most prospects one page lists (as the API allows)
+PROSPECTS_MAX = 500
 
 
 def _mine(request: AuthedRequest) -> bool:
@@ -34,7 +37,7 @@ def _mine(request: AuthedRequest) -> bool:
 def alert_list(request: AuthedRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     mine = _mine(request)
-    rule_id = int(request.GET["rule"]) if request.GET.get("rule", "").isdigit() else None
+    rule_id = int_param(request.GET.get("rule"))
     alerts = selectors.retention_list(user=request.user, status=status, mine=mine, rule_id=rule_id)
     page = Paginator(alerts, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -73,7 +76,7 @@ def alert_update(request: AuthedRequest, alert_id: int) -> HttpResponse:
     if request.htmx and alert is not None:
         alert = selectors.retention_list(user=request.user, status="all").get(pk=alert.pk)
         return render(request, "analytics/_alert_row.html", {"alert": alert})
-    return redirect(request.META.get("HTTP_REFERER") or "analytics:alerts")
+    return redirect_back(request, request.META.get("HTTP_REFERER"), "analytics:alerts")
 
 
 @permission_required("analytics.view_alertrule", raise_exception=True)
@@ -146,11 +149,7 @@ def alerts_evaluate(request: AuthedRequest) -> HttpResponse:
 @permission_required("analytics.view_prospects", raise_exception=True)
 def prospect_list(request: AuthedRequest) -> HttpResponse:
     products = selectors.propensity_products()
-    product_id = (
-        int(request.GET["product"])
-        if request.GET.get("product", "").isdigit()
-        else (products[0][0].pk if products else None)
-    )
+    product_id = int_param(request.GET.get("product")) or (products[0][0].pk if products else None)
     mine = _mine(request)
     version: Any = None
     rows: list[selectors.Prospect] = []
@@ -159,7 +158,7 @@ def prospect_list(request: AuthedRequest) -> HttpResponse:
             user=request.user,
             product_id=product_id,
             mine=mine,
-            limit=int(request.GET.get("limit", "25") or 25),
+            limit=max(1, min(int_param(request.GET.get("limit")) or 25, PROSPECTS_MAX)),
         )
     return render(
         request,
@@ -177,7 +176,7 @@ def prospect_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("analytics.view_customervalue", raise_exception=True)
 def customer_report(request: AuthedRequest) -> HttpResponse | StreamingHttpResponse:
     """Every customer with value, CLV, risk and propensities (a page and a CSV download)."""
-    segment_id = int(request.GET["segment"]) if request.GET.get("segment", "").isdigit() else None
+    segment_id = int_param(request.GET.get("segment"))
     order = request.GET.get("order", "-clv")
     mine = request.GET.get("mine") == "1"
     customers, versions = selectors.customer_report(

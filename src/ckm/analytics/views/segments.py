@@ -22,7 +22,7 @@ from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.analytics.views.common import hbar, report_error, running_jobs
 from ckm.core.charts import line_chart
 from ckm.core.errors import DomainError
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param
 
 
 def _charts(rows: list[selectors.SegmentRow]) -> dict[str, Any]:
@@ -250,7 +250,7 @@ def segment_condition(request: AuthedRequest) -> HttpResponse:
     groups: dict[str, list[Any]] = {}
     for item in fields:
         groups.setdefault(item.group, []).append(item)
-    index = int(request.GET.get("index", "0") or 0)
+    index = int_param(request.GET.get("index")) or 0
     key = request.GET.get(f"field_{index}", request.GET.get("field", ""))
     row = {
         "index": index,

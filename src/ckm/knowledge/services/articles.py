@@ -109,7 +109,7 @@ def _category(category: Category | str | int | None) -> Category | None:
         return None
     if isinstance(category, Category):
         return category
-    if isinstance(category, int) or str(category).isdigit():
+    if isinstance(category, int) or (str(category).isascii() and str(category).isdigit()):
         found = Category.objects.filter(pk=int(category)).first()
         if found is None:
             raise DomainError("Unknown category.", field="category")

@@ -8,12 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 
 from ckm.core.errors import DomainError, NotFound
-from ckm.core.http import AuthedRequest
+from ckm.core.http import AuthedRequest, int_param, redirect_back
 from ckm.knowledge import selectors, services
 from ckm.knowledge.suggestions.panel import PANEL_TEMPLATE, message_suggestions
 
@@ -25,10 +24,11 @@ def _interaction(request: AuthedRequest, source_id: str) -> Any:
     """An interaction the user may see, or 404."""
     from ckm.interactions.selectors import InteractionFilters, interaction_list
 
-    if not source_id.isdigit():
+    interaction_id = int_param(source_id)
+    if interaction_id is None:
         raise Http404("No such interaction.")
     found = interaction_list(user=request.user, filters=InteractionFilters()).filter(
-        pk=int(source_id)
+        pk=interaction_id
     )
     interaction = found.first()
     if interaction is None:
@@ -99,10 +99,7 @@ def use(request: AuthedRequest) -> HttpResponse:
             messages.error(request, error)
         else:
             messages.success(request, f"Recorded: “{article.title}” answered this message.")
-        back = request.POST.get("next", "")
-        if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
-            return redirect(back)
-        return redirect(article.get_absolute_url())
+        return redirect_back(request, request.POST.get("next"), article.get_absolute_url())
     context = message_suggestions(
         user=request.user, text=text, source=source, source_id=source_id, customer=customer
     )
