@@ -101,7 +101,7 @@ def fact_add(request: AuthedRequest, customer_id: int) -> HttpResponse:
 @permission_required("customers.delete_personalfact", raise_exception=True)
 def fact_delete(request: AuthedRequest, customer_id: int, fact_id: int) -> HttpResponse:
     try:
-        services.personal_fact_delete(actor=request.user, fact_id=fact_id)
+        services.personal_fact_delete(actor=request.user, fact_id=fact_id, customer_id=customer_id)
     except DomainError as exc:
         messages.error(request, exc.message)
     return _facts_fragment(request, customer_id, PersonalFactForm())

@@ -375,13 +375,18 @@ def personal_fact_add(
 
 
 @transaction.atomic
-def personal_fact_delete(*, actor: Any, fact_id: int) -> None:
-    """Remove a personal fact that is no longer true."""
+def personal_fact_delete(*, actor: Any, fact_id: int, customer_id: int | None = None) -> None:
+    """Remove a personal fact that is no longer true (of `customer_id`, when the caller names
+    the customer: a fact of another reads as no fact at all)."""
     require_perm(actor, "customers.delete_personalfact")
     # a fact of a customer outside the actor's scope reads as no fact at all
     fact = PersonalFact.objects.filter(
         pk=fact_id, customer__in=customer_queryset(user=actor).values("pk")
     ).first()
+    # compared here, not in the query: a customer id beyond a database key overflows SQLite in a
+    # foreign-key lookup (Django guards only plain integer fields)
+    if fact is not None and customer_id is not None and fact.customer_id != customer_id:
+        fact = None
     if fact is None:
         raise NotFound("No such fact.")
     before = snapshot(fact, ["kind", "label", "value", "date"])

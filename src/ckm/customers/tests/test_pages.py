@@ -126,3 +126,25 @@ def test_the_timeline_shows_outcomes_in_words(agent: Any, north_customer: Any, l
 
     events = CustomerEvent.objects.filter(customer=north_customer).count()
     assert f'All <span class="small">{2 + events}</span>' in html
+
+
+def test_a_fact_is_deleted_only_from_the_customer_its_address_names(
+    rm: Any, north_customer: Any, login: Any
+) -> None:
+    """/customers/A/facts/F/delete/ with F a fact of customer B: nothing is deleted (the page
+    answered 404 for A's facts after deleting B's)."""
+    from ckm.customers.models import PersonalFact
+    from ckm.customers.tests.factories import CustomerFactory
+
+    other = CustomerFactory(owner=rm, team=north_customer.team)
+    fact = PersonalFact.objects.create(customer=other, kind="preference", label="Calls", value="pm")
+    client = login(rm)
+    url = f"/customers/{north_customer.pk}/facts/{fact.pk}/delete/"
+    client.post(url, HTTP_HX_REQUEST="true")
+    assert PersonalFact.objects.filter(pk=fact.pk).exists()
+    client.raise_request_exception = False
+    huge = f"/customers/{'9' * 20}/facts/{fact.pk}/delete/"
+    assert client.post(huge, HTTP_HX_REQUEST="true").status_code == 404
+    assert PersonalFact.objects.filter(pk=fact.pk).exists()
+    client.post(f"/customers/{other.pk}/facts/{fact.pk}/delete/", HTTP_HX_REQUEST="true")
+    assert not PersonalFact.objects.filter(pk=fact.pk).exists()
