@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 
+from ckm.core.http import int_param
 from ckm.core.models import AuditEntry
 
 
@@ -67,6 +70,22 @@ class ImportUploadForm(forms.Form):
                 )
         cleaned["uploads"] = uploads
         return cleaned
+
+
+class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A choice of records by key where a number beyond what a key holds is no choice: Django
+    looks the values up with IN (...), which SQLite cannot compare with such a number (a 500)."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, (list, tuple)) else ():
+            text = str(pk)
+            if text.isascii() and text.isdigit() and int_param(text) is None:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text},
+                )
+        return super().clean(value)
 
 
 class AuditFilterForm(forms.Form):

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from ckm.core.forms import DateInput, DateTimeInput
+from ckm.core.forms import DateInput, DateTimeInput, KeyMultipleChoiceField
 from ckm.customers.models import Product
 from ckm.knowledge.models import Article, ArticleTemplate
 
@@ -27,7 +27,7 @@ class ArticleForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "category-paths"}),
     )
     audience = forms.ChoiceField(choices=Article.Audience.choices)
-    products = forms.ModelMultipleChoiceField(
+    products = KeyMultipleChoiceField(
         queryset=Product.objects.filter(is_active=True), required=False
     )
     tags = forms.CharField(required=False, max_length=400, help_text="Comma-separated.")

@@ -103,3 +103,12 @@ def test_forms_answer_bad_numbers_without_a_500(login: Any, admin_user: Any, wor
     ]  # fmt: skip
     failed = [url for url, data in posts if client.post(url, data).status_code >= 500]
     assert failed == []
+
+
+def test_a_product_beyond_a_key_is_no_choice(login: Any, editor: Any) -> None:
+    client = login(editor)
+    client.raise_request_exception = False
+    data = {"title": "T", "audience": "internal", "source_format": "md", "products": [HUGE]}
+    response = client.post("/knowledge/new/", data)
+    assert response.status_code == 200
+    assert "products" in response.context["form"].errors
