@@ -287,14 +287,20 @@ def _sizes_update() -> None:
 def topic_rename(*, actor: Any, topic_id: int, label: str) -> Topic:
     """Give a topic a name people use; later discoveries keep it."""
     require_perm(actor, "feedback.change_topic")
+    from ckm.core.errors import NotFound, ValidationError
+
     label = label.strip()
     if not label:
-        from ckm.core.errors import ValidationError
-
         raise ValidationError({"label": ["Give the topic a name."]})
-    topic = Topic.objects.select_for_update().get(pk=topic_id)
+    longest = Topic._meta.get_field("label").max_length or 200
+    if len(label) > longest:
+        # cut silently, the name kept would not be the name given (nor the audited one)
+        raise ValidationError({"label": [f"Keep the name to {longest} characters."]})
+    topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
+    if topic is None:
+        raise NotFound("No such topic.")
     before = {"label": topic.label}
-    topic.label = label[:200]
+    topic.label = label
     topic.label_locked = True
     topic.save(update_fields=["label", "label_locked", "updated_at"])
     audit_record(

@@ -291,3 +291,19 @@ def test_the_start_page_shows_editors_and_product_managers_their_work(
 
     desk = login(agent).get("/").content.decode()
     assert "Articles waiting for you" not in desk and "Product insights" not in desk
+
+
+def test_renaming_a_missing_topic_or_with_a_name_too_long_changes_nothing(
+    login: Any, editor: Any, db: Any
+) -> None:
+    import numpy as np
+
+    from ckm.feedback.models import Topic
+
+    topic = Topic.objects.create(label="Cards", centroid=np.zeros(4, np.float32).tobytes())
+    client = login(editor)
+    client.raise_request_exception = False
+    assert client.post("/feedback/topics/987654/rename/", {"label": "Lost cards"}).status_code < 500
+    client.post(f"/feedback/topics/{topic.pk}/rename/", {"label": "x" * 201})
+    topic.refresh_from_db()
+    assert topic.label == "Cards" and not topic.label_locked
