@@ -350,7 +350,7 @@ def article_workflow(request: AuthedRequest, slug: str, action: str) -> HttpResp
                 )
         elif action == "reject":
             article = services.article_reject(
-                actor=request.user, article=article, reason=request.POST.get("reason", "")[:150]
+                actor=request.user, article=article, reason=request.POST.get("reason", "")
             )
             messages.success(request, "Sent back to the author as a draft.")
         elif action in WORKFLOW:

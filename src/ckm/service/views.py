@@ -117,6 +117,8 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
                 initial={"product": case.product_id or "", "category": case.category}
             ),
             "reply_form": ReplyForm(),
+            "draft": _take_draft(request, case_id),
+            "reopen_reason_max": REOPEN_REASON_MAX,
             "categories": Case.objects.exclude(category="")
             .values_list("category", flat=True)
             .distinct()
@@ -135,11 +137,51 @@ def _back(case_id: int) -> HttpResponse:
     return redirect("service:case_detail", case_id=case_id)
 
 
+# what a person types on the case page; kept when a step is refused, so nothing typed is lost
+REOPEN_REASON_MAX = 500
+_DRAFT_FIELDS = ("body", "resolution", "answer", "reason")
+_DRAFTS = "case_drafts"
+
+
+def _keep_draft(request: AuthedRequest, case_id: int) -> None:
+    typed = {f: request.POST[f] for f in _DRAFT_FIELDS if request.POST.get(f, "").strip()}
+    if typed:
+        drafts = request.session.get(_DRAFTS, {})
+        drafts[str(case_id)] = typed
+        request.session[_DRAFTS] = drafts
+
+
+def _take_draft(request: AuthedRequest, case_id: int) -> dict[str, str]:
+    drafts = request.session.get(_DRAFTS, {})
+    draft = drafts.pop(str(case_id), {})
+    if draft:
+        request.session[_DRAFTS] = drafts
+    return draft
+
+
+def _refused(request: AuthedRequest, case_id: int, text: str) -> HttpResponse:
+    messages.error(request, text)
+    _keep_draft(request, case_id)
+    return _back(case_id)
+
+
+def _form_refused(request: AuthedRequest, case_id: int, form: Any) -> HttpResponse:
+    """Back to the case with what is wrong, field by field, and what was typed kept."""
+
+    def label(name: str) -> str:
+        field = form.fields.get(name)
+        return (field.label or name.capitalize()) if field else "Form"
+
+    problems = "; ".join(f"{label(n)}: {' '.join(e)}" for n, e in form.errors.items())
+    return _refused(request, case_id, problems)
+
+
 def _run(request: AuthedRequest, case_id: int, action: Any, done: str) -> HttpResponse:
     try:
         action()
     except (ValidationError, DomainError, PermissionDenied) as exc:
         _error(request, exc)
+        _keep_draft(request, case_id)
     else:
         messages.success(request, done)
     return _back(case_id)
@@ -150,8 +192,7 @@ def _run(request: AuthedRequest, case_id: int, action: Any, done: str) -> HttpRe
 def case_transition(request: AuthedRequest, case_id: int) -> HttpResponse:
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose where the case goes.")
-        return _back(case_id)
+        return _form_refused(request, case_id, form)
     data = form.cleaned_data
     return _run(
         request,
@@ -164,7 +205,13 @@ def case_transition(request: AuthedRequest, case_id: int) -> HttpResponse:
 @require_POST
 @permission_required("service.change_case", raise_exception=True)
 def case_reopen(request: AuthedRequest, case_id: int) -> HttpResponse:
-    reason = request.POST.get("reason", "")[:500]
+    reason = request.POST.get("reason", "")
+    if len(reason) > REOPEN_REASON_MAX:
+        return _refused(
+            request,
+            case_id,
+            f"Why reopen: at most {REOPEN_REASON_MAX} characters (it has {len(reason)}).",
+        )
     return _run(
         request,
         case_id,
@@ -220,8 +267,7 @@ def case_correct(request: AuthedRequest, case_id: int) -> HttpResponse:
 def case_reply(request: AuthedRequest, case_id: int) -> HttpResponse:
     form = ReplyForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Pick a template or write the reply.")
-        return _back(case_id)
+        return _form_refused(request, case_id, form)
     data = form.cleaned_data
     template = data["template"]
     return _run(

@@ -476,12 +476,20 @@ def article_publish(
     )
 
 
+REJECT_REASON_MAX = 150  # the version note holds "Sent back: " and the reason
+
+
 @transaction.atomic
 def article_reject(*, actor: Any, article: Article, reason: str = "") -> Article:
     """An editor sends an article in review back to its author as a draft."""
     require_perm(actor, PUBLISH)
     if article.status != Article.Status.IN_REVIEW:
         raise ConflictError("Only an article in review can be sent back.")
+    reason = reason.strip()
+    if len(reason) > REJECT_REASON_MAX:
+        raise ValidationError(
+            {"reason": f"At most {REJECT_REASON_MAX} characters (it has {len(reason)})."}
+        )
     note = f"Sent back: {reason}".strip().rstrip(":") if reason else "Sent back"
     return _set_status(
         actor=actor, article=article, target=Article.Status.DRAFT, note=note, publish_at=None

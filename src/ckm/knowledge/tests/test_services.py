@@ -6,7 +6,7 @@ import datetime as dt
 import io
 
 import pytest
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from ckm.core.errors import ConflictError, DomainError
@@ -125,6 +125,10 @@ def test_workflow_needs_an_editor_who_may_publish(editor, make_user, agent) -> N
 
 def test_reject_sends_back_to_draft(editor) -> None:
     article = services.article_submit(actor=editor, article=make(editor))
+    with pytest.raises(ValidationError, match="At most 150 characters"):
+        services.article_reject(actor=editor, article=article, reason="x" * 151)  # not cut short
+    article.refresh_from_db()
+    assert article.status == Article.Status.IN_REVIEW
     article = services.article_reject(actor=editor, article=article, reason="needs fees")
     assert article.status == Article.Status.DRAFT
     assert article.versions.first().note == "Sent back: needs fees"

@@ -107,6 +107,28 @@ def test_the_workflow_through_the_case_page(login, desk, agent) -> None:
     assert "cannot become" in page and 'data-step="reopen"' in page
 
 
+def test_a_refused_step_keeps_what_was_typed_and_says_why(login, desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    client = login(agent)
+    long_reply = "Dear customer, " + "x" * 20_000
+    client.post(f"/cases/{case.pk}/reply/", {"body": long_reply})
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "at most 20000 characters" in page and long_reply in page
+    assert long_reply not in client.get(f"/cases/{case.pk}/").content.decode()  # kept once
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "resolved", "resolution": "Done"})
+    answer = "We fixed it. " + "y" * 20_000
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "answered", "answer": answer})
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f">{answer}</textarea>" in page and "Answer: " in page
+    reason = "It broke again. " * 40
+    client.post(f"/cases/{case.pk}/reopen/", {"reason": reason})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.RESOLVED  # refused, not cut short
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "at most 500 characters" in page and reason.strip() in page
+
+
 def test_api_creates_lists_and_moves_cases(client, desk, agent) -> None:
     auth = bearer(agent)
     customer = CustomerFactory(external_id="K-1")
