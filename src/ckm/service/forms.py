@@ -75,7 +75,9 @@ class ReplyForm(forms.Form):
         queryset=ReplyTemplate.objects.filter(active=True),
         empty_label="— free text —",
     )
-    body = forms.CharField(required=False, max_length=20_000, widget=forms.Textarea({"rows": 4}))
+    body = forms.CharField(
+        label="Reply", required=False, max_length=20_000, widget=forms.Textarea({"rows": 4})
+    )
     internal = forms.BooleanField(required=False, label="Internal note (not sent)")
 
 
@@ -83,7 +85,7 @@ class TransitionForm(forms.Form):
     to_status = forms.ChoiceField(choices=CaseStatus.choices)
     note = forms.CharField(required=False, max_length=1000)
     resolution = forms.CharField(required=False, max_length=10_000)
-    answer = forms.CharField(required=False, max_length=20_000)
+    answer = forms.CharField(label="Answer", required=False, max_length=20_000)
 
 
 class SatisfactionForm(forms.Form):

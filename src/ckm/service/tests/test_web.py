@@ -113,7 +113,7 @@ def test_a_refused_step_keeps_what_was_typed_and_says_why(login, desk, agent) ->
     long_reply = "Dear customer, " + "x" * 20_000
     client.post(f"/cases/{case.pk}/reply/", {"body": long_reply})
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    assert "at most 20000 characters" in page and long_reply in page
+    assert "Reply: Ensure this value has at most 20000 characters" in page and long_reply in page
     assert long_reply not in client.get(f"/cases/{case.pk}/").content.decode()  # kept once
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
     client.post(f"/cases/{case.pk}/transition/", {"to_status": "resolved", "resolution": "Done"})
