@@ -111,6 +111,7 @@ def run(
 
     from ckm.core.models import Role, User
     from ckm.knowledge import services
+    from ckm.knowledge.services.articles import TAG_MAX_LENGTH
     from ckm.knowledge.selectors import article_search
     from ckm.knowledge.suggestions.engine import article_suggest, embed_message
     from ckm.knowledge.suggestions.training import suggestion_model_train
@@ -151,7 +152,8 @@ def run(
                 title=title_of(category),
                 summary=summary,
                 body_source=body,
-                tags=[category],
+                # a tag is at most TAG_MAX_LENGTH characters; the title names the category whole
+                tags=[category[:TAG_MAX_LENGTH]],
             )
             articles[category] = services.article_publish(actor=editor, article=article)
     services.articles_embed()

@@ -18,8 +18,10 @@ def test_bench_reports_accuracy_baselines_and_out_of_scope(tmp_path: Path, setti
 
     settings.VAR_DIR = tmp_path
     train, test = [], []
-    for title, messages in HISTORY.items():
+    for n, (title, messages) in enumerate(HISTORY.items()):
         category = title.lower().replace(" ", "_")
+        if n == 0:  # a category name as long as Banking77's longest (48 characters)
+            category = f"{category}_not_updated_after_cheque_or_cash_deposit"
         train += [(m, category) for m in messages[:5]]
         test += [(messages[5], category)]
     folder = write_folder(tmp_path, train, test)
