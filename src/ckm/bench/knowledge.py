@@ -111,8 +111,8 @@ def run(
 
     from ckm.core.models import Role, User
     from ckm.knowledge import services
-    from ckm.knowledge.services.articles import TAG_MAX_LENGTH
     from ckm.knowledge.selectors import article_search
+    from ckm.knowledge.services.articles import TAG_MAX_LENGTH
     from ckm.knowledge.suggestions.engine import article_suggest, embed_message
     from ckm.knowledge.suggestions.training import suggestion_model_train
 

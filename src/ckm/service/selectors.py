@@ -5,6 +5,7 @@ assigned to them or waiting in their queues; managers (service.view_all_cases) s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,16 @@ def case_queryset(*, user: Any) -> QuerySet[Case]:
     # by id: the join to queue members would repeat a case per member, and a DISTINCT does not
     # stop counts and sums over the rows from adding up the repeats
     return cases.filter(pk__in=Case.objects.filter(visible).values("pk"))
+
+
+def customers_linkable(*, user: Any, ids: Iterable[int | None]) -> set[int]:
+    """Of these customers, those whose profile the user may open. A case is seen by its queue
+    and by managers across teams; a link to a customer out of the reader's reach would be a 404,
+    so the page names that customer without one."""
+    wanted = {i for i in ids if i}
+    if not wanted or not user.has_perm("customers.view_customer"):
+        return set()
+    return set(customer_queryset(user=user).filter(pk__in=wanted).values_list("pk", flat=True))
 
 
 def case_evidence_check(user: Any, source_id: str) -> Any:

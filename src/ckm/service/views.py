@@ -66,6 +66,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     cases = selectors.case_list(user=request.user, filters=filters)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     rows = [(case, timers(case)) for case in page.object_list]
+    linkable = selectors.customers_linkable(
+        user=request.user, ids=(case.customer_id for case in page.object_list)
+    )
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -75,6 +78,7 @@ def case_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "page_obj": page,
             "rows": rows,
+            "linkable": linkable,
             "queues": selectors.queue_overview(user=request.user),
             "counts": selectors.case_counts(user=request.user),
             "queue_id": filters.queue_id,
@@ -107,6 +111,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
         "service/case_detail.html",
         {
             "case": case,
+            "linkable": selectors.customers_linkable(user=request.user, ids=[case.customer_id]),
             "timers": timers(case),
             "actions": actions,
             "can_work": can_work,

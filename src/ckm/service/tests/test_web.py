@@ -231,6 +231,24 @@ def test_roles_without_customer_records_see_the_name_not_a_dead_link(
     assert "Clara Weiss" in page and link not in page
 
 
+def test_a_manager_sees_another_teams_case_without_a_link_that_would_be_a_404(
+    login, desk, agent, manager, north_customer, south_customer
+) -> None:
+    own = case_intake(actor=agent, channel="phone", subject="s", body="b", customer=north_customer)
+    other = case_intake(
+        actor=agent, channel="phone", subject="s", body="b", customer=south_customer
+    )
+    client = login(manager)
+    assert client.get(f"/customers/{south_customer.pk}/").status_code == 404
+    listed = client.get("/cases/").content.decode()
+    assert f'href="/customers/{north_customer.pk}/"' in listed
+    assert "Südmann" in listed and f'href="/customers/{south_customer.pk}/"' not in listed
+    page = client.get(f"/cases/{other.pk}/").content.decode()
+    assert "Südmann" in page and f'href="/customers/{south_customer.pk}/"' not in page
+    page = client.get(f"/cases/{own.pk}/").content.decode()
+    assert f'href="/customers/{north_customer.pk}/"' in page
+
+
 def test_the_queue_strip_counts_the_cases_the_user_may_see(
     desk, agent, rm, north_customer, south_customer
 ) -> None:
