@@ -6,7 +6,10 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
+from ninja.errors import ValidationError as SchemaError
+from ninja.operation import PathView
 from ninja.parser import Parser
 
 from ckm.analytics.api import router as analytics_router
@@ -22,9 +25,49 @@ from ckm.performance.api import router as performance_router
 from ckm.service.api import router as service_router
 
 
+def _query_names(request: HttpRequest) -> set[str] | None:
+    """The query parameters the operation answering this request declares, or None when it
+    cannot be told (then nothing is refused). ninja's view is a closure over its PathView."""
+    func = getattr(getattr(request, "resolver_match", None), "func", None)
+    for cell in getattr(func, "__closure__", None) or ():
+        path_view = cell.cell_contents
+        if isinstance(path_view, PathView):
+            operation = path_view._find_operation(request)
+            if operation is None:
+                return None
+            return {
+                name
+                for model in operation.models
+                if model.__ninja_param_source__ == "query"
+                for name in getattr(model, "__ninja_flatten_map__", {}) or {}
+            }
+    return None
+
+
 class ObjectParser(Parser):
     """Every request body is a JSON object: a bare string, number, list or null is refused
-    (400, with the reason) instead of being read as an object with no fields."""
+    (400, with the reason) instead of being read as an object with no fields. A query parameter
+    the operation does not know is refused (422), as a misspelt filter would otherwise be
+    dropped and the whole list answered."""
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        # ninja reads forms and files through here too: only the query string is checked
+        known = _query_names(request) if data is request.GET else None
+        unknown = sorted(set(data.keys()) - known) if known is not None else []
+        if unknown:
+            raise SchemaError(
+                [
+                    {
+                        "loc": ("query", name),
+                        "msg": "Unknown query parameter: this operation does not take it.",
+                        "type": "extra_forbidden",
+                    }
+                    for name in unknown
+                ]
+            )
+        return super().parse_querydict(data, list_fields, request)
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)

@@ -105,6 +105,16 @@ def test_a_body_that_is_not_an_object_is_refused_with_the_reason(client, product
     assert "could not be read" in assert_refused(response, 400)["detail"]
 
 
+def test_a_misspelt_query_parameter_is_refused_not_ignored(client, agent, north_customer) -> None:
+    response = get(client, "/interactions", agent, custmer_id=north_customer.pk)
+    assert "Unknown query parameter" in str(assert_refused(response, 422, "custmer_id")["errors"])
+    assert (
+        get(client, "/interactions", agent, customer_id=north_customer.pk, page=1).status_code
+        == 200
+    )
+    assert client.get("/api/customers").status_code == 401  # who you are is asked first
+
+
 def test_a_form_where_json_is_read_is_415(client, admin_user) -> None:
     response = client.post(
         "/api/customers",
