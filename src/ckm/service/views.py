@@ -106,6 +106,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
     can_work = request.user.has_perm("service.change_case")
     actions = [(s, ACTION_LABELS[s]) for s in allowed_transitions(case)] if can_work else []
+    draft = _take_draft(request, case_id)
     return render(
         request,
         "service/case_detail.html",
@@ -121,8 +122,14 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "correct_form": CorrectForm(
                 initial={"product": case.product_id or "", "category": case.category}
             ),
-            "reply_form": ReplyForm(),
-            "draft": _take_draft(request, case_id),
+            # a kept reply comes back as it was sent: an internal note stays internal
+            "reply_form": ReplyForm(
+                initial={
+                    "internal": bool(draft.get("internal")),
+                    "template": draft.get("template") or None,
+                }
+            ),
+            "draft": draft,
             "reopen_reason_max": REOPEN_REASON_MAX,
             "categories": Case.objects.exclude(category="")
             .values_list("category", flat=True)
@@ -150,6 +157,12 @@ _DRAFTS = "case_drafts"
 
 def _keep_draft(request: AuthedRequest, case_id: int) -> None:
     typed = {f: request.POST[f] for f in _DRAFT_FIELDS if request.POST.get(f, "").strip()}
+    if "body" in typed:
+        # the reply's choices go with its text: a refused internal note must not come back as a
+        # reply to the customer (its box unticked)
+        internal = ReplyForm.base_fields["internal"].to_python(request.POST.get("internal"))
+        typed["internal"] = "1" if internal else ""
+        typed["template"] = request.POST.get("template", "")
     if typed:
         drafts = request.session.get(_DRAFTS, {})
         drafts[str(case_id)] = typed

@@ -129,6 +129,20 @@ def test_a_refused_step_keeps_what_was_typed_and_says_why(login, desk, agent) ->
     assert "at most 500 characters" in page and reason.strip() in page
 
 
+def test_a_refused_internal_note_comes_back_as_an_internal_note(login, desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    client = login(agent)
+    note = "On the fraud watch list. " + "x" * 20_000
+    client.post(f"/cases/{case.pk}/reply/", {"body": note, "internal": "on"})
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert note in page
+    # the box still ticked: Send after shortening it must not write the note to the customer
+    assert '<input type="checkbox" name="internal" id="id_internal" checked>' in page
+    client.post(f"/cases/{case.pk}/reply/", {"body": "Dear customer, " + "y" * 20_000})
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert '<input type="checkbox" name="internal" id="id_internal">' in page
+
+
 def test_api_creates_lists_and_moves_cases(client, desk, agent) -> None:
     auth = bearer(agent)
     customer = CustomerFactory(external_id="K-1")
