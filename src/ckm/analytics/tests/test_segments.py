@@ -211,3 +211,14 @@ def test_learned_segments_describe_what_sets_each_apart(db, marketer) -> None:
     assert any_member in definition_queryset(
         rule((f"segment:{learned.pk}", "is_true", True))
     ).values_list("pk", flat=True)
+
+
+def test_a_saved_rule_that_no_longer_holds_leads_to_the_builder_not_a_500(login, marketer) -> None:
+    # 'alert:open is true' was accepted as op 'eq' before operators were checked per field
+    old = rule(("alert:open", "eq", True))
+    segment = Segment.objects.create(name="Old rule", kind=Segment.Kind.RULE, definition=old)
+    client = login(marketer)
+    response = client.get(f"/analytics/segments/{segment.pk}/", follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"/analytics/segments/{segment.pk}/edit/", 302)]
+    assert "Old rule cannot be evaluated" in response.content.decode()
