@@ -268,7 +268,7 @@ def _attribute_ops(type_name: str) -> list[str]:
     """The operators an attribute offers by its type; one without a definition offers all."""
     kind = _ATTRIBUTE_TYPES.get(type_name, "text")
     if not type_name:
-        return list(dict.fromkeys(NUMBER_OPS + TEXT_OPS))
+        return list(dict.fromkeys(NUMBER_OPS + TEXT_OPS + BOOL_OPS))
     return BOOL_OPS if kind == "bool" else NUMBER_OPS if kind in ("number", "date") else TEXT_OPS
 
 

@@ -222,3 +222,10 @@ def test_a_saved_rule_that_no_longer_holds_leads_to_the_builder_not_a_500(login,
     assert response.status_code == 200
     assert response.redirect_chain == [(f"/analytics/segments/{segment.pk}/edit/", 302)]
     assert "Old rule cannot be evaluated" in response.content.decode()
+
+
+def test_an_attribute_without_a_definition_offers_every_operator(people) -> None:
+    # as before operators were checked per field: yes/no too, not only numbers and text
+    for op in ("is_true", "is_false", "gt", "contains"):
+        value = True if op.startswith("is_") else "1"
+        definition_queryset(rule(("attribute:vip", op, value))).count()
