@@ -9,6 +9,7 @@ cooldown."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -38,6 +39,8 @@ from ckm.customers.models import Customer, Holding, Product, Transaction
 from ckm.customers.selectors import customer_queryset
 from ckm.customers.services import customer_event_record
 from ckm.interactions.models import Interaction
+
+logger = logging.getLogger(__name__)
 
 Hits = dict[int, tuple[str, dict[str, Any]]]
 
@@ -428,7 +431,20 @@ def alerts_evaluate(
     raised: dict[str, int] = {}
     now = timezone.now()
     for rule in rules.order_by("pk"):
-        hits = rule_hits(rule, as_of=cut, customer_ids=customer_ids)
+        try:
+            hits = rule_hits(rule, as_of=cut, customer_ids=customer_ids)
+        except ValidationError as exc:
+            # a rule that no longer holds (an operator or a product since refused) is skipped
+            # with the reason in the log and the audit trail; the other rules still run
+            reason = "; ".join(exc.messages)
+            logger.warning("alert rule %s not evaluated: %s", rule.name, reason)
+            audit_record(
+                actor=actor,
+                action=AuditEntry.Action.UPDATE,
+                obj=rule,
+                summary=f"not evaluated as of {cut.isoformat()}: {reason}"[:300],
+            )
+            continue
         blocked: set[int] = set()
         candidates = list(hits)
         for start in range(0, len(candidates), 5000):

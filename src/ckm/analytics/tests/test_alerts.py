@@ -159,6 +159,36 @@ def test_a_custom_rule_is_a_segment_filter(manager, rm) -> None:
     assert list(Alert.objects.values_list("customer", flat=True)) == [hamburg.pk]
 
 
+def test_a_rule_that_no_longer_holds_is_skipped_and_the_others_still_run(manager, rm) -> None:
+    # saved before operators were checked per field: `eq` on a yes/no field is refused now
+    stale = AlertRule.objects.create(
+        name="Stale",
+        kind="custom",
+        params={
+            "definition": {
+                "match": "all",
+                "conditions": [{"field": "alert:open", "op": "eq", "value": True}],
+            }
+        },
+    )
+    alert_rule_save(
+        actor=manager,
+        name="Big city",
+        kind="custom",
+        params={
+            "definition": {
+                "match": "all",
+                "conditions": [{"field": "customer:city", "op": "eq", "value": "Hamburg"}],
+            }
+        },
+    )
+    hamburg = CustomerFactory(owner=rm, city="Hamburg")
+    assert alerts_evaluate(as_of=AS_OF) == {"Big city": 1}
+    assert list(Alert.objects.values_list("customer", flat=True)) == [hamburg.pk]
+    entry = AuditEntry.objects.filter(object_type="analytics.alertrule", object_id=str(stale.pk))
+    assert "not evaluated" in entry.get().summary and "does not apply" in entry.get().summary
+
+
 def test_rules_are_validated_and_edited_by_managers_only(manager, rm) -> None:
     with pytest.raises(ValidationError):
         alert_rule_save(actor=manager, name="Bad", kind="balance_drop", params={"drop_pct": 140})
