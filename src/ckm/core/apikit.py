@@ -15,6 +15,7 @@ from typing import Any
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
+from ninja.errors import ValidationError as SchemaError
 from ninja.pagination import PageNumberPagination
 from pydantic import ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -104,11 +105,29 @@ def _kinds(annotation: Any) -> set[Any]:
 
 class Pages(PageNumberPagination):
     """Page-number pagination with the page bounded: a page beyond any list answers 422 instead
-    of an offset the database cannot take."""
+    of an offset the database cannot take; so does a page size above the largest one, which
+    would otherwise be cut without a word (a client paging by the size it asked for and stopping
+    at the first short page would miss everything after the first page)."""
 
     class Input(In):
         page: int = Field(1, ge=1, le=MAX_PAGE)
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)  # capped by max_page_size
+        page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+    def _get_page_size(self, requested_page_size: int | None) -> int:
+        largest = max(self.max_page_size, self.page_size)  # a list whose own size is larger
+        if requested_page_size is None:
+            return int(self.page_size)
+        if requested_page_size > largest:
+            raise SchemaError(
+                [
+                    {
+                        "loc": ("query", "page_size"),
+                        "msg": f"At most {largest} items per page.",
+                        "type": "less_than_equal",
+                    }
+                ]
+            )
+        return requested_page_size
 
 
 def sent_fields(payload: Schema, *, nullable: Iterable[str] = ()) -> dict[str, Any]:

@@ -115,6 +115,12 @@ def test_a_misspelt_query_parameter_is_refused_not_ignored(client, agent, north_
     assert client.get("/api/customers").status_code == 401  # who you are is asked first
 
 
+def test_a_page_size_above_the_largest_is_refused_not_cut(client, agent, north_customer) -> None:
+    response = get(client, "/interactions", agent, page_size=101)
+    assert "At most 100" in str(assert_refused(response, 422, "page_size")["errors"])
+    assert get(client, "/interactions", agent, page_size=100).status_code == 200
+
+
 def test_a_form_where_json_is_read_is_415(client, admin_user) -> None:
     response = client.post(
         "/api/customers",
