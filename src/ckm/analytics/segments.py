@@ -266,10 +266,10 @@ def _check_op(key: str, op: str, allowed: list[str]) -> None:
 
 def _attribute_ops(type_name: str) -> list[str]:
     """The operators an attribute offers by its type; one without a definition offers all."""
-    kind = _ATTRIBUTE_TYPES.get(type_name, "text")
     if not type_name:
         return list(dict.fromkeys(NUMBER_OPS + TEXT_OPS + BOOL_OPS))
-    return BOOL_OPS if kind == "bool" else NUMBER_OPS if kind in ("number", "date") else TEXT_OPS
+    kind = _ATTRIBUTE_TYPES.get(type_name, "text")
+    return {"bool": BOOL_OPS, "number": NUMBER_OPS, "date": NUMBER_OPS}.get(kind, TEXT_OPS)
 
 
 def _compare(lookup: str, op: str, value: Any) -> Q:

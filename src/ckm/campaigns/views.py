@@ -20,32 +20,11 @@ from ckm.campaigns.forms import CampaignForm, LaunchForm, OutcomeForm, Responses
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.execution import channel_error
 from ckm.core.charts import chart_svg
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, error_text, errors_text
 from ckm.core.http import AuthedRequest, csv_download, int_param, redirect_back
 from ckm.customers.models import Product
 
 ERRORS = (DomainError, ValidationError, PermissionDenied)
-
-
-def _field_errors(errors: dict[str, Any], form: Any = None) -> str:
-    """Errors per field for a message: "End date: …; Control share: …" (labels, not names)."""
-    parts = []
-    for name, problems in errors.items():
-        text = " ".join(map(str, problems))
-        field = form.fields.get(name) if form is not None else None
-        label = (field.label if field is not None else None) or name.replace("_", " ").capitalize()
-        parts.append(text if name in ("__all__", "") else f"{label}: {text}")
-    return "; ".join(parts)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return _field_errors(exc.message_dict)
-        return " ".join(exc.messages)
-    if isinstance(exc, DomainError):
-        return exc.message
-    return str(exc) or "Your role may not do this."
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -108,7 +87,7 @@ def campaign_builder(request: AuthedRequest, campaign_id: int | None = None) -> 
         except ValidationError as exc:
             _form_errors(form, exc)
         except (DomainError, PermissionDenied) as exc:
-            form.add_error(None, _error_text(exc))
+            form.add_error(None, error_text(exc))
         else:
             messages.success(request, "Campaign saved and its target list built.")
             return redirect("campaigns:detail", saved.pk)
@@ -130,9 +109,9 @@ def campaign_preview(request: AuthedRequest) -> HttpResponse:
             services.planning.campaign_validate(draft)
             plan = services.plan_compute(draft, user=request.user)
         except ERRORS as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     else:
-        error = _field_errors(form.errors, form)
+        error = errors_text(form.errors, form)
     return render(request, "campaigns/_plan_preview.html", {"plan": plan, "error": error})
 
 
@@ -223,7 +202,7 @@ def campaign_plan(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         services.campaign_plan(actor=request.user, campaign_id=campaign_id)
         messages.success(request, "Target list rebuilt with the current scores.")
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("campaigns:detail", campaign_id)
 
 
@@ -238,7 +217,7 @@ def campaign_launch(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         )
         messages.success(request, "Campaign launched.")
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("campaigns:detail", campaign_id)
 
 
@@ -249,7 +228,7 @@ def campaign_approve(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         services.campaign_approve(actor=request.user, campaign_id=campaign_id)
         messages.success(request, "Campaign approved: the target list is fixed.")
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("campaigns:detail", campaign_id)
 
 
@@ -260,7 +239,7 @@ def campaign_close(request: AuthedRequest, campaign_id: int) -> HttpResponse:
         services.campaign_close(actor=request.user, campaign_id=campaign_id)
         messages.success(request, "Campaign closed; outcomes are training labels now.")
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect("campaigns:detail", campaign_id)
 
 
@@ -314,7 +293,7 @@ def campaign_responses(request: AuthedRequest, campaign_id: int) -> HttpResponse
             f"Nothing recorded: {len(problems)} problem{'s' if len(problems) != 1 else ''} — {shown}.",
         )
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{done} outcome{'s' if done != 1 else ''} recorded.")
     return redirect("campaigns:detail", campaign_id)
@@ -357,7 +336,7 @@ def member_outcome(request: AuthedRequest, member_id: int) -> HttpResponse:
                 actor=request.user, member_id=member_id, outcome=form.cleaned_data["outcome"]
             )
         except ERRORS as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
     else:
         error = "Choose an outcome."
     if request.htmx:
@@ -419,7 +398,7 @@ def retrain(request: AuthedRequest) -> HttpResponse:
                 request, "Retraining queued: the worker trains the model in the background."
             )
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(f"{_loop_url()}?product={product_id}")
 
 
@@ -431,7 +410,7 @@ def uplift_train(request: AuthedRequest) -> HttpResponse:
         model = services.uplift_train(actor=request.user, product_id=product_id)
         messages.success(request, f"{model} trained: {model.message}")
     except ERRORS as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(f"{_loop_url()}?product={product_id}")
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from ckm.core.audit import audit_record
 from ckm.core.charts import chart_svg, line_chart
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, error_text
 from ckm.core.http import AuthedRequest, int_param, redirect_back
 from ckm.core.models import Job, Office, User
 from ckm.customers.models import Consent, Product
@@ -30,17 +30,7 @@ from ckm.service.models import CaseChannel, CaseKind
 
 
 def _error(request: AuthedRequest, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        text = (
-            "; ".join(" ".join(v) for v in exc.message_dict.values())
-            if hasattr(exc, "error_dict")
-            else " ".join(exc.messages)
-        )
-    elif isinstance(exc, DomainError):
-        text = exc.message
-    else:
-        text = str(exc) or "Your role may not do this."
-    messages.error(request, text)
+    messages.error(request, error_text(exc))
 
 
 def _ints(values: list[str]) -> list[int]:

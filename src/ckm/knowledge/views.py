@@ -17,24 +17,13 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from ckm.core.charts import bar_chart, line_chart
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, error_text
 from ckm.core.http import AuthedRequest, int_param
 from ckm.customers.models import Product
 from ckm.knowledge import content, selectors, services
 from ckm.knowledge.forms import ArticleForm, FeedbackForm, PublishForm, UploadForm
 from ckm.knowledge.models import Article, ArticleTemplate, Category, SearchQuery
 from ckm.knowledge.services.articles import render_body
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        if hasattr(exc, "error_dict"):
-            return "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
-        return " ".join(exc.messages)
-    if isinstance(exc, DomainError):
-        return exc.message
-    return str(exc) or "Your role may not do this."
-
 
 # --- search and reading -----------------------------------------------------------------------
 
@@ -176,7 +165,7 @@ def article_new(request: AuthedRequest) -> HttpResponse:
                     **form.service_fields(),
                 )
             except (DomainError, ValidationError, PermissionDenied) as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 messages.success(request, "Draft saved as version 1.")
                 return redirect(article.get_absolute_url())
@@ -228,7 +217,7 @@ def article_edit(request: AuthedRequest, slug: str) -> HttpResponse:
                     )
                     messages.success(request, f"Saved as version {article.version_number}.")
             except (DomainError, ValidationError, PermissionDenied) as exc:
-                messages.error(request, _error_text(exc))
+                messages.error(request, error_text(exc))
             else:
                 return redirect(article.get_absolute_url())
     else:
@@ -301,7 +290,7 @@ def article_upload(request: AuthedRequest) -> HttpResponse:
                     **extra,
                 )
             except (DomainError, ValidationError, PermissionDenied) as exc:
-                form.add_error("file", _error_text(exc))
+                form.add_error("file", error_text(exc))
             else:
                 messages.success(
                     request,
@@ -359,7 +348,7 @@ def article_workflow(request: AuthedRequest, slug: str, action: str) -> HttpResp
         else:
             raise DomainError("Unknown step.")
     except (DomainError, ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     return redirect(article.get_absolute_url())
 
 
@@ -396,7 +385,7 @@ def article_restore(request: AuthedRequest, slug: str, number: int) -> HttpRespo
     try:
         article = services.article_restore(actor=request.user, article=article, number=number)
     except (DomainError, ValidationError, PermissionDenied) as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"Version {number} restored as version {article.version_number}.")
     return redirect("knowledge:versions", slug=article.slug)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, error_text, errors_text
 from ckm.core.http import AuthedRequest, int_param
 from ckm.core.models import User
 from ckm.customers.models import Product
@@ -36,17 +36,7 @@ from ckm.service.services.workflow import ACTION_LABELS, allowed_transitions
 
 
 def _error(request: AuthedRequest, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        text = (
-            "; ".join(" ".join(v) for v in exc.message_dict.values())
-            if hasattr(exc, "error_dict")
-            else " ".join(exc.messages)
-        )
-    elif isinstance(exc, DomainError):
-        text = exc.message
-    else:
-        text = str(exc) or "Your role may not do this."
-    messages.error(request, text)
+    messages.error(request, error_text(exc))
 
 
 @permission_required("service.view_case", raise_exception=True)
@@ -185,13 +175,7 @@ def _refused(request: AuthedRequest, case_id: int, text: str) -> HttpResponse:
 
 def _form_refused(request: AuthedRequest, case_id: int, form: Any) -> HttpResponse:
     """Back to the case with what is wrong, field by field, and what was typed kept."""
-
-    def label(name: str) -> str:
-        field = form.fields.get(name)
-        return (field.label or name.capitalize()) if field else "Form"
-
-    problems = "; ".join(f"{label(n)}: {' '.join(e)}" for n, e in form.errors.items())
-    return _refused(request, case_id, problems)
+    return _refused(request, case_id, errors_text(form.errors, form))
 
 
 def _run(request: AuthedRequest, case_id: int, action: Any, done: str) -> HttpResponse:

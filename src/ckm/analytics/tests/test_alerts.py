@@ -141,8 +141,8 @@ def test_closed_products_open_complaints_and_falling_logins(manager, rm, savings
     )
 
 
-def test_a_custom_rule_is_a_segment_filter(manager, rm) -> None:
-    alert_rule_save(
+def big_city_rule(manager) -> AlertRule:
+    return alert_rule_save(
         actor=manager,
         name="Big city",
         kind="custom",
@@ -153,6 +153,10 @@ def test_a_custom_rule_is_a_segment_filter(manager, rm) -> None:
             }
         },
     )
+
+
+def test_a_custom_rule_is_a_segment_filter(manager, rm) -> None:
+    big_city_rule(manager)
     hamburg = CustomerFactory(owner=rm, city="Hamburg")
     CustomerFactory(owner=rm, city="Berlin")
     alerts_evaluate(as_of=AS_OF)
@@ -171,17 +175,7 @@ def test_a_rule_that_no_longer_holds_is_skipped_and_the_others_still_run(manager
             }
         },
     )
-    alert_rule_save(
-        actor=manager,
-        name="Big city",
-        kind="custom",
-        params={
-            "definition": {
-                "match": "all",
-                "conditions": [{"field": "customer:city", "op": "eq", "value": "Hamburg"}],
-            }
-        },
-    )
+    big_city_rule(manager)
     hamburg = CustomerFactory(owner=rm, city="Hamburg")
     assert alerts_evaluate(as_of=AS_OF) == {"Big city": 1}
     assert list(Alert.objects.values_list("customer", flat=True)) == [hamburg.pk]

@@ -19,7 +19,7 @@ from ckm.analytics.learning import TrainingError
 from ckm.analytics.models import ModelVersion
 from ckm.analytics.views.common import hbar, report_error, running_jobs
 from ckm.core.charts import bar_chart, line_chart
-from ckm.core.errors import DomainError
+from ckm.core.errors import DomainError, errors_text
 from ckm.core.http import AuthedRequest
 
 
@@ -42,8 +42,7 @@ def model_train(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         messages.error(
             request,
-            "Check the training form: "
-            + "; ".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()),
+            "Check the training form: " + errors_text(form.errors, form),
         )
         return redirect("analytics:models")
     data = form.cleaned_data

@@ -17,12 +17,7 @@ from django.views.decorators.http import require_POST
 from ckm.analytics import selectors, services
 from ckm.analytics.forms import SegmentForm, conditions_from_post
 from ckm.analytics.models import CustomerValue, Score, Segment
-from ckm.analytics.segments import (
-    OP_LABELS,
-    definition_validate,
-    definition_words,
-    segment_fields,
-)
+from ckm.analytics.segments import OP_LABELS, definition_words, segment_fields
 from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.analytics.views.common import hbar, report_error, running_jobs
 from ckm.core.charts import line_chart
@@ -108,21 +103,19 @@ def segment_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("analytics.view_segment", raise_exception=True)
 def segment_detail(request: AuthedRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(user=request.user, segment_id=segment_id)
-    if segment.kind == Segment.Kind.RULE:
-        try:
-            definition_validate(segment.definition)
-        except ValidationError as exc:
-            # a rule saved before a check it now fails, or naming a product no longer offered:
-            # say so and lead to the builder, where it can be put right (a 500 before)
-            messages.error(request, f"{segment.name} cannot be evaluated: {' '.join(exc.messages)}")
-            if request.user.has_perm("analytics.add_segment"):
-                return redirect("analytics:segment_edit", segment_id=segment.pk)
-            return redirect("analytics:segments")
-    members = (
-        selectors.segment_customers(user=request.user, segment_id=segment_id)
-        .select_related("owner")
-        .order_by("sort_key", "id")
-    )
+    try:  # a rule is checked as it is evaluated
+        members = (
+            selectors.segment_customers(user=request.user, segment_id=segment_id)
+            .select_related("owner")
+            .order_by("sort_key", "id")
+        )
+    except ValidationError as exc:
+        # a rule saved before a check it now fails, or naming a product no longer offered:
+        # say so and lead to the builder, where it can be put right (a 500 before)
+        messages.error(request, f"{segment.name} cannot be evaluated: {' '.join(exc.messages)}")
+        if request.user.has_perm("analytics.add_segment"):
+            return redirect("analytics:segment_edit", segment_id=segment.pk)
+        return redirect("analytics:segments")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
     ids = [c.pk for c in page]
     values = {v.customer_id: v for v in CustomerValue.objects.filter(customer_id__in=ids)}
