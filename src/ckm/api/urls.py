@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
-from django.utils.datastructures import MultiValueDict
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
 from ninja.operation import PathView
@@ -46,28 +45,7 @@ def _query_names(request: HttpRequest) -> set[str] | None:
 
 class ObjectParser(Parser):
     """Every request body is a JSON object: a bare string, number, list or null is refused
-    (400, with the reason) instead of being read as an object with no fields. A query parameter
-    the operation does not know is refused (422), as a misspelt filter would otherwise be
-    dropped and the whole list answered."""
-
-    def parse_querydict(
-        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
-    ) -> dict[str, Any]:
-        # ninja reads forms and files through here too: only the query string is checked
-        known = _query_names(request) if data is request.GET else None
-        unknown = sorted(set(data.keys()) - known) if known is not None else []
-        if unknown:
-            raise SchemaError(
-                [
-                    {
-                        "loc": ("query", name),
-                        "msg": "Unknown query parameter: this operation does not take it.",
-                        "type": "extra_forbidden",
-                    }
-                    for name in unknown
-                ]
-            )
-        return super().parse_querydict(data, list_fields, request)
+    (400, with the reason) instead of being read as an object with no fields."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
@@ -102,6 +80,25 @@ ERROR_SCHEMA = {
 
 
 class CkmAPI(NinjaAPI):
+    def create_temporal_response(self, request: HttpRequest) -> HttpResponse:
+        """Every operation passes here once the caller is known, before it reads its
+        parameters: a query parameter the operation does not know is refused (422), as a
+        misspelt filter would otherwise be dropped and the whole list answered."""
+        known = _query_names(request)
+        unknown = sorted(set(request.GET.keys()) - known) if known is not None else []
+        if unknown:
+            raise SchemaError(
+                [
+                    {
+                        "loc": ("query", name),
+                        "msg": "Unknown query parameter: this operation does not take it.",
+                        "type": "extra_forbidden",
+                    }
+                    for name in unknown
+                ]
+            )
+        return super().create_temporal_response(request)
+
     def get_openapi_schema(self, **kwargs: Any) -> Any:
         """The schema with the error answers every operation may give, in their one shape."""
         schema = super().get_openapi_schema(**kwargs)

@@ -113,6 +113,15 @@ def test_a_misspelt_query_parameter_is_refused_not_ignored(client, agent, north_
         == 200
     )
     assert client.get("/api/customers").status_code == 401  # who you are is asked first
+    assert client.get("/api/customers", {"nosuch": 1}).status_code == 401
+
+
+def test_an_operation_without_query_parameters_refuses_one_too(
+    client, agent, north_customer
+) -> None:
+    response = get(client, f"/customers/{north_customer.pk}", agent, expand="all")
+    assert "Unknown query parameter" in str(assert_refused(response, 422, "expand")["errors"])
+    assert get(client, f"/customers/{north_customer.pk}", agent).status_code == 200
 
 
 def test_a_page_size_above_the_largest_is_refused_not_cut(client, agent, north_customer) -> None:
