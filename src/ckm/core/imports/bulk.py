@@ -85,7 +85,9 @@ def _statement(
         if c not in key
     )
     conflict = ", ".join(quote(fields[c].column) for c in key)
-    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values}) ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({values})"
+    if key:
+        sql += f" ON CONFLICT ({conflict}) DO UPDATE SET {updates}"
     converters = tuple(_converter(fields[c]) for c in all_columns)
     return sql, converters, auto_add + auto_now
 
@@ -116,7 +118,6 @@ def bulk_upsert(
         records = [{name: getattr(obj, name) for name in names} for obj in rows]
     else:
         records = list(rows)  # type: ignore[arg-type]
-    columns = tuple(records[0].keys())
     key = tuple(key)
     if len(key) == 1:
         existing = len(
@@ -128,6 +129,24 @@ def bulk_upsert(
         )
     else:
         existing = -1
+    _execute(model, records, key)
+    if existing < 0:
+        return len(records), 0
+    return len(records) - existing, existing
+
+
+def bulk_insert(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows (dicts keyed by attname, all with the same keys) with one prepared statement;
+    the rows are new (no key to update on). Returns the rows written."""
+    if rows:
+        _execute(model, rows, ())
+    return len(rows)
+
+
+def _execute(
+    model: type[models.Model], records: Sequence[dict[str, Any]], key: tuple[str, ...]
+) -> None:
+    columns = tuple(records[0].keys())
     sql, converters, stamped = _statement(model, columns, key, connection.vendor)
     now = timezone.now()
     stamps = tuple(now for _ in stamped)
@@ -140,6 +159,3 @@ def bulk_upsert(
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
-    if existing < 0:
-        return len(records), 0
-    return len(records) - existing, existing
