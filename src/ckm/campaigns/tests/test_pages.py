@@ -384,3 +384,13 @@ def test_the_performance_loops_show_each_campaign_under_its_models_product(bank,
     assert [c.pk for c, _ in loop.campaigns] == [campaign.pk]
     page = client_for(users["manager"]).get("/performance/loops/").content.decode()
     assert campaign.name in page and f"model v{loop.version.version}" in page
+
+
+def test_the_start_page_writes_a_stopped_campaigns_npv_with_thousands_separators(
+    bank, users
+) -> None:
+    stopped = make_campaign(bank, users["marketer"], name="Far too dear", cost_per_contact=4000.0)
+    assert stopped.expected_npv < -1000
+    page = client_for(users["manager"]).get("/").content.decode()
+    # as on the campaign pages: -32,417, not -32417
+    assert f"expected NPV {stopped.expected_npv:,.0f}" in page
