@@ -76,16 +76,20 @@ def bar_chart(
     width: int = 560,
     height: int = 220,
     horizontal: bool = False,
+    by_size: bool = True,
 ) -> SafeString:
-    """A bar chart of a measure by category."""
+    """A bar chart of a measure by category: the biggest bar first, or with by_size=False the
+    categories in the order of the data (deciles, weeks: an order of their own)."""
     if horizontal:
         encoding: dict[str, Any] = {
-            "y": alt.Y(f"{x}:N", sort="-x", title=None),
+            "y": alt.Y(f"{x}:N", sort="-x" if by_size else None, title=None),
             "x": alt.X(f"{y}:Q", title=y.replace("_", " ")),
         }
     else:
         encoding = {
-            "x": alt.X(f"{x}:N", sort="-y", title=None),
+            "x": alt.X(
+                f"{x}:N", sort="-y" if by_size else None, title=None, axis=alt.Axis(labelAngle=0)
+            ),
             "y": alt.Y(f"{y}:Q", title=y.replace("_", " ")),
         }
     if color:

@@ -403,3 +403,19 @@ def test_a_merge_marks_the_figures_stale_until_the_schedule_refreshes(login, web
     assert any(line.startswith("refreshed") for line in done), done
     assert note not in client.get(f"/customers/{survivor.pk}/").content.decode()
     assert not any(line.startswith("refreshed") for line in analytics_schedule_run())
+
+
+def test_the_lift_chart_keeps_the_deciles_in_their_order() -> None:
+    """A model whose 9th decile lifts more than its 10th must not show the bars as 9, 10, 7, 8…:
+    the chart reads as a ranking of deciles, so they stay 10 to 1."""
+    import re
+    from types import SimpleNamespace
+
+    from ckm.analytics.views.models import _metrics_charts
+
+    lifts = [2.1, 2.4, 1.3, 1.5, 0.8, 1.0, 0.6, 0.2, 0.0, 0.1]  # deciles 10 … 1
+    charts = _metrics_charts(SimpleNamespace(metrics={"lift_by_decile": lifts}, features=[]))
+    svg = str(charts["lift"])
+    axis = svg[svg.index("role-axis-label") :]
+    labels = re.findall(r">(\d+)</text>", axis)[:10]
+    assert labels == [str(d) for d in range(10, 0, -1)]

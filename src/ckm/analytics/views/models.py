@@ -75,6 +75,7 @@ def _metrics_charts(version: Any) -> dict[str, Any]:
             title="Lift by decile (10 = highest scores)",
             width=420,
             height=180,
+            by_size=False,
         )
     calibration = metrics.get("calibration") or []
     if calibration:
