@@ -362,6 +362,13 @@ def campaign_validate(campaign: Campaign) -> None:
         errors["selection_value"] = "Give how many (k) or what share (%) to select."
     if campaign.selection == Campaign.Selection.TOP_PCT and campaign.selection_value > 100:
         errors["selection_value"] = "A share is at most 100 %."
+    if campaign.selection == Campaign.Selection.THRESHOLD:
+        # scores are probabilities; an uplift is a difference of two, so it may be negative
+        lowest = -1.0 if campaign.score_source == Campaign.ScoreSource.UPLIFT else 0.0
+        if not lowest <= campaign.selection_value <= 1:
+            errors["selection_value"] = (
+                f"A score threshold is between {lowest:g} and 1, e.g. 0.3 for a score of 30 %."
+            )
     if campaign.selection != Campaign.Selection.ALL and (
         campaign.score_source == Campaign.ScoreSource.NONE
     ):

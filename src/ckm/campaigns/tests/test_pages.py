@@ -394,3 +394,18 @@ def test_the_start_page_writes_a_stopped_campaigns_npv_with_thousands_separators
     page = client_for(users["manager"]).get("/").content.decode()
     # as on the campaign pages: -32,417, not -32417
     assert f"expected NPV {stopped.expected_npv:,.0f}" in page
+
+
+def test_a_score_threshold_outside_the_scores_range_is_refused_with_the_range(bank, users) -> None:
+    """Scores run from 0 to 1: a threshold of 7 (meant as 7 %, or a decile) selected nobody
+    and built an empty target list without a word."""
+    client = client_for(users["marketer"])
+    for value in ("7", "-0.2"):
+        data = builder_data(bank, selection="threshold", selection_value=value)
+        text = client.post("/campaigns/preview/", data).content.decode()
+        assert "message-error" in text and "between 0 and 1" in text
+        response = client.post("/campaigns/new/", data)
+        assert response.status_code in (200, 422) and "between 0 and 1" in response.content.decode()
+    assert not Campaign.objects.exists()
+    fine = builder_data(bank, selection="threshold", selection_value="0.05", name="Threshold")
+    assert client.post("/campaigns/new/", fine).status_code == 302
