@@ -100,7 +100,10 @@ def campaign_builder(request: AuthedRequest, campaign_id: int | None = None) -> 
 @permission_required("campaigns.add_campaign", raise_exception=True)
 def campaign_preview(request: AuthedRequest) -> HttpResponse:
     """The builder's live plan: funnel, target and control sizes, expected NPV and its range."""
-    form = CampaignForm(request.POST)
+    data = request.POST.copy()
+    if not data.get("name", "").strip():
+        data["name"] = "-"  # the plan does not depend on the name; saving asks for it
+    form = CampaignForm(data)
     plan = None
     error = ""
     if form.is_valid():

@@ -120,3 +120,17 @@ def test_a_manager_retrains_and_promotes_from_the_models_page(browser_login, kno
     page.wait_for_selector(".badge-ok:has-text('Active')")
     version.refresh_from_db()
     assert version.status == "active" and version.current_run_id is not None
+
+
+def test_the_segment_count_appears_before_the_segment_has_a_name(
+    browser_login, knowing_bank
+) -> None:
+    page = browser_login("marketer")
+    page.goto(f"{page.base}/analytics/segments/new/")
+    page.select_option("#field_0", "holds:family")
+    page.wait_for_selector("#op_0 option[value='has']", state="attached")
+    page.select_option("#value_0", "savings")
+    page.wait_for_selector("#preview:has-text('customers match')")
+    page.click("text=Save segment")
+    page.wait_for_selector(".errorlist:has-text('required')")
+    assert page.input_value("#value_0") == "savings"

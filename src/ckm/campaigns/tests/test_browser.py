@@ -111,3 +111,22 @@ def test_marketer_rm_and_the_loop(browser_login, chromium, campaign_bank) -> Non
     _fill_builder(page, bank, name="Fund: next calls", cost="1")
     page.wait_for_selector("#plan [data-testid=npv]")
     assert "v2" in page.inner_text("#plan")
+
+
+def test_the_plan_appears_before_the_campaign_has_a_name(browser_login, campaign_bank) -> None:
+    """A marketer who starts with the audience sees the plan at once; the name is asked for
+    when the campaign is saved, and nothing typed is lost."""
+    bank = campaign_bank
+    page = browser_login("marketer")
+    page.goto(f"{page.base}/campaigns/new/")
+    page.select_option("#id_product", str(bank["fund"]))
+    page.select_option("#id_audience", "segment")
+    page.select_option("#id_segment", str(bank["segment"]))
+    page.fill("#id_cost_per_contact", "1")
+    page.locator("#id_cost_per_contact").dispatch_event("change")
+    page.wait_for_selector("#plan [data-testid=npv]")
+    page.click("text=Save and build the target list")
+    page.wait_for_selector("#id_name ~ .errorlist, .errorlist:has-text('required')")
+    assert page.input_value("#id_segment") == str(bank["segment"])
+    assert page.input_value("#id_cost_per_contact") == "1"
+    assert not Campaign.objects.exists()
