@@ -368,6 +368,7 @@ class Generation:
     campaigns: list[tuple[Campaign, Lift]]
     learned: int
     latency_days: float | None  # median days from an outcome recorded to this version
+    learned_from: str = ""  # what the version was trained to predict, in words
 
 
 def model_generations(*, user: Any, product_id: int) -> list[Generation]:
@@ -419,6 +420,12 @@ def model_generations(*, user: Any, product_id: int) -> list[Generation]:
                 campaigns=campaign_lifts,
                 learned=len(learned.get(version.pk, [])),
                 latency_days=round(statistics.median(delays), 2) if delays else None,
+                learned_from=(
+                    # a generation retrained on the responses learns the `took_<product>` label
+                    f"campaign outcomes: took a {product.name} or declined"
+                    if version.target.startswith("took_")
+                    else str((version.params or {}).get("target") or version.target)
+                ),
             )
         )
     return out

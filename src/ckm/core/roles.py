@@ -149,7 +149,15 @@ _CASES_MANAGE = [
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
-    Role.AGENT: [*_SERVICE, *_KNOWLEDGE_READ, *_KB_AGENT, *_FEEDBACK_TOPICS, *_CASES_WORK],
+    # agents also call the lists of customers without a relationship manager (a campaign's pool)
+    Role.AGENT: [
+        *_SERVICE,
+        *_KNOWLEDGE_READ,
+        *_KB_AGENT,
+        *_FEEDBACK_TOPICS,
+        *_CASES_WORK,
+        *_CAMPAIGNS_WORK,
+    ],
     Role.RELATIONSHIP_MANAGER: [
         *_KB_VIEW,
         *_SERVICE,

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from ckm.analytics.features import data_as_of, local_start
@@ -29,6 +30,7 @@ from ckm.campaigns.services.loop import model_retrain_from_responses
 from ckm.campaigns.services.planning import campaign_plan, campaign_save
 from ckm.campaigns.services.uplift import uplift_train
 from ckm.core.errors import DomainError
+from ckm.core.models import Role, Team, User
 from ckm.customers.models import Holding, Product
 
 log = logging.getLogger(__name__)
@@ -59,11 +61,13 @@ def simulate_responses(
     rng = np.random.default_rng(seed)
     members = list(
         CampaignMember.objects.filter(campaign=campaign)
-        .select_related("campaign", "campaign__product", "customer__owner")
+        .select_related("campaign", "campaign__product", "assigned_to")
         .order_by("id")
     )
     if not members:
         return {"converted": 0}
+    # customers without a relationship manager were called by someone of the campaign's pool
+    pool = list(User.objects.filter(team=campaign.pool_id, is_active=True).order_by("pk"))
     scores = np.asarray([m.score or 0.0 for m in members], dtype=float)
     ranks = scores.argsort().argsort() / max(len(scores) - 1, 1)
     first = start or campaign.starts_on
@@ -105,7 +109,7 @@ def simulate_responses(
                 member,
                 outcome=outcome,
                 source=CampaignMember.Source.UI,
-                actor=member.customer.owner,
+                actor=member.assigned_to or (pool[member.pk % len(pool)] if pool else None),
                 at=moment,
             )
     Holding.objects.bulk_create(holdings, ignore_conflicts=True)
@@ -131,6 +135,17 @@ def _backdate(campaign: Campaign, start: dt.date, end: dt.date) -> None:
     campaign.refresh_from_db()
 
 
+def _demo_pool() -> Team | None:
+    """The team that calls customers without a relationship manager: the contact centre with
+    the most agents."""
+    return (
+        Team.objects.filter(members__role=Role.AGENT, members__is_active=True)
+        .annotate(n=Count("members"))
+        .order_by("-n", "name")
+        .first()
+    )
+
+
 def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     """Seed campaigns on the demo bank: a past call campaign with a control group, responses and
     conversions, closed; the propensity model retrained on its responses; an uplift model; and a
@@ -142,6 +157,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
     as_of = data_as_of()
     start, end = as_of - dt.timedelta(days=90), as_of - dt.timedelta(days=30)
     report: dict[str, Any] = {"product": product.name}
+    pool = _demo_pool()
     past = campaign_save(
         actor=actor,
         name=f"{product.name}: {start:%B} calls",
@@ -158,6 +174,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
         control_share=0.3,
         frequency_cap=3,
         frequency_days=30,
+        pool=pool,
         cost_per_contact=6.0,
         fixed_costs=500.0,
         margin_per_month=8.0,
@@ -211,6 +228,7 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
         selection_value=50,
         score_source=Campaign.ScoreSource.PROPENSITY,
         control_share=0.2,
+        pool=pool,
         cost_per_contact=6.0,
         fixed_costs=200.0,
         margin_per_month=8.0,

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.loop import label_write
+from ckm.campaigns.services.planning import nobody_to_call
 from ckm.core.audit import audit_record
 from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
 from ckm.core.imports.engine import load_file
@@ -84,7 +85,8 @@ def campaign_launch(*, actor: Any, campaign_id: int, override_reason: str = "") 
         raise ConflictError("Build the target list first.")
     reason = override_reason.strip()
     if (campaign.expected_npv or 0) < 0:
-        if not reason:
+        may_override = actor is None or actor.has_perm("campaigns.override_npv")
+        if not reason and not may_override:
             raise GateError(
                 f"Expected NPV is negative ({campaign.expected_npv:,.0f}): the campaign cannot "
                 "launch without a manager's recorded override."
@@ -107,6 +109,8 @@ def campaign_launch(*, actor: Any, campaign_id: int, override_reason: str = "") 
     )
     if not targets:
         raise ConflictError("The target list is empty.")
+    if unworked := nobody_to_call(campaign, [m.customer_id for m in targets]):
+        raise ValidationError({"pool": unworked})
     for member in targets:
         owner = member.customer.owner
         if owner is not None and owner.is_active:

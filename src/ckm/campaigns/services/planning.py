@@ -325,6 +325,11 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
         business_case(campaign),
         [m.probability for m in members if m.group == CampaignMember.Group.TARGET],
     )
+    unworked = nobody_to_call(
+        campaign, [m.customer_id for m in members if m.group == CampaignMember.Group.TARGET]
+    )
+    if unworked:
+        notes.append(unworked)
     return Plan(
         as_of=as_of,
         funnel=funnel,
@@ -333,6 +338,26 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
         model_version=version,
         uplift_model=uplift_model,
         notes=notes,
+    )
+
+
+def nobody_to_call(campaign: Campaign, customer_ids: list[int]) -> str:
+    """Why a call campaign's list would leave customers uncalled ("" when it would not): a
+    customer without an active relationship manager is called by the campaign's pool, and
+    without a pool by nobody."""
+    if not campaign.uses_lists or campaign.pool_id is not None or not customer_ids:
+        return ""
+    owned = set(
+        Customer.objects.filter(pk__in=customer_ids, owner__is_active=True).values_list(
+            "pk", flat=True
+        )
+    )
+    unowned = len(set(customer_ids) - owned)
+    if not unowned:
+        return ""
+    return (
+        f"{unowned:,} of the {len(customer_ids):,} customers to call have no relationship "
+        "manager: choose a pool (a team) to call them."
     )
 
 

@@ -61,9 +61,13 @@ def test_pages_need_the_campaign_permissions(bank, users) -> None:
     from ckm.core.models import Role
     from ckm.core.tests.factories import UserFactory
 
-    agent = UserFactory(role=Role.AGENT, username="agent_x")
-    assert client_for(agent).get("/campaigns/").status_code == 403
+    editor = UserFactory(role=Role.KNOWLEDGE_EDITOR, username="editor_x")
+    assert client_for(editor).get("/campaigns/").status_code == 403
     assert client_for(users["rm"]).get("/campaigns/new/").status_code == 403
+    # agents call the lists of customers without a relationship manager (a campaign's pool)
+    agent = UserFactory(role=Role.AGENT, username="agent_x")
+    assert client_for(agent).get("/campaigns/my-lists/").status_code == 200
+    assert client_for(agent).get("/campaigns/new/").status_code == 403
     assert client_for(users["rm"]).get("/campaigns/my-lists/").status_code == 200
     assert Client().get("/campaigns/").status_code == 302
     assert Client().get("/api/campaigns").status_code == 401
@@ -126,6 +130,9 @@ def test_one_click_outcome_on_my_list_and_results_on_the_detail_page(bank, users
     assert member.outcome == "interested" and member.outcome_by == users["rm"]
     detail = client_for(users["marketer"]).get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "Results: target vs control" in detail and "<svg" in detail
+    # rates as percentages and the lift in points, as on the start page
+    assert " %</td>" in detail and "Incremental lift in conversion: <strong>" in detail
+    assert " pts</strong>" in detail
 
 
 def test_export_and_responses_upload(bank, users) -> None:
@@ -250,6 +257,10 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     assert UpliftModel.objects.filter(status="active").exists()
     loop = client_for(users["marketer"]).get(f"/campaigns/loop/?product={bank['fund']}")
     assert loop.status_code == 200 and "v2" in loop.content.decode()
+    page = loop.content.decode()
+    # in words: what the retrained generation learned, lifts in points, no "(s)"
+    assert "campaign outcomes: took a" in page and "label &#x27;took_" not in page
+    assert " pts (" in page and "outcome(s)" not in page
 
 
 def test_list_pages_keep_their_query_count_flat(bank, users, django_assert_max_num_queries) -> None:

@@ -145,6 +145,9 @@ def test_the_gate_stops_a_negative_npv_unless_a_manager_records_a_reason(bank, u
         )
     campaign.refresh_from_db()
     assert campaign.status == "draft"
+    with pytest.raises(ValidationError, match="why the campaign should run"):
+        # the manager may override: asked for the reason, not told a manager must decide
+        services.campaign_launch(actor=users["manager"], campaign_id=campaign.pk)
     with pytest.raises(ValidationError):  # "x" is no reason
         services.campaign_launch(
             actor=users["manager"], campaign_id=campaign.pk, override_reason="x"
@@ -174,6 +177,41 @@ def test_launch_assigns_members_to_their_relationship_manager_and_writes_the_tim
     assert events.count() == targets.count()
     mine = selectors.my_members(user=users["rm"])
     assert mine.count() == targets.filter(assigned_to=users["rm"]).count() > 0
+
+
+def test_a_call_list_with_customers_nobody_would_call_needs_a_pool(bank, users) -> None:
+    from ckm.core.models import Team
+    from ckm.customers.models import Customer
+
+    campaign = make_campaign(bank, users["marketer"])
+    target_ids = list(
+        CampaignMember.objects.filter(campaign=campaign, group="target").values_list(
+            "customer_id", flat=True
+        )
+    )
+    Customer.objects.filter(pk__in=target_ids[:3]).update(owner=None)
+    campaign = services.campaign_plan(actor=users["marketer"], campaign_id=campaign.pk)
+    unowned = CampaignMember.objects.filter(
+        campaign=campaign, group="target", customer__owner__isnull=True
+    ).count()
+    assert unowned > 0
+    warning = f"{unowned} of the {campaign.plan['n_target']} customers to call"
+    assert any(note.startswith(warning) for note in campaign.plan["notes"])
+    with pytest.raises(ValidationError) as refused:
+        services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    assert "choose a pool" in str(refused.value.message_dict["pool"])
+    campaign.refresh_from_db()
+    assert campaign.status == "draft"
+    pool = Team.objects.get(pk=bank["north"])
+    campaign = services.campaign_save(actor=users["marketer"], campaign_id=campaign.pk, pool=pool)
+    campaign = services.campaign_plan(actor=users["marketer"], campaign_id=campaign.pk)
+    assert not any("customers to call" in note for note in campaign.plan["notes"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    worked = CampaignMember.objects.filter(
+        campaign=campaign, group="target", customer__owner__isnull=True
+    )
+    assert worked.count() == unowned
+    assert all(m.pool_id == pool.pk and m.assigned_to_id is None for m in worked)
 
 
 def test_an_outcome_goes_to_the_member_the_timeline_and_the_training_labels(bank, users) -> None:
