@@ -88,6 +88,9 @@ class TransitionForm(forms.Form):
     answer = forms.CharField(label="Answer", required=False, max_length=20_000)
 
 
+SATISFACTION_COMMENT_MAX = 500  # the case's satisfaction_comment
+
+
 class SatisfactionForm(forms.Form):
     score = forms.IntegerField(min_value=1, max_value=5)
-    comment = forms.CharField(required=False, max_length=500)
+    comment = forms.CharField(required=False, max_length=SATISFACTION_COMMENT_MAX)

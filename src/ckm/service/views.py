@@ -23,6 +23,7 @@ from ckm.customers.models import Product
 from ckm.customers.selectors import customer_get
 from ckm.service import selectors, services
 from ckm.service.forms import (
+    SATISFACTION_COMMENT_MAX,
     CaseFilterForm,
     CaseLogForm,
     CorrectForm,
@@ -41,7 +42,11 @@ def _error(request: AuthedRequest, exc: Exception) -> None:
 
 @permission_required("service.view_case", raise_exception=True)
 def case_list(request: AuthedRequest) -> HttpResponse:
-    form = CaseFilterForm(request.GET or {"status": "open"})
+    # open cases unless a status was chosen ("Any status" sends an empty one): a link that
+    # only names a page or a filter (Next, ?page=2) stays on the open cases
+    params = request.GET.copy()
+    params.setdefault("status", "open")
+    form = CaseFilterForm(params)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"status": "open"}
     filters = selectors.CaseFilters(
         q=data.get("q") or "",
@@ -120,6 +125,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
                 }
             ),
             "draft": draft,
+            "satisfaction_comment_max": SATISFACTION_COMMENT_MAX,
             "reopen_reason_max": REOPEN_REASON_MAX,
             "categories": Case.objects.exclude(category="")
             .values_list("category", flat=True)
@@ -141,7 +147,7 @@ def _back(case_id: int) -> HttpResponse:
 
 # what a person types on the case page; kept when a step is refused, so nothing typed is lost
 REOPEN_REASON_MAX = 500
-_DRAFT_FIELDS = ("body", "resolution", "answer", "reason")
+_DRAFT_FIELDS = ("body", "resolution", "answer", "reason", "comment")
 _DRAFTS = "case_drafts"
 
 
@@ -291,8 +297,7 @@ def case_reply(request: AuthedRequest, case_id: int) -> HttpResponse:
 def case_satisfaction(request: AuthedRequest, case_id: int) -> HttpResponse:
     form = SatisfactionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give a score from 1 to 5.")
-        return _back(case_id)
+        return _form_refused(request, case_id, form)
     return _run(
         request,
         case_id,

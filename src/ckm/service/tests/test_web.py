@@ -281,3 +281,38 @@ def test_the_queue_strip_counts_the_cases_the_user_may_see(
     assert cards.open == 3  # each case once, though the queue has two members
     mine = {row.queue.name: row for row in queue_overview(user=rm)}["Cards"]
     assert mine.open == 2  # the north customer's and the unknown contact's, not the south's
+
+
+def test_the_next_page_of_the_case_list_stays_on_the_open_cases(login, desk, agent) -> None:
+    """"Next" sends only ?page=2: it must not drop the list's default filter and page through
+    every closed case (page 1 said "1 of 2", page 2 "2 of 89")."""
+    for i in range(51):
+        case_intake(actor=agent, channel="phone", subject=f"Open {i}", body="b")
+    closed = [
+        case_intake(actor=agent, channel="phone", subject=f"Long closed {i}", body="b").pk
+        for i in range(50)
+    ]
+    Case.objects.filter(pk__in=closed).update(status=CaseStatus.CLOSED)
+    client = login(agent)
+    first = client.get("/cases/").content.decode()
+    second = client.get("/cases/?page=2").content.decode()
+    assert "Page 1 of 2" in first and "Page 2 of 2" in second
+    assert "Long closed" not in first + second
+    # "Any status" is still a choice of its own
+    assert "Long closed" in client.get("/cases/?status=&q=Long").content.decode()
+
+
+def test_a_refused_satisfaction_says_what_is_wrong_and_keeps_the_comment(
+    login, desk, agent
+) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.CLOSED)
+    client = login(agent)
+    comment = "Very kind on the phone. " * 30
+    client.post(f"/cases/{case.pk}/satisfaction/", {"score": "5", "comment": comment})
+    case.refresh_from_db()
+    assert case.satisfaction_score is None
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "Give a score from 1 to 5" not in page
+    assert "Comment: Ensure this value has at most 500 characters" in page
+    assert comment.strip() in page and 'maxlength="500"' in page
