@@ -50,3 +50,16 @@ def test_agent_logs_a_phone_case_that_is_classified_queued_and_worked(
     page.goto(f"{page.base}/customers/{north_customer.pk}/")
     timeline = page.inner_text("#timeline")
     assert "Lost card" in timeline and "Closed" in timeline
+
+
+def test_the_case_forms_subject_box_is_as_wide_as_its_text_box(
+    browser_login, desk, agent, north_customer
+) -> None:
+    """An input without a type attribute is a text box too: it gets the form's look (it was a
+    tiny unstyled box next to full-width fields)."""
+    page = browser_login("agent")
+    page.goto(f"{page.base}/customers/{north_customer.pk}/")
+    page.eval_on_selector("#cases-panel details", "d => { d.open = true; }")
+    subject = page.locator("#id_case_subject").bounding_box()
+    body = page.locator("#id_case_body").bounding_box()
+    assert subject and body and abs(subject["width"] - body["width"]) < 2
