@@ -58,6 +58,41 @@ def phone_prefix(value: str) -> str:
     return phone_digits(value)[::-1]
 
 
+# ITU-T E.164 country codes of one and of two digits; all others have three
+_COUNTRY_ONE = frozenset("17")
+_COUNTRY_TWO = frozenset(
+    str(code)
+    for code in (
+        *(20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49),
+        *(51, 52, 53, 54, 55, 56, 57, 58, 60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86),
+        *(90, 91, 92, 93, 94, 95, 98),
+    )
+)
+
+
+def phone_national(value: str) -> str:
+    """The digits after the country code of a number written internationally ("+49 89 7530098",
+    "0049 89 …"), else "": such a number also matches one stored without its country code."""
+    text = value.strip()
+    digits = _DIGITS.sub("", text)
+    if not text.startswith("+"):
+        if not digits.startswith("00"):
+            return ""
+        digits = digits[2:]
+    code = 1 if digits[:1] in _COUNTRY_ONE else 2 if digits[:2] in _COUNTRY_TWO else 3
+    return digits[code:].lstrip("0")
+
+
+def phone_prefixes(value: str) -> list[str]:
+    """Key prefixes for a number as typed: its last digits, and for an international number
+    also its national part (a number stored as "089 7530098" is found by "+49 89 7530098")."""
+    prefixes = [phone_prefix(value)]
+    national = phone_national(value)
+    if len(national) >= 6 and national[::-1] != prefixes[0]:
+        prefixes.append(national[::-1])
+    return prefixes
+
+
 def is_email(value: str) -> bool:
     return bool(_EMAIL.match(value.strip()))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -34,6 +35,7 @@ from ckm.customers.models import (
 )
 
 SEARCH_MIN_CHARS = 2
+_PHONE_PUNCTUATION = re.compile(r"[\d\s()+\-./]")
 
 
 def customer_scope(user: Any) -> str:
@@ -165,9 +167,11 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         lo, hi = keys.prefix_bounds(query.lower())
         add(_contact_ids(visible if scoped else None, "email", lo, hi, limit), 1)
     digits = keys.phone_digits(query)
-    if len(digits) >= 6 and len(digits) >= len(query.replace(" ", "")) - 4:
-        lo, hi = keys.prefix_bounds(keys.phone_prefix(query))
-        add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
+    # a phone number as people write it: digits with spaces, brackets, dashes, dots, slashes
+    if len(digits) >= 6 and len(_PHONE_PUNCTUATION.sub("", query)) <= 4:
+        for prefix in keys.phone_prefixes(query):
+            lo, hi = keys.prefix_bounds(prefix)
+            add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
     folded = keys.fold(query)
     if folded:
         lo, hi = keys.prefix_bounds(folded)
@@ -215,12 +219,13 @@ def customer_match(*, email: str = "", phone: str = "") -> list[int]:
             ).values_list("customer_id", flat=True)[:5]
         )
     if phone and len(keys.phone_digits(phone)) >= 6:
-        lo, hi = keys.prefix_bounds(keys.phone_prefix(phone))
-        ids += list(
-            ContactPoint.objects.filter(
-                kind__in=("phone", "mobile"), value_key__gte=lo, value_key__lt=hi
-            ).values_list("customer_id", flat=True)[:5]
-        )
+        for prefix in keys.phone_prefixes(phone):
+            lo, hi = keys.prefix_bounds(prefix)
+            ids += list(
+                ContactPoint.objects.filter(
+                    kind__in=("phone", "mobile"), value_key__gte=lo, value_key__lt=hi
+                ).values_list("customer_id", flat=True)[:5]
+            )
     return list(dict.fromkeys(ids))
 
 

@@ -78,6 +78,17 @@ def test_search_finds_by_email_phone_and_id(agent) -> None:
     assert selectors.customer_match(email="KIM.LEE@example.com") == [customer.pk]
 
 
+def test_search_finds_a_phone_number_however_it_is_written(agent) -> None:
+    """The caller's number as the phone shows it (+49 …) finds a number stored in national
+    form, and brackets and dashes do not make a number look like a name."""
+    customer = CustomerFactory()
+    ContactPointFactory(customer=customer, kind="phone", value="089 7530098")
+    for typed in ("(089) 753-00-98", "089/753 00 98", "+49 89 753 0098", "+49 (0)89 7530098"):
+        assert selectors.customer_search(user=agent, q=typed) == [customer], typed
+    assert selectors.customer_match(phone="+49 89 7530098") == [customer.pk]
+    assert selectors.customer_match(phone="0049 89 7530098") == [customer.pk]
+
+
 def test_search_never_leaks_customers_of_other_teams(rm, north_customer, south_customer) -> None:
     assert selectors.customer_search(user=rm, q="Südmann") == []
     assert selectors.customer_search(user=rm, q=south_customer.external_id) == []
