@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ckm.core.models import User
@@ -194,4 +195,18 @@ def usage_history_backfill(*, weeks: int = 12, seed: int = 7) -> int:
         for logged, (_, moment) in zip(created, searches, strict=True):
             logged.created_at = moment
         SearchQuery.objects.bulk_update(created, ["created_at"], batch_size=1000)
+        # the articles' running counters (the editors' overview, the portal's "found it
+        # helpful") tell the same story as the daily history
+        totals: dict[int, list[int]] = {}
+        for row in usage:
+            counts = totals.setdefault(row.article_id, [0, 0, 0])
+            counts[0] += row.views
+            counts[1] += row.helpful_yes
+            counts[2] += row.helpful_no
+        for pk, (views, yes, no) in totals.items():
+            Article.objects.filter(pk=pk).update(
+                views=F("views") + views,
+                helpful_yes=F("helpful_yes") + yes,
+                helpful_no=F("helpful_no") + no,
+            )
     return len(usage)

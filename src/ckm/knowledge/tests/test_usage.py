@@ -150,3 +150,26 @@ def test_demo_backfill_is_plausible_and_idempotent(editor, published) -> None:
     assert not ArticleUsageDaily.objects.filter(
         source="portal", article__audience="internal"
     ).exists()
+
+
+def test_demo_backfill_brings_the_articles_counters_along(editor, published) -> None:
+    """The editors' overview reads each article's counters: after the demo's history they must
+    not say 0 views and 0 votes next to a usage chart of thousands."""
+    from django.db.models import Sum
+
+    from ckm.knowledge.services.demo import usage_history_backfill
+
+    article = published("Lost card", "Cards")
+    usage_history_backfill(weeks=4)
+    history = ArticleUsageDaily.objects.filter(article=article).aggregate(
+        views=Sum("views"), yes=Sum("helpful_yes"), no=Sum("helpful_no")
+    )
+    article.refresh_from_db()
+    assert history["views"] > 0
+    assert (article.views, article.helpful_yes, article.helpful_no) == (
+        history["views"],
+        history["yes"],
+        history["no"],
+    )
+    row = next(r for r in selectors.editors_overview(user=editor) if r.article == article)
+    assert row.article.views == history["views"]
