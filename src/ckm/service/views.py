@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -402,6 +403,16 @@ def case_log(request: AuthedRequest, customer_id: int) -> HttpResponse:
     }
     response = render(request, "service/_case_form.html", context, status=200 if case else 422)
     if case is not None:
+        # the panel's list and count show the new case at once (out of band: the form is the
+        # swap's target)
+        panel = {
+            "oob": True,
+            "panel": selectors.customer_case_panel(user=request.user, customer=customer),
+        }
+        response.write(render_to_string("service/_customer_cases.html", panel, request=request))
+        response.write(
+            render_to_string("service/_customer_cases_count.html", panel, request=request)
+        )
         response["HX-Trigger"] = "timeline-changed"
     return response
 

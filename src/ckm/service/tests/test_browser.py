@@ -28,6 +28,11 @@ def test_agent_logs_a_phone_case_that_is_classified_queued_and_worked(
     page.wait_for_selector("#case-form .message-success")
     note = page.inner_text("#case-form .message-success")
     assert "Cards" in note and "card lost" in note and "first response" in note
+    # the panel's list shows the new case at once, not "No cases." until a reload
+    reference = page.inner_text("#case-form .message-success a")
+    assert reference in page.inner_text("#customer-cases")
+    assert "No cases." not in page.inner_text("#cases-panel")
+    assert "1 open" in page.inner_text("#customer-cases-count")
     page.click("#case-form .message-success a")
     page.wait_for_selector("#sla-timers .sla-timer")
     assert page.get_attribute("#sla-timers .sla-timer", "data-level") == "ok"

@@ -284,7 +284,7 @@ def test_the_queue_strip_counts_the_cases_the_user_may_see(
 
 
 def test_the_next_page_of_the_case_list_stays_on_the_open_cases(login, desk, agent) -> None:
-    """"Next" sends only ?page=2: it must not drop the list's default filter and page through
+    """The Next link sends only ?page=2: it must not drop the list's default filter and page through
     every closed case (page 1 said "1 of 2", page 2 "2 of 89")."""
     for i in range(51):
         case_intake(actor=agent, channel="phone", subject=f"Open {i}", body="b")
