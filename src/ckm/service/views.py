@@ -97,17 +97,54 @@ def _suggestions(request: AuthedRequest, case: Case) -> Any:
         return None
 
 
+def _article_hits(request: AuthedRequest) -> tuple[str, list[Any]]:
+    """The case page's own article search: the words typed, and the articles found."""
+    query = request.GET.get("q", "").strip()[:300]
+    if not query or not request.user.has_perm("knowledge.view_article"):
+        return query, []
+    try:
+        from ckm.knowledge.selectors import article_search
+    except ImportError:
+        return query, []
+    return query, article_search(user=request.user, query=query, limit=8).hits
+
+
+@permission_required("service.view_case", raise_exception=True)
+def case_article_search(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """Articles found by the agent's own words, each to attach as the answer, for when no
+    suggestion fits (htmx swaps the list into the case page; without it, the case page)."""
+    if not request.htmx:
+        return redirect(
+            f"{reverse('service:case_detail', args=[case_id])}?{request.GET.urlencode()}"
+        )
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    query, hits = _article_hits(request)
+    return render(
+        request,
+        "service/_case_article_hits.html",
+        {
+            "case": case,
+            "query": query,
+            "hits": hits,
+            "can_work": request.user.has_perm("service.change_case"),
+        },
+    )
+
+
 @permission_required("service.view_case", raise_exception=True)
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
     can_work = request.user.has_perm("service.change_case")
     actions = [(s, ACTION_LABELS[s]) for s in allowed_transitions(case)] if can_work else []
     draft = _take_draft(request, case_id)
+    query, hits = _article_hits(request)
     return render(
         request,
         "service/case_detail.html",
         {
             "case": case,
+            "query": query,
+            "hits": hits,
             "linkable": selectors.customers_linkable(user=request.user, ids=[case.customer_id]),
             "timers": timers(case),
             "actions": actions,

@@ -234,6 +234,45 @@ def test_this_article_answered_it_is_evidence_for_knowledge(login, desk, agent) 
     assert evidence.source_id == str(case.pk) and "Card is gone" in evidence.text
 
 
+def test_when_no_suggestion_fits_the_agent_searches_and_attaches_from_the_case(
+    login, desk, agent, editor
+) -> None:
+    from ckm.knowledge import services as knowledge
+    from ckm.knowledge.models import ArticleEvidence
+
+    article = knowledge.article_publish(
+        actor=editor,
+        article=knowledge.article_create(
+            actor=editor,
+            title="Why was my card declined?",
+            body_source="A card payment is declined when the limit is reached.",
+            category="Cards",
+            audience="internal",
+        ),
+    )
+    case = case_intake(
+        actor=agent, channel="phone", subject="Hotel payment", body="It did not go through"
+    )
+    client = login(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="case-article-q"' in page
+    found = client.get(
+        f"/cases/{case.pk}/articles/", {"q": "card declined"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Why was my card declined?" in found and "This article answered it" in found
+    # without htmx the case page itself shows what was found
+    response = client.get(f"/cases/{case.pk}/articles/", {"q": "card declined"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert 'data-testid="case-article-hits"' in page and "Why was my card declined?" in page
+    client.post(f"/cases/{case.pk}/answered-by/", {"article": str(article.pk)})
+    assert ArticleEvidence.objects.filter(article=article, source_id=str(case.pk)).exists()
+    nothing = client.get(
+        f"/cases/{case.pk}/articles/", {"q": "zzzqqq"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "No article has these words" in nothing
+
+
 def test_roles_without_customer_records_see_the_name_not_a_dead_link(
     login, desk, agent, product_manager
 ) -> None:
