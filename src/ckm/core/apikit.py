@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import math
+import re
 import types
 import typing
 from collections.abc import Iterable, Iterator
@@ -27,6 +28,7 @@ MAX_PAGE = 1_000_000
 MAX_INT = 2**63 - 1  # what a database integer holds
 MAX_REAL = 1e15  # an amount, rate or score beyond this is a typing mistake, not a value
 YEARS = (1900, 2200)  # dates a customer's business can carry
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 def _out_of_range(value: Any) -> str:
@@ -49,8 +51,9 @@ class In(Schema):
     """Base of every request schema. A field the schema does not know is refused (a misspelt
     `emial` would otherwise be dropped without a word); a number must fit a database integer and
     a date must lie between 1900 and 2200, on every database alike (SQLite overflows where
-    PostgreSQL would store a year-1 timestamp); a date or time is text, not a number; a time
-    without a UTC offset is local time; text may not hold NUL characters."""
+    PostgreSQL would store a year-1 timestamp); a date or time is text, not a number (nor a
+    text of digits); true or false is not a number; a time without a UTC offset is local time;
+    text may not hold NUL characters."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -64,11 +67,17 @@ class In(Schema):
         for item in value if isinstance(value, (list, tuple)) else [value]:
             if isinstance(item, bool) and not {bool, Any} & kinds:
                 raise PydanticCustomError("not_a_bool", "Give a value, not true or false.")
+            number = isinstance(item, (int, float)) and not isinstance(item, bool)
+            if number and bool in kinds and not kinds & {int, float, Any}:
+                # lax mode reads 0 and 1 as false and true: a number is no answer to a yes/no
+                raise PydanticCustomError("bool_as_number", "Give true or false, not a number.")
+            # lax mode reads a number, or a text of digits as a query parameter always is, as
+            # seconds since 1970 (`since=0` is 1970-01-01)
+            digits = isinstance(item, str) and _NUMBER.fullmatch(item.strip()) is not None
             if (
-                isinstance(item, (int, float))
-                and not isinstance(item, bool)
+                (number or digits)
                 and kinds & {dt.date, dt.datetime}
-                and not kinds & {int, float, Any}
+                and not kinds & {int, float, str, Any}
             ):
                 raise PydanticCustomError(
                     "date_as_text", "Give a date as text: YYYY-MM-DD, or YYYY-MM-DDTHH:MM+01:00."

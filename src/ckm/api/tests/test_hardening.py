@@ -339,3 +339,42 @@ def test_a_case_sent_again_with_a_space_before_its_id_is_answered_as_a_retry(cli
     assert opened.status_code == 201, opened.content
     repeated = send(client, "post", "/cases", agent, {**case, "external_id": " FZC-1"})
     assert repeated.status_code == 200 and repeated.json()["id"] == opened.json()["id"]
+
+
+def test_a_number_is_not_true_or_false(client, admin_user, north_customer) -> None:
+    path = f"/customers/{north_customer.pk}"
+    for body, where in (
+        ({"purpose": "marketing", "channel": "email", "granted": 0}, "consents"),
+        ({"kind": "web", "value": "example.de", "primary": 1}, "contact-points"),
+        ({"kind": "note", "label": "x", "recurring": 0}, "facts"),
+    ):
+        method = "put" if where == "consents" else "post"
+        response = send(client, method, f"{path}/{where}", admin_user, body)
+        field = next(k for k, v in body.items() if isinstance(v, int))
+        assert "true or false" in str(assert_refused(response, 422, field)["errors"])
+    assert not north_customer.consents.exists() and not north_customer.personal_facts.exists()
+    response = send(
+        client,
+        "put",
+        f"{path}/consents",
+        admin_user,
+        {"purpose": "marketing", "channel": "email", "granted": False},
+    )
+    assert response.status_code == 200, response.content
+
+
+def test_a_number_in_a_query_is_not_a_date(client, agent, admin_user) -> None:
+    # read as seconds since 1970, `since=0` would answer every contact without a word
+    for path, user, params in (
+        ("/interactions", agent, {"since": "0"}),
+        ("/interactions", agent, {"since": "0.5"}),
+        ("/cases", admin_user, {"opened_to": "1733600000"}),
+        ("/audit", admin_user, {"until": "-1e3"}),
+    ):
+        (name,) = params
+        response = get(client, path, user, **params)
+        assert "YYYY-MM-DD" in str(assert_refused(response, 422, name)["errors"]), path
+    assert get(client, "/interactions", agent, since="2026-01-01").status_code == 200
+    assert get(client, "/audit", admin_user, until="2026-01-01").status_code == 200
+    response = send(client, "post", "/cases", agent, {"body": "x", "opened_at": "1733600000"})
+    assert_refused(response, 422, "opened_at")
