@@ -11,14 +11,14 @@ import types
 import typing
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any
 
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.errors import ValidationError as SchemaError
 from ninja.pagination import PageNumberPagination
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import ConfigDict, ValidationInfo, create_model, field_validator
 from pydantic_core import PydanticCustomError
 
 from ckm.core.errors import ValidationError
@@ -121,6 +121,16 @@ class Pages(PageNumberPagination):
     class Input(In):
         page: int = Field(1, ge=1, le=MAX_PAGE)
         page_size: int | None = Field(None, ge=1, le=MAX_PAGE)
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # each list documents its own largest page size (the schema told 1,000,000 where 100
+        # is the most a list gives, and a client reading the schema was refused)
+        largest = max(self.max_page_size, self.page_size)
+        size = Field(ge=1, json_schema_extra={"maximum": largest})  # checked by _get_page_size
+        self.Input = create_model(  # type: ignore[misc]
+            "Input", __base__=Pages.Input, page_size=(Annotated[int, size] | None, None)
+        )
 
     def _get_page_size(self, requested_page_size: int | None) -> int:
         largest = max(self.max_page_size, self.page_size)  # a list whose own size is larger

@@ -378,3 +378,21 @@ def test_a_number_in_a_query_is_not_a_date(client, agent, admin_user) -> None:
     assert get(client, "/audit", admin_user, until="2026-01-01").status_code == 200
     response = send(client, "post", "/cases", agent, {"body": "x", "opened_at": "1733600000"})
     assert_refused(response, 422, "opened_at")
+
+
+def test_the_docs_tell_each_lists_largest_page_size(client, agent) -> None:
+    from ckm.api.urls import api
+
+    paths = api.get_openapi_schema(path_prefix="/api/")["paths"]
+
+    def largest(path: str) -> int:
+        (param,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "page_size"]
+        (number,) = [s for s in param["schema"]["anyOf"] if s["type"] == "integer"]
+        return int(number["maximum"])
+
+    assert largest("/api/customers") == 100
+    assert largest("/api/imports/{run_id}/issues") == 200  # a list whose own size is larger
+    response = get(client, "/interactions", agent, page_size=largest("/api/interactions"))
+    assert response.status_code == 200, response.content
+    response = get(client, "/interactions", agent, page_size=largest("/api/interactions") + 1)
+    assert_refused(response, 422, "page_size")
