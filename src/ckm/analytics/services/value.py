@@ -43,9 +43,17 @@ from ckm.core.jobs import Progress
 from ckm.core.models import AuditEntry
 from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer, Holding, Transaction
-from ckm.interactions.models import Interaction
+from ckm.interactions.models import Channel, Interaction
+from ckm.service.models import CaseKind
 
 CHUNK = 100_000
+MAX_COST = 1e15  # a cost or rate beyond this is a typing mistake, not a value
+# what a cost is given for: a contact per channel, a case per kind (transaction kinds come with
+# the imported data and are not a fixed list)
+COST_NAMES: dict[str, list[str]] = {
+    "interaction_costs": list(Channel.values),
+    "case_costs": list(CaseKind.values),
+}
 SETTINGS_FIELDS = [
     "interaction_costs",
     "case_costs",
@@ -79,9 +87,16 @@ def value_settings_update(*, actor: Any, **fields: Any) -> ValueSettings:
     for name in ("interaction_costs", "case_costs", "transaction_rates"):
         value = getattr(settings, name)
         if not isinstance(value, dict) or not all(
-            isinstance(v, (int, float)) and v >= 0 for v in value.values()
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= MAX_COST
+            for v in value.values()
         ):
-            errors[name] = "give a mapping of names to non-negative numbers"
+            errors[name] = "give a mapping of names to non-negative numbers (up to 10^15)"
+            continue
+        # a misspelt channel or case kind ("phnoe") would cost nothing, without a word
+        known = COST_NAMES.get(name)
+        strangers = sorted(set(value) - set(known)) if known is not None else []
+        if strangers:
+            errors[name] = f"unknown: {', '.join(strangers)}; choose from {', '.join(known or ())}"
     if not isinstance(settings.purchase_kinds, list):
         errors["purchase_kinds"] = "give a list of transaction kinds"
     if not 0 <= settings.discount_rate < 1:

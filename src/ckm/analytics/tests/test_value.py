@@ -97,3 +97,20 @@ def test_settings_are_validated_and_need_the_permission(manager, marketer) -> No
         value_settings_update(actor=manager, discount_rate=1.5)
     with pytest.raises(PermissionDenied):
         value_settings_update(actor=marketer, discount_rate=0.05)
+
+
+def test_a_cost_for_an_unknown_channel_or_beyond_any_real_one_is_refused(manager) -> None:
+    for fields, name in (
+        ({"interaction_costs": {"phone": 4, "phnoe": 1}}, "interaction_costs"),
+        ({"case_costs": {"complaint": 45, "nonsense": 2}}, "case_costs"),
+        ({"interaction_costs": {"phone": 1e308}}, "interaction_costs"),
+        ({"transaction_rates": {"card": 1e300}}, "transaction_rates"),
+        ({"case_costs": {"complaint": True}}, "case_costs"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            value_settings_update(actor=manager, **fields)
+        assert name in refused.value.message_dict, fields
+    settings = value_settings_update(
+        actor=manager, interaction_costs={"phone": 5}, transaction_rates={"own_kind": 0.01}
+    )
+    assert settings.interaction_costs == {"phone": 5}
