@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ckm.core.apikit import In, JobOut, Pages, job_answer, sent_fields
+from ckm.core.apikit import In, JobOut, Pages, Patch, job_answer, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.models import Office, Team, User
 from ckm.core.permissions import require_perm
@@ -91,7 +91,9 @@ class CustomerIn(In):
     office: str = Field("", description="Office code")
 
 
-class CustomerPatch(In):
+class CustomerPatch(Patch):
+    nullable = frozenset({"date_of_birth"})
+
     first_name: str | None = Field(None, max_length=100)
     last_name: str | None = Field(None, max_length=100)
     name: str | None = Field(None, max_length=200)
@@ -273,7 +275,7 @@ def customer_by_external_id(request: AuthedRequest, external_id: str) -> Custome
     "/customers/{customer_id}", response=CustomerOut, summary="Change identity and address"
 )
 def customer_patch(request: AuthedRequest, customer_id: int, payload: CustomerPatch) -> Customer:
-    fields = sent_fields(payload, nullable={"date_of_birth"})
+    fields = sent_fields(payload)
     services.customer_update(actor=request.user, customer_id=customer_id, **fields)
     return selectors.customer_get(user=request.user, customer_id=customer_id)
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from ckm.core.apikit import In, Pages, sent_fields
+from ckm.core.apikit import In, Pages, Patch, sent_fields
 from ckm.core.http import AuthedRequest
 from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
@@ -195,7 +195,9 @@ class ArticleIn(In):
     review_at: dt.date | None = None
 
 
-class ArticlePatch(In):
+class ArticlePatch(Patch):
+    nullable = frozenset({"review_at", "category"})
+
     title: str | None = Field(None, min_length=1, max_length=200)
     summary: str | None = None
     body: str | None = None
@@ -242,7 +244,7 @@ def article_create(request: AuthedRequest, payload: ArticleIn) -> Status[Article
 def article_update(request: AuthedRequest, article_id: int, payload: ArticlePatch) -> Article:
     require_perm(request.user, "knowledge.change_article")
     article = selectors.article_get_by_id(user=request.user, article_id=article_id)
-    data = sent_fields(payload, nullable={"review_at", "category"})
+    data = sent_fields(payload)
     note = data.pop("note", "Edited")
     as_revision = data.pop("revision", False)
     if "body" in data:

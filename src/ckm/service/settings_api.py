@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from ninja import Field, Router, Schema, Status
 
-from ckm.core.apikit import In, sent_fields
+from ckm.core.apikit import In, Patch, sent_fields
 from ckm.core.errors import NotFound
 from ckm.core.http import AuthedRequest
 from ckm.service import selectors
@@ -31,9 +31,9 @@ Purpose = Literal["acknowledgement", "answer", "satisfaction", "other"]
 NULLABLE = frozenset({"team_id", "calendar_id", "escalate_to_id"})
 
 
-def _sent(payload: Schema) -> dict[str, Any]:
+def _sent(payload: Patch) -> dict[str, Any]:
     """The fields a PATCH sent."""
-    return sent_fields(payload, nullable=NULLABLE)
+    return sent_fields(payload)
 
 
 # --- queues -------------------------------------------------------------------------------------
@@ -102,7 +102,9 @@ class QueueIn(In):
     )
 
 
-class QueuePatch(In):
+class QueuePatch(Patch):
+    nullable = NULLABLE
+
     name: str | None = Field(None, max_length=120)
     product_ids: list[int] | None = None
     product_families: list[str] | None = None
@@ -179,7 +181,9 @@ class SlaPolicyIn(In):
     active: bool = True
 
 
-class SlaPolicyPatch(In):
+class SlaPolicyPatch(Patch):
+    nullable = NULLABLE
+
     name: str | None = Field(None, max_length=120)
     kind: AnyKind | None = None
     priority: AnyPriority | None = None
@@ -253,7 +257,9 @@ class CalendarIn(In):
     holidays: list[HolidaySchema] | None = Field(None, description="Replaces the holidays")
 
 
-class CalendarPatch(In):
+class CalendarPatch(Patch):
+    nullable = NULLABLE
+
     name: str | None = Field(None, max_length=120)
     time_zone: str | None = Field(None, max_length=60)
     hours: dict[str, list[list[str]]] | None = Field(None, description=HOURS_HELP)
@@ -325,7 +331,9 @@ class ReplyTemplateIn(In):
     active: bool = True
 
 
-class ReplyTemplatePatch(In):
+class ReplyTemplatePatch(Patch):
+    nullable = NULLABLE
+
     code: str | None = Field(None, max_length=60)
     name: str | None = Field(None, max_length=120)
     purpose: Purpose | None = None

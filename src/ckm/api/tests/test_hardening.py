@@ -396,3 +396,24 @@ def test_the_docs_tell_each_lists_largest_page_size(client, agent) -> None:
     assert response.status_code == 200, response.content
     response = get(client, "/interactions", agent, page_size=largest("/api/interactions") + 1)
     assert_refused(response, 422, "page_size")
+
+
+def test_the_docs_admit_what_the_api_takes(client, admin_user, north_customer) -> None:
+    # a PATCH refuses null except where it clears a field; a number beyond a database integer
+    # or an amount beyond 10^15 is refused: the schema says so, so a client following it is
+    # not refused
+    from ckm.api.urls import api
+
+    schemas = api.get_openapi_schema(path_prefix="/api/")["components"]["schemas"]
+    patch = schemas["CustomerPatch"]["properties"]
+    assert patch["last_name"]["type"] == "string" and "anyOf" not in patch["last_name"]
+    assert {"type": "null"} in patch["date_of_birth"]["anyOf"]
+    queue = schemas["QueuePatch"]["properties"]
+    assert {"type": "null"} in queue["team_id"]["anyOf"] and "anyOf" not in queue["active"]
+    assert queue["product_ids"]["items"]["maximum"] == 2**63 - 1
+    assert queue["rank"]["maximum"] == 32767  # a tighter limit stays
+    assert schemas["SlaPolicyIn"]["properties"]["resolution_hours"]["maximum"] == 1e15
+    path = f"/customers/{north_customer.pk}"
+    assert_refused(send(client, "patch", path, admin_user, {"last_name": None}), 400, "last_name")
+    response = send(client, "patch", path, admin_user, {"date_of_birth": None})
+    assert response.status_code == 200, response.content
