@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import ValidationError as SchemaError
@@ -12,7 +11,7 @@ from ninja.operation import PathView
 from ninja.parser import Parser
 
 from ckm.analytics.api import router as analytics_router
-from ckm.api.auth import API_AUTH
+from ckm.api.auth import API_AUTH, docs_access
 from ckm.api.errors import install_error_handlers
 from ckm.campaigns.api import router as campaigns_router
 from ckm.core.api import router as core_router
@@ -134,7 +133,7 @@ api = CkmAPI(
         "Invalid input is answered with 4xx and field errors."
     ),
     auth=API_AUTH,
-    docs_decorator=login_required,
+    docs_decorator=docs_access,
     urls_namespace="api",
     parser=ObjectParser(),
 )

@@ -314,6 +314,10 @@ def test_agents_may_not_import_or_read_the_audit_log(client, agent, settings, tm
 def test_openapi_schema_and_docs(client, agent) -> None:
     schema = client.get("/api/openapi.json")
     assert schema.status_code in (302, 401)  # docs and schema need a login
+    assert client.get("/api/openapi.json", HTTP_AUTHORIZATION="Bearer ckm_nope").status_code == 302
+    # or a token: a client generates its code from the schema
+    by_token = client.get("/api/openapi.json", **bearer(agent))
+    assert by_token.status_code == 200 and "/api/customers" in by_token.json()["paths"]
     client.force_login(agent)
     schema = client.get("/api/openapi.json").json()
     assert "/api/customers" in schema["paths"]
