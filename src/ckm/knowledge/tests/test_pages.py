@@ -224,3 +224,9 @@ def test_list_pages_do_not_grow_queries_with_articles(
         assert client.get("/knowledge/overview/").status_code == 200
     with django_assert_max_num_queries(25):
         assert client.get("/knowledge/", {"q": "card"}).status_code == 200
+
+
+def test_the_overview_offers_writing_and_upload_once(login, editor) -> None:
+    page = login(editor).get("/knowledge/overview/").content.decode()
+    assert page.count('href="/knowledge/new/"') == 1
+    assert page.count('href="/knowledge/upload/"') == 1
