@@ -37,8 +37,9 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def unique_slug(title: str, *, exclude_id: int | None = None) -> str:
-    """A URL slug from the title, made unique with a number when taken."""
-    base = slugify(title)[:200] or "article"
+    """A URL slug from the title's words, made unique with a number when taken."""
+    # markup typed into a title is not part of its words (nor is a script's content)
+    base = slugify(content.plain_text(title))[:200] or "article"
     slug, n = base, 1
     taken = Article.objects.exclude(pk=exclude_id) if exclude_id else Article.objects.all()
     while taken.filter(slug=slug).exists():

@@ -311,3 +311,10 @@ def test_the_lead_is_the_summary_only_when_the_body_does_not_open_with_it(editor
     assert make(editor).lead == ""  # the summary is the first paragraph: not shown twice
     own = make(editor, title="Own summary", summary="What to do at once.")
     assert own.lead == "What to do at once."
+
+
+def test_the_slug_is_made_of_the_titles_words_not_its_markup(editor) -> None:
+    article = make(editor, title="Card fees <script>alert(1)</script> <b>abroad</b>")
+    assert article.slug == "card-fees-abroad"
+    article = services.article_update(actor=editor, article=article, title="<i>Lost</i> & found")
+    assert article.slug == "lost-found"
