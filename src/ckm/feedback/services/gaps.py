@@ -10,6 +10,7 @@ of ideas are left out: they wait for product development (the insight board), no
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
@@ -149,6 +150,52 @@ def draft_markdown(topic: Topic, examples: list[Any]) -> str:
     return "\n".join(lines)
 
 
+TITLE_MAX = 90  # a question longer than this reads as a message, not a title
+SUBJECT_MAX = 60
+
+
+GREETING = re.compile(
+    r"^(hi|hello|hey|dear|good (morning|afternoon|evening)|to whom it may concern)\b[^,]*,\s*",
+    re.IGNORECASE,
+)
+
+
+def _sentences(text: str) -> list[str]:
+    parts = re.split(r"(?<=[.!?])\s+", " ".join(text.split()))
+    return [GREETING.sub("", part).strip() for part in parts if part.strip()]
+
+
+def draft_title(topic: Topic, examples: list[Any]) -> str:
+    """A draft's title in a reader's words, not the topic's keyword list: the name a person gave
+    the topic; else the customers' question or short subject line that names most of the
+    topic's label words (the most central case first); else the label words as words."""
+    if topic.label_locked and topic.label.strip():
+        label = topic.label.strip()
+        return label[:1].upper() + label[1:]
+    named = [str(k) for k in topic.keywords[:3]]
+    words = {w for k in named for w in k.lower().split()}
+
+    def hits(text: str) -> int:
+        return len(words & set(re.findall(r"\w+", text.lower())))
+
+    questions = [s for c in examples for s in _sentences(c.body or "") if s.endswith("?")]
+    # a subject line of its own, not an agent's note ("Refunded; explained …")
+    subjects = [
+        c.subject.strip()
+        for c in examples
+        if c.subject and len(c.subject.strip()) <= SUBJECT_MAX and not re.search(r"[.;]", c.subject)
+    ]
+    candidates = [c for c in questions if len(c) <= TITLE_MAX] + subjects
+    candidates = [c for c in candidates if hits(c)]
+    if candidates:
+        best = max(candidates, key=hits)  # max keeps the first of equals
+        return best[:1].upper() + best[1:]
+    if not named:
+        return f"Draft: {topic.label.replace(' · ', ', ')}"
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    return f"Draft: {listed}"
+
+
 @transaction.atomic
 def gap_draft_article(*, actor: Any, gap_id: int) -> KnowledgeGap:
     """Draft an article for the gap (in the knowledge app), with the topic's example messages."""
@@ -163,7 +210,7 @@ def gap_draft_article(*, actor: Any, gap_id: int) -> KnowledgeGap:
     topic = gap.topic
     article = article_draft_create(
         actor=actor,
-        title=topic.label[:1].upper() + topic.label[1:],
+        title=draft_title(topic, case_examples(topic=topic, limit=EXAMPLES_ASKED)),
         summary=f"Answers the {topic.size} cases about {', '.join(topic.keywords[:4])}.",
         body_markdown=draft_markdown(topic, case_examples(topic=topic, limit=3)),
         tags=["knowledge-gap", *topic.keywords[:3]],

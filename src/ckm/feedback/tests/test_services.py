@@ -218,3 +218,41 @@ def test_only_recent_unhandled_alerts_count_as_emerging_now(product_manager: Any
         r.topic.pk: r.new_alerts for r in topic_list(user=product_manager, filters=TopicFilters())
     }
     assert badges[fresh.pk] == 2 and badges[old.pk] == 0  # the topics page agrees
+
+
+def _gap_of(label: str, keywords: list[str], cases: list[Any], locked: bool = False) -> Any:
+    from ckm.feedback.models import Topic
+
+    topic = Topic.objects.create(
+        label=label,
+        label_locked=locked,
+        keywords=keywords,
+        size=len(cases),
+        centroid=b"",
+        examples=[c.pk for c in cases],
+    )
+    return KnowledgeGap.objects.create(topic=topic, cases=topic.size, best_confidence=0.1)
+
+
+def test_a_gap_draft_is_titled_in_words_and_tagged_with_the_keywords(editor: Any) -> None:
+    from ckm.knowledge.models import Article
+
+    cases = [
+        CaseFactory(subject="Verification", body="Hello, is my money safe if I continue?"),
+        CaseFactory(subject="Payee name check", body="Every transfer shows 'no match'."),
+        CaseFactory(subject="", body="Hi there, why does the payee check say no match? Help."),
+    ]
+    gap = _gap_of("match · check · payee", ["match", "check", "payee", "payee name"], cases)
+    article = Article.objects.get(pk=gap_draft_article(actor=editor, gap_id=gap.pk).article_id)
+    assert article.title == "Why does the payee check say no match?"
+    assert "·" not in article.title
+    assert article.tags == ["knowledge-gap", "match", "check", "payee"]
+    # nothing a reader would take for a title: the keywords in words
+    notes = [CaseFactory(subject="", body="Refunded once; explained the fee.")]
+    gap = _gap_of("foreign · goodwill · withdrawal", ["foreign", "goodwill", "withdrawal"], notes)
+    article = Article.objects.get(pk=gap_draft_article(actor=editor, gap_id=gap.pk).article_id)
+    assert article.title == "Draft: foreign, goodwill and withdrawal"
+    # a topic a person named keeps its name
+    gap = _gap_of("payee name check", ["match", "check", "payee"], cases, locked=True)
+    article = Article.objects.get(pk=gap_draft_article(actor=editor, gap_id=gap.pk).article_id)
+    assert article.title == "Payee name check"
