@@ -142,6 +142,21 @@ def article_feedback(request: AuthedRequest, slug: str) -> HttpResponse:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def _refused(request: AuthedRequest, form: Any, exc: Exception) -> None:
+    """A refused save: a field's problem next to the field (the form keeps what was typed),
+    anything else as the page's message."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for name, problems in exc.message_dict.items():
+            if name in form.fields:
+                form.add_error(name, problems)
+            else:
+                messages.error(request, error_text(ValidationError({name: problems})))
+    elif isinstance(exc, DomainError) and exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+    else:
+        messages.error(request, error_text(exc))
+
+
 def _editor_context(form: Any, article: Article | None = None) -> dict[str, Any]:
     return {
         "form": form,
@@ -165,7 +180,7 @@ def article_new(request: AuthedRequest) -> HttpResponse:
                     **form.service_fields(),
                 )
             except (DomainError, ValidationError, PermissionDenied) as exc:
-                messages.error(request, error_text(exc))
+                _refused(request, form, exc)
             else:
                 messages.success(request, "Draft saved as version 1.")
                 return redirect(article.get_absolute_url())
@@ -217,7 +232,7 @@ def article_edit(request: AuthedRequest, slug: str) -> HttpResponse:
                     )
                     messages.success(request, f"Saved as version {article.version_number}.")
             except (DomainError, ValidationError, PermissionDenied) as exc:
-                messages.error(request, error_text(exc))
+                _refused(request, form, exc)
             else:
                 return redirect(article.get_absolute_url())
     else:

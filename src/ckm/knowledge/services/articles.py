@@ -140,6 +140,21 @@ def _tags(tags: Iterable[str] | str) -> list[str]:
     return seen
 
 
+def _review_date_check(review_at: Any, *, current: dt.date | None = None) -> None:
+    """Refuse a next review before today; a date left as it was (an overdue review being
+    worked on) passes."""
+    if not isinstance(review_at, dt.date) or review_at == current:
+        return
+    today = timezone.localdate()
+    if review_at < today:
+        raise ValidationError(
+            {
+                "review_at": f"The next review cannot be before today ({today:%Y-%m-%d}); "
+                f"{review_at:%Y-%m-%d} has passed."
+            }
+        )
+
+
 def _after_save(article: Article) -> None:
     from ckm.knowledge.services.embedding import embed_after_commit
 
@@ -173,6 +188,7 @@ def article_create(
         require_perm(actor, "knowledge.add_article")
     if publish_at is not None:
         require_perm(actor, PUBLISH)
+    _review_date_check(review_at)
     if template is not None and not body_source.strip():
         body_source = content.template_markdown(template.sections)
     article = Article(
@@ -231,6 +247,8 @@ def article_update(*, actor: Any, article: Article, note: str = "Edited", **fiel
         article.category = _category(fields.pop("category"))
     if "tags" in fields:
         article.tags = _tags(fields.pop("tags"))
+    if "review_at" in fields:
+        _review_date_check(fields["review_at"], current=article.review_at)
     products = fields.pop("products", None)
     for name in ("title", "summary", "audience", "review_at", "publish_at", "expires_at", "owner"):
         if name in fields:
@@ -274,6 +292,8 @@ def article_revise(
     unknown = set(fields) - REVISABLE
     if unknown:
         raise DomainError(f"Unknown field {sorted(unknown)[0]}.", field=sorted(unknown)[0])
+    if "review_at" in fields:
+        _review_date_check(fields["review_at"], current=article.review_at)
     # the text as it will read: the fields given over the live article (a scratch copy)
     draft = Article(
         title=str(fields.get("title", article.title)).strip(),
@@ -521,6 +541,7 @@ def article_reviewed(
 ) -> Article:
     """An editor confirms the article is still right: last review now, next review in a year."""
     require_perm(actor, "knowledge.change_article")
+    _review_date_check(next_review)
     before = snapshot(article, AUDITED)
     article.reviewed_at = timezone.now()
     article.review_at = next_review or (timezone.localdate() + dt.timedelta(days=365))

@@ -191,3 +191,23 @@ def test_a_revision_through_the_api_waits_for_publish(client, editor) -> None:
         published.json()["body_source"] == "Two percent." and published.json()["revision"] is None
     )
     assert client.post(f"{url}/revision/discard", **headers).status_code == 409
+
+
+def test_a_next_review_before_today_is_refused_with_the_field_named(client, editor) -> None:
+    headers = auth(editor)
+    response = client.post(
+        "/api/knowledge/articles",
+        {"title": "Card fees", "body": "1 %", "review_at": "1999-01-01"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400 and "review_at" in response.json()["errors"]
+    assert not Article.objects.exists()
+    article = services.article_create(actor=editor, title="Card fees", body_source="1 %")
+    response = client.patch(
+        f"/api/knowledge/articles/{article.pk}",
+        {"review_at": "1999-01-01"},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 400 and "review_at" in response.json()["errors"]

@@ -226,7 +226,31 @@ def test_list_pages_do_not_grow_queries_with_articles(
         assert client.get("/knowledge/", {"q": "card"}).status_code == 200
 
 
+def test_a_next_review_before_today_is_refused_at_the_field_keeping_the_text(login, editor) -> None:
+    client = login(editor)
+    form = {
+        "title": "Card fees abroad",
+        "audience": "internal",
+        "source_format": "md",
+        "body_source": "One percent per payment.",
+        "review_at": "1999-01-01",
+    }
+    response = client.post("/knowledge/new/", form)
+    assert response.status_code == 200 and not Article.objects.exists()
+    errors = response.context["form"].errors
+    assert "review_at" in errors and "before today" in errors["review_at"][0]
+    page = response.content.decode()
+    assert 'value="1999-01-01"' in page and "One percent per payment." in page
+
+
 def test_the_overview_offers_writing_and_upload_once(login, editor) -> None:
     page = login(editor).get("/knowledge/overview/").content.decode()
     assert page.count('href="/knowledge/new/"') == 1
     assert page.count('href="/knowledge/upload/"') == 1
+
+
+def test_a_revision_without_a_body_is_refused_at_the_body(login, editor, published) -> None:
+    form = {"title": published.title, "audience": "public", "source_format": "md"}
+    response = login(editor).post(f"/knowledge/a/{published.slug}/edit/", form)
+    assert response.status_code == 200
+    assert "Write the article" in response.content.decode().split('id="id_body_source"')[1]

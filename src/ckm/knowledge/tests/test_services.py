@@ -313,6 +313,29 @@ def test_the_lead_is_the_summary_only_when_the_body_does_not_open_with_it(editor
     assert own.lead == "What to do at once."
 
 
+def test_a_next_review_before_today_is_refused_naming_the_field(editor) -> None:
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        make(editor, review_at=dt.date(1999, 1, 1))
+    assert "review_at" in refused.value.message_dict
+    assert not Article.objects.exists()
+    article = make(editor, review_at=timezone.localdate())
+    with pytest.raises(ValidationError):
+        services.article_update(actor=editor, article=article, review_at=yesterday)
+    article = services.article_publish(actor=editor, article=article)
+    with pytest.raises(ValidationError):
+        services.article_revise(actor=editor, article=article, review_at=yesterday)
+    with pytest.raises(ValidationError):
+        services.article_reviewed(actor=editor, article=article, next_review=yesterday)
+    # an overdue article (its date has passed since) is still edited with its date unchanged
+    Article.objects.filter(pk=article.pk).update(review_at=yesterday)
+    article.refresh_from_db()
+    article = services.article_update(
+        actor=editor, article=article, body_source="New text.", review_at=yesterday
+    )
+    assert article.body_source == "New text." and article.review_at == yesterday
+
+
 def test_the_slug_is_made_of_the_titles_words_not_its_markup(editor) -> None:
     article = make(editor, title="Card fees <script>alert(1)</script> <b>abroad</b>")
     assert article.slug == "card-fees-abroad"
