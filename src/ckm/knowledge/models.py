@@ -183,6 +183,15 @@ class ArticleVersion(models.Model):
     def __str__(self) -> str:
         return f"{self.article_id} v{self.number}"
 
+    @property
+    def status_label(self) -> str:
+        """The status in words ("In review"; a revision is not live yet)."""
+        if self.status == self.REVISION:
+            return "Revision (not live)"
+        if self.status in Article.Status.values:
+            return str(Article.Status(self.status).label)
+        return self.status
+
 
 class SearchQuery(models.Model):
     """One search: what was asked, by whom, where, and how good the best answer was."""

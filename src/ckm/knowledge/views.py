@@ -13,8 +13,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from ckm.core.charts import bar_chart, line_chart
 from ckm.core.errors import DomainError, error_text
@@ -396,14 +398,28 @@ def article_versions(request: AuthedRequest, slug: str) -> HttpResponse:
 @require_POST
 @permission_required("knowledge.change_article", raise_exception=True)
 def article_restore(request: AuthedRequest, slug: str, number: int) -> HttpResponse:
+    """Restore an old version: the newest version of a draft, the revision of a published one."""
     article = selectors.article_get(user=request.user, slug=slug)
+    to = reverse("knowledge:versions", kwargs={"slug": article.slug})
     try:
         article = services.article_restore(actor=request.user, article=article, number=number)
     except (DomainError, ValidationError, PermissionDenied) as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, f"Version {number} restored as version {article.version_number}.")
-    return redirect("knowledge:versions", slug=article.slug)
+        if article.status == Article.Status.PUBLISHED:
+            messages.success(
+                request,
+                f"Version {number} restored as revision {article.revision_number} for review; "
+                f"the published version {article.version_number} stays live until an editor "
+                "publishes it.",
+            )
+            to = article.get_absolute_url()
+        else:
+            messages.success(
+                request, f"Version {number} restored as version {article.version_number}."
+            )
+    # the page asks before restoring (htmx): it opens the next page itself
+    return HttpResponseClientRedirect(to) if request.htmx else redirect(to)
 
 
 # --- the editors' overview --------------------------------------------------------------------

@@ -559,22 +559,25 @@ def article_reviewed(
 
 @transaction.atomic
 def article_restore(*, actor: Any, article: Article, number: int) -> Article:
-    """Copy an old version's text back as the newest version."""
+    """Copy an old version's text back as the newest version. On a published article it becomes
+    the revision waiting for review (article_revise): the live text stays until it is published."""
     require_perm(actor, "knowledge.change_article")
     version = ArticleVersion.objects.filter(article=article, number=number).first()
     if version is None:
         raise NotFound("No such version.")
+    text = {
+        "title": version.title,
+        "summary": version.summary,
+        "body_source": version.body_source,
+        "source_format": version.source_format,
+    }
+    if article.status == Article.Status.PUBLISHED:
+        article_revise(actor=actor, article=article, note=f"Restored version {number}", **text)
+        article.refresh_from_db()
+        return article
     if article.status == Article.Status.ARCHIVED:
         article = article_reopen(actor=actor, article=article)
-    return article_update(
-        actor=actor,
-        article=article,
-        title=version.title,
-        summary=version.summary,
-        body_source=version.body_source,
-        source_format=version.source_format,
-        note=f"Restored version {number}",
-    )
+    return article_update(actor=actor, article=article, note=f"Restored version {number}", **text)
 
 
 @transaction.atomic

@@ -140,3 +140,39 @@ def test_editor_revises_a_published_article_while_it_stays_live(
     page.wait_for_selector(":text('2,000 EUR from January')")
     assert page.locator("[data-testid=revision-waiting]").count() == 0
     assert Article.objects.get(pk=article.pk).body_source.startswith("The daily limit is 2,000")
+
+
+def test_versions_fit_at_1440_and_restoring_a_published_article_asks_first(
+    browser_login, page, editor
+) -> None:
+    from ckm.knowledge import services
+    from ckm.knowledge.models import Article
+
+    article = services.article_create(
+        actor=editor, title="Card limits", body_source="The daily limit is 1,000 EUR."
+    )
+    services.article_update(
+        actor=editor,
+        article=article,
+        body_source="The daily limit is 2,000 EUR.",
+        note="New limit agreed with the card team after the review in November",
+    )
+    article = services.article_publish(actor=editor, article=article)
+    page.set_viewport_size({"width": 1440, "height": 900})
+    browser_login("editor")
+    page.goto(f"{page.base}/knowledge/a/{article.slug}/versions/")
+    wrap = page.locator(".table-wrap").first
+    assert wrap.evaluate("e => e.scrollWidth <= e.clientWidth"), "the table scrolls sideways"
+    restore = page.locator("button[form=restore-1]")
+    assert restore.is_visible() and restore.bounding_box()["x"] + 40 < 1440
+    asked: list[str] = []
+    page.once("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    restore.click()
+    page.wait_for_timeout(300)
+    assert asked and "revision for review" in asked[0]
+    assert Article.objects.get(pk=article.pk).revision_number is None  # dismissed: nothing
+    page.once("dialog", lambda d: d.accept())
+    restore.click()
+    page.wait_for_selector("[data-testid=revision-waiting]")
+    assert "2,000 EUR" in page.inner_text("#article-body")  # still live
+    assert Article.objects.get(pk=article.pk).revision_number == 4

@@ -109,9 +109,15 @@ def test_editor_writes_previews_publishes_and_restores(login, editor) -> None:
     assert article.status == "published" and article.tags == ["fees", "abroad"]
     versions = client.get(f"/knowledge/a/{article.slug}/versions/").content.decode()
     assert "One percent" in versions and "Two percent" in versions
-    client.post(f"/knowledge/a/{article.slug}/versions/1/restore/")
+    # restoring on the published article prepares a revision; the live text stays
+    response = client.post(f"/knowledge/a/{article.slug}/versions/1/restore/")
+    assert response["Location"] == f"/knowledge/a/{article.slug}/"
     article.refresh_from_db()
-    assert article.body_source == "One percent per payment." and article.version_number == 4
+    assert article.body_source == "Two percent per payment." and article.version_number == 3
+    assert article.revision_number == 4
+    page = client.get(f"/knowledge/a/{article.slug}/").content.decode()
+    assert 'data-testid="revision-waiting"' in page and "Restored version 1" in page
+    assert "stays live until an editor publishes it" in page
 
 
 def test_a_published_article_changes_by_a_revision_that_an_editor_publishes(login, editor) -> None:
@@ -224,6 +230,24 @@ def test_list_pages_do_not_grow_queries_with_articles(
         assert client.get("/knowledge/overview/").status_code == 200
     with django_assert_max_num_queries(25):
         assert client.get("/knowledge/", {"q": "card"}).status_code == 200
+
+
+def test_versions_page_names_statuses_and_asks_before_restoring(login, editor, published) -> None:
+    services.article_update(actor=editor, article=published, body_source="Call us.")
+    article = services.article_reopen(actor=editor, article=published)
+    article = services.article_submit(actor=editor, article=article)
+    client = login(editor)
+    page = client.get(f"/knowledge/a/{article.slug}/versions/").content.decode()
+    assert "<td>In review</td>" in page and "<td>Published</td>" in page
+    assert "<td>in_review</td>" not in page
+    assert page.count("hx-confirm=") == article.versions.count() - 1
+    # the confirmed (htmx) restore of a draft opens the versions page again
+    response = client.post(
+        f"/knowledge/a/{article.slug}/versions/1/restore/", HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Redirect"] == f"/knowledge/a/{article.slug}/versions/"
+    article.refresh_from_db()
+    assert article.body_source == "Block the card **at once**."
 
 
 def test_a_next_review_before_today_is_refused_at_the_field_keeping_the_text(login, editor) -> None:

@@ -313,6 +313,44 @@ def test_the_lead_is_the_summary_only_when_the_body_does_not_open_with_it(editor
     assert own.lead == "What to do at once."
 
 
+def test_restoring_a_version_of_a_published_article_waits_as_a_revision(
+    editor, make_user, settings
+) -> None:
+    from ckm.core.roles import ROLE_PERMISSIONS
+
+    article = make(editor)
+    services.article_update(actor=editor, article=article, body_source="Call us first.")
+    article = services.article_publish(actor=editor, article=article)
+    live = article.version_number
+    article = services.article_restore(actor=editor, article=article, number=1)
+    # the live text and version stay until an editor publishes the revision
+    assert article.status == "published" and article.version_number == live
+    assert article.body_source == "Call us first."
+    revision = selectors.article_revision(article)
+    assert revision.body_source == "Block it **at once**."
+    assert revision.note == "Restored version 1" and article.revision_number == revision.number
+    # an author who may not publish restores the same way (no live change)
+    settings.CKM_ROLE_PERMISSIONS = {
+        "agent": [
+            p for p in ROLE_PERMISSIONS["knowledge_editor"] if p != "knowledge.publish_article"
+        ]
+    }
+    author = make_user("agent", username="author")
+    services.article_restore(actor=author, article=article, number=1)
+    article.refresh_from_db()
+    assert article.body_source == "Call us first."
+    article = services.article_publish(actor=editor, article=article)
+    assert article.body_source == "Block it **at once**." and article.revision_number is None
+
+
+def test_restoring_on_a_draft_makes_the_newest_version_at_once(editor) -> None:
+    article = make(editor)
+    services.article_update(actor=editor, article=article, body_source="Second text.")
+    article = services.article_restore(actor=editor, article=article, number=1)
+    assert article.status == "draft" and article.body_source == "Block it **at once**."
+    assert article.version_number == 3 and article.revision_number is None
+
+
 def test_a_next_review_before_today_is_refused_naming_the_field(editor) -> None:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     with pytest.raises(ValidationError) as refused:
