@@ -7,6 +7,7 @@ seconds for them; CKM_WARM_UP=0 turns it off."""
 import logging
 import os
 import threading
+import time
 
 from django.core.wsgi import get_wsgi_application
 
@@ -21,13 +22,22 @@ def warm_up() -> None:
     cold start is never worse than no warm-up."""
     from django.db import connections
 
+    started = time.monotonic()
+    logger.info("warm-up: loading the sentence model and the learned models in the background")
     try:
         from ckm.knowledge.suggestions.engine import active_model, embed_message
         from ckm.service.services.classify import active_classifier
 
         embed_message("warm up")
-        active_model()
-        active_classifier()
+        suggestions = active_model()
+        classifier = active_classifier()
+        # the line an operator waits for before timing the first page
+        logger.info(
+            "warm-up: models ready in %.1f s (suggestions: %s, case classifier: %s)",
+            time.monotonic() - started,
+            f"v{suggestions[0].version}" if suggestions else "none trained yet",
+            classifier[0].version if classifier else "none trained yet",
+        )
     except Exception:
         logger.exception("warm-up failed; models load on first use instead")
     finally:

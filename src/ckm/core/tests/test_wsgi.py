@@ -34,6 +34,20 @@ def test_the_warm_up_loads_the_sentence_model_in_its_own_thread(
     assert engine._cache["key"] is None  # no suggestion model trained yet: nothing to load
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_warm_up_logs_when_the_models_are_ready(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setenv("CKM_WARM_UP", "0")
+    import ckm.wsgi
+
+    monkeypatch.setattr(engine, "embed_message", lambda text: None)
+    with caplog.at_level("INFO", logger="ckm.wsgi"):
+        ckm.wsgi.warm_up()
+    assert "warm-up: models ready in" in caplog.text
+    assert "suggestions: none trained yet" in caplog.text  # harmless before the first training
+
+
 def test_a_failing_warm_up_is_logged_not_raised(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -1,5 +1,8 @@
 """ckm serve: applies pending migrations, then runs the development server plus one background
-worker, stopped together (make run)."""
+worker, stopped together (make run).
+
+The server answers at once; runserver loads ckm.wsgi, whose background warm-up loads the sentence
+model and the learned models and logs "warm-up: models ready" (CKM_WARM_UP=0 turns it off)."""
 
 from __future__ import annotations
 
