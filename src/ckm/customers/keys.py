@@ -10,6 +10,8 @@ _SPACES = re.compile(r"\s+")
 _NOT_NAME = re.compile(r"[^\w ]")
 _DIGITS = re.compile(r"\D")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# German writes ä, ö, ü as ae, oe, ue where umlauts are missing (Joerg for Jörg)
+_UMLAUT_DIGRAPH = re.compile(r"([aou])e")
 
 
 def fold(text: str) -> str:
@@ -20,6 +22,13 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", _NOT_NAME.sub(" ", stripped.lower())).strip()
 
 
+def name_fold(text: str) -> str:
+    """fold() with ae, oe, ue read as ä, ö, ü: 'Jörg', 'Joerg' and 'Jorg' all give 'jorg'
+    (ß is already 'ss'). Names are keyed and searched in this form, so each spelling finds the
+    others; a typed prefix stays a prefix of the folded name."""
+    return _UMLAUT_DIGRAPH.sub(r"\1", fold(text))
+
+
 def display_name(*, kind: str, first_name: str, last_name: str, name: str) -> str:
     if kind == "organisation":
         return name.strip() or last_name.strip()
@@ -28,11 +37,12 @@ def display_name(*, kind: str, first_name: str, last_name: str, name: str) -> st
 
 
 def name_keys(*, kind: str, first_name: str, last_name: str, name: str) -> tuple[str, str]:
-    """(name_key, sort_key): 'anna schmidt' and 'schmidt anna' for persons, the name for others."""
+    """(name_key, sort_key): 'anna schmidt' and 'schmidt anna' for persons, the name for others
+    (in name_fold form)."""
     if kind == "organisation" or not (first_name or last_name):
-        key = fold(name or last_name)[:255]
+        key = name_fold(name or last_name)[:255]
         return key, key
-    first, last = fold(first_name), fold(last_name)
+    first, last = name_fold(first_name), name_fold(last_name)
     return f"{first} {last}".strip()[:255], f"{last} {first}".strip()[:255]
 
 

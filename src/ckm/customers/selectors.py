@@ -172,7 +172,7 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         for prefix in keys.phone_prefixes(query):
             lo, hi = keys.prefix_bounds(prefix)
             add(_contact_ids(visible if scoped else None, ("phone", "mobile"), lo, hi, limit), 1)
-    folded = keys.fold(query)
+    folded = keys.name_fold(query)
     if folded:
         lo, hi = keys.prefix_bounds(folded)
         add(
@@ -183,6 +183,9 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
             visible.filter(sort_key__gte=lo, sort_key__lt=hi).values_list("id", flat=True)[:limit],
             2,
         )
+        words = folded.split()
+        if len(words) > 1:
+            add(_name_word_ids(visible, words, limit), 2)
         lo, hi = keys.prefix_bounds(query)
         add(
             visible.filter(external_id__gte=lo, external_id__lt=hi).values_list("id", flat=True)[
@@ -200,6 +203,26 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
         key=lambda c: (found[c.pk], c.sort_key),
     )
     return ranked[:limit]
+
+
+def _name_word_ids(visible: QuerySet[Customer], words: list[str], limit: int) -> list[int]:
+    """Ids of customers with every word a prefix of some part of their name, in any order
+    ("schul jo" finds Jörg Schulte). The longest word drives an index range scan on the keys
+    that start with a name part (first name, last name); the others only filter the rows of
+    that range, so no query reads the whole table."""
+    driver = max(words, key=len)
+    others = Q()
+    for word in words:
+        if word != driver:
+            others &= Q(name_key__startswith=word) | Q(name_key__contains=f" {word}")
+    lo, hi = keys.prefix_bounds(driver)
+    ids: list[int] = []
+    for key in ("name_key", "sort_key"):
+        in_range = visible.filter(others, **{f"{key}__gte": lo, f"{key}__lt": hi})
+        # in the order of the index scanned, so the scan stops at `limit` rows (the default order,
+        # by sort_key, would sort the whole range of a name_key scan first)
+        ids += list(in_range.order_by(key).values_list("id", flat=True)[:limit])
+    return ids
 
 
 def primary_contacts(customer: Customer) -> dict[str, str]:

@@ -66,6 +66,34 @@ def test_search_finds_by_name_in_either_order_without_accents(agent) -> None:
     assert len(selectors.customer_search(user=agent, q="mu")) == 2
 
 
+def test_search_finds_a_name_by_partial_words_in_any_order(agent) -> None:
+    jorg = CustomerFactory(first_name="Jörg", last_name="Schulte")
+    CustomerFactory(first_name="Jonas", last_name="Schubert")
+    CustomerFactory(first_name="Jörg", last_name="Bauer")
+    for typed in ("schul jö", "jö schul", "Schul Jo", "jorg schulte", "schulte jorg"):
+        assert [c.pk for c in selectors.customer_search(user=agent, q=typed)] == [jorg.pk], typed
+
+
+def test_search_reads_ae_oe_ue_ss_as_umlauts_and_sharp_s_both_ways(agent) -> None:
+    jorg = CustomerFactory(first_name="Jörg", last_name="Schulte")
+    gartner = CustomerFactory(first_name="Hans", last_name="Gaertner")
+    strauss = CustomerFactory(first_name="Anna", last_name="Strauß")
+    for typed, wanted in [
+        ("Schulte Joerg", jorg),
+        ("joerg", jorg),
+        ("Gärtner", gartner),
+        ("gaertner hans", gartner),
+        ("strauss", strauss),
+        ("Strauß", strauss),
+    ]:
+        assert [c.pk for c in selectors.customer_search(user=agent, q=typed)] == [wanted.pk], typed
+
+
+def test_search_by_words_never_leaks_customers_of_other_teams(rm, south_customer) -> None:
+    words = f"{south_customer.last_name[:3]} {south_customer.first_name[:2]}"
+    assert selectors.customer_search(user=rm, q=words) == []
+
+
 def test_search_finds_by_email_phone_and_id(agent) -> None:
     customer = CustomerFactory(external_id="C-4711")
     ContactPointFactory(customer=customer, kind="email", value="Kim.Lee@Example.com")
@@ -155,3 +183,19 @@ def test_relatives_outside_the_users_customers_are_counted_not_named(
         customer.save(update_fields=["household"])
     profile = customer_profile(user=rm, customer_id=north_customer.pk)
     assert profile.household_members == [] and profile.relatives_hidden == 1
+
+
+def test_the_migration_recomputes_stored_name_keys(agent) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("ckm.customers.migrations.0005_name_keys_umlaut_digraphs")
+    joerg = CustomerFactory(first_name="Joerg", last_name="Schulte")
+    type(joerg).objects.filter(pk=joerg.pk).update(
+        name_key="joerg schulte", sort_key="schulte joerg"
+    )
+    migration.recompute_name_keys(apps, None)
+    joerg.refresh_from_db()
+    assert (joerg.name_key, joerg.sort_key) == ("jorg schulte", "schulte jorg")
+    assert selectors.customer_search(user=agent, q="Jörg") == [joerg]
