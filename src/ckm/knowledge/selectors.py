@@ -569,9 +569,15 @@ class SuggestionResult:
 
 
 def _search_suggest(
-    *, text: str, user: Any, limit: int = 3, audience: str | None = None
+    *,
+    text: str,
+    user: Any,
+    limit: int = 3,
+    audience: str | None = None,
+    min_confidence: float = 0.0,
 ) -> SuggestionResult:
-    """Until the learned engine is installed: the hybrid search's best articles."""
+    """Until the learned engine is installed: the hybrid search's best articles (a search score
+    is no chance: min_confidence is taken for the learned engine's signature only)."""
     found = article_search(user=user, query=text[:300], audience=audience, limit=limit)
     return SuggestionResult(
         suggestions=[
@@ -589,10 +595,12 @@ def _search_suggest(
 
 try:  # the learned engine (ckm.knowledge.suggestions) when it is installed
     from ckm.knowledge.suggestions.engine import (  # type: ignore[import-not-found,unused-ignore]
+        SUGGESTION_FLOOR,
         article_suggest,
     )
 except ImportError:  # pragma: no cover - depends on the engine being present
     article_suggest = _search_suggest  # type: ignore[assignment,unused-ignore]
+    SUGGESTION_FLOOR = 0.05  # type: ignore[misc,unused-ignore]
 
 
 # --- usage over time (the Usage page) ----------------------------------------------------------

@@ -86,13 +86,18 @@ def case_list(request: AuthedRequest) -> HttpResponse:
 def _suggestions(request: AuthedRequest, case: Case) -> Any:
     """Articles that may answer the case (knowledge), if that app offers suggestions."""
     try:
-        from ckm.knowledge.selectors import article_suggest
+        from ckm.knowledge.selectors import SUGGESTION_FLOOR, article_suggest
     except ImportError:
         return None
     if not request.user.has_perm("knowledge.view_article"):
         return None
     try:
-        return article_suggest(text=f"{case.subject}\n{case.body}", user=request.user, limit=3)
+        return article_suggest(
+            text=f"{case.subject}\n{case.body}",
+            user=request.user,
+            limit=3,
+            min_confidence=SUGGESTION_FLOOR,
+        )
     except Exception:  # suggestions are a help, never a reason for the case page to fail
         return None
 

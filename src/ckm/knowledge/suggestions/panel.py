@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ckm.knowledge.suggestions.engine import article_suggest
+from ckm.knowledge.suggestions.engine import SUGGESTION_FLOOR, article_suggest
 
 PANEL_TEMPLATE = "knowledge/suggestions/_panel.html"
 
@@ -24,7 +24,11 @@ def message_suggestions(
     if not user.has_perm("knowledge.view_article"):
         return None
     text = (text or "").strip()
-    result = article_suggest(text=text, user=user, limit=limit) if text else None
+    result = (
+        article_suggest(text=text, user=user, limit=limit, min_confidence=SUGGESTION_FLOOR)
+        if text
+        else None
+    )
     return {
         "text": text,
         "source": source,

@@ -100,3 +100,26 @@ def test_learner_tunes_on_a_held_out_split_and_calibrates() -> None:
     assert 0.0 < model.threshold <= 1.0
     assert sum(model.weights) == pytest.approx(1.0)
     assert model.calibrated(1.0) == pytest.approx(1.0)
+
+
+def test_pages_leave_out_unlikely_suggestions_under_a_confident_one(
+    trained: Any, agent: Any
+) -> None:
+    from ckm.knowledge.suggestions.engine import SUGGESTION_FLOOR
+    from ckm.knowledge.suggestions.panel import message_suggestions
+
+    text = "my card still hasn't come, it's been ages"
+    everything = article_suggest(text=text, user=agent, limit=3)
+    assert any(s.confidence < SUGGESTION_FLOOR for s in everything.suggestions[1:])
+    panel = message_suggestions(user=agent, text=text)
+    assert panel is not None
+    shown = panel["result"].suggestions
+    assert shown[0].article.title == "Card delivery"
+    assert all(s.confidence >= SUGGESTION_FLOOR for s in shown[1:])
+    assert len(shown) < len(everything.suggestions)
+
+
+def test_the_first_suggestion_stays_whatever_the_floor(trained: Any, agent: Any) -> None:
+    result = article_suggest(text="I forgot my password", user=agent, min_confidence=1.01)
+    assert not result.abstained
+    assert [s.article.title for s in result.suggestions] == ["Reset your password"]
