@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:case_id>/reply/", views.case_reply, name="case_reply"),
     path("<int:case_id>/satisfaction/", views.case_satisfaction, name="case_satisfaction"),
     path("<int:case_id>/link/", views.case_link, name="case_link"),
+    path("<int:case_id>/link/customers/", views.case_link_search, name="case_link_search"),
     path("<int:case_id>/classify/", views.case_classify, name="case_classify"),
     path("<int:case_id>/answered-by/", views.case_article_answered, name="case_article"),
     path("<int:case_id>/articles/", views.case_article_search, name="case_article_search"),

@@ -21,7 +21,7 @@ from ckm.core.errors import DomainError, error_text, errors_text
 from ckm.core.http import AuthedRequest, int_param
 from ckm.core.models import User
 from ckm.customers.models import Product
-from ckm.customers.selectors import customer_get
+from ckm.customers.selectors import SEARCH_MIN_CHARS, customer_get, customer_search
 from ckm.service import selectors, services
 from ckm.service.forms import (
     SATISFACTION_COMMENT_MAX,
@@ -136,6 +136,32 @@ def case_article_search(request: AuthedRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _link_hits(request: AuthedRequest) -> dict[str, Any]:
+    """The customers found for "Link to a customer": the words typed, and the customers (name,
+    e-mail, phone or customer number, as the main search) among those the user may see."""
+    query = request.GET.get("link_q", "").strip()[:200]
+    found = []
+    if query and request.user.has_perm("customers.view_customer"):
+        found = customer_search(user=request.user, q=query, limit=8)
+    return {
+        "link_query": query,
+        "link_hits": found,
+        "link_too_short": len(query) < SEARCH_MIN_CHARS,
+    }
+
+
+@permission_required("service.change_case", raise_exception=True)
+def case_link_search(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """The customers to link a case from an unknown contact to, each with "Link" (htmx swaps the
+    list into the case page; without it, the case page shows the list)."""
+    if not request.htmx:
+        return redirect(
+            f"{reverse('service:case_detail', args=[case_id])}?{request.GET.urlencode()}"
+        )
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    return render(request, "service/_case_link_hits.html", {"case": case, **_link_hits(request)})
+
+
 @permission_required("service.view_case", raise_exception=True)
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
@@ -170,6 +196,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "draft": draft,
             "satisfaction_comment_max": SATISFACTION_COMMENT_MAX,
             "reopen_reason_max": REOPEN_REASON_MAX,
+            **(_link_hits(request) if not case.customer_id and can_work else {}),
             "categories": Case.objects.exclude(category="")
             .values_list("category", flat=True)
             .distinct()

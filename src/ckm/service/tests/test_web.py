@@ -355,3 +355,45 @@ def test_a_refused_satisfaction_says_what_is_wrong_and_keeps_the_comment(
     assert "Give a score from 1 to 5" not in page
     assert "Comment: Ensure this value has at most 500 characters" in page
     assert comment.strip() in page and 'maxlength="500"' in page
+
+
+def test_a_case_from_an_unknown_contact_is_linked_by_searching_the_customer(
+    login, desk, agent, settings
+) -> None:
+    jorg = CustomerFactory(first_name="Jörg", last_name="Schulte")
+    other = CustomerFactory(first_name="Jörg", last_name="Schuster", owner=desk["agent2"])
+    case = case_intake(
+        channel="email", subject="Card", body="b", sender_email="js@example.org", sender_name="JS"
+    )
+    client = login(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "CKM number" not in page and 'name="customer_id"' not in page
+    assert 'id="case-link-q"' in page and 'value="js@example.org"' in page  # the sender, to start
+
+    found = client.get(
+        f"/cases/{case.pk}/link/customers/", {"link_q": "schul jö"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Jörg Schulte" in found and "Schuster" not in found
+    assert f'name="customer_id" value="{jorg.pk}"' in found
+    # without htmx the case page shows the same list
+    page = client.get(f"/cases/{case.pk}/link/customers/", {"link_q": "jörg"}, follow=True)
+    assert "Jörg Schulte" in page.content.decode() and "Schuster" in page.content.decode()
+
+    # only the customers the agent may see
+    settings.CKM_CUSTOMER_SCOPE = {**settings.CKM_CUSTOMER_SCOPE, "agent": "team"}
+    scoped = client.get(
+        f"/cases/{case.pk}/link/customers/", {"link_q": "jörg"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Schulte" not in scoped and "Schuster" not in scoped
+    other.owner = agent
+    other.save(update_fields=["owner"])
+    scoped = client.get(
+        f"/cases/{case.pk}/link/customers/", {"link_q": "jörg"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Schuster" in scoped and "Schulte" not in scoped
+
+    settings.CKM_CUSTOMER_SCOPE = {**settings.CKM_CUSTOMER_SCOPE, "agent": "all"}
+    response = client.post(f"/cases/{case.pk}/link/", {"customer_id": jorg.pk})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.customer == jorg
