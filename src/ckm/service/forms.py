@@ -58,6 +58,12 @@ class CaseFilterForm(forms.Form):
     mine = forms.BooleanField(required=False, label="Only mine")
     breached = forms.BooleanField(required=False, label="Past a target")
     unknown = forms.BooleanField(required=False, label="Unknown contact")
+    unassigned = forms.BooleanField(required=False, label="Waiting for an agent")
+    order = forms.ChoiceField(
+        required=False,
+        label="Order",
+        choices=[("due", "Next SLA target first"), ("newest", "Newest first")],
+    )
 
 
 class CorrectForm(forms.Form):

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case as Choose
+from django.db.models import Count, DateTimeField, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
@@ -91,9 +92,27 @@ class CaseFilters:
     office_id: int | None = None
     category: str = ""
     unknown_contact: bool = False
+    unassigned: bool = False
     breached: bool = False
     opened_from: dt.date | None = None
     opened_to: dt.date | None = None
+    order: str = ""  # "due": the next SLA target first (overdue on top); else the newest first
+
+
+def next_target() -> Choose:
+    """When a case's next SLA target falls due: the first answer until it is given, then the
+    resolution; none for a case that is no longer open."""
+    return Choose(
+        When(~Q(status__in=OPEN_STATUSES), then=Value(None)),
+        When(
+            first_response_at__isnull=True,
+            first_response_due__isnull=False,
+            then=F("first_response_due"),
+        ),
+        When(resolved_at__isnull=True, then=F("resolution_due")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
 
 
 def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
@@ -114,6 +133,8 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         cases = cases.filter(assignee=user)
     if f.unknown_contact:
         cases = cases.filter(customer__isnull=True)
+    if f.unassigned:
+        cases = cases.filter(assignee__isnull=True)
     if f.breached:
         now = timezone.now()
         cases = cases.filter(status__in=OPEN_STATUSES).filter(late_q(now))
@@ -133,9 +154,14 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
         if reference.isascii() and reference.isdigit() and len(reference) < 19:
             match |= Q(pk=int(reference))
         cases = cases.filter(match)
-    return cases.select_related(
+    cases = cases.select_related(
         "customer", "queue", "assignee", "product", "suggested_product", "office", "sla_policy"
-    ).order_by("-opened_at", "-id")
+    )
+    if f.order == "due":
+        return cases.annotate(next_due=next_target()).order_by(
+            F("next_due").asc(nulls_last=True), "opened_at", "id"
+        )
+    return cases.order_by("-opened_at", "-id")
 
 
 def case_get(*, user: Any, case_id: int) -> Case:

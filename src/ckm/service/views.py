@@ -47,6 +47,9 @@ def case_list(request: AuthedRequest) -> HttpResponse:
     # only names a page or a filter (Next, ?page=2) stays on the open cases
     params = request.GET.copy()
     params.setdefault("status", "open")
+    # open cases are worked by urgency: the next SLA target first, overdue ones on top; any
+    # other list (closed, any status) reads as a history, newest first
+    params.setdefault("order", "due" if params.get("status") == "open" else "newest")
     form = CaseFilterForm(params)
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"status": "open"}
     filters = selectors.CaseFilters(
@@ -58,6 +61,8 @@ def case_list(request: AuthedRequest) -> HttpResponse:
         mine=bool(data.get("mine")),
         breached=bool(data.get("breached")),
         unknown_contact=bool(data.get("unknown")),
+        unassigned=bool(data.get("unassigned")),
+        order=data.get("order") or "",
     )
     cases = selectors.case_list(user=request.user, filters=filters)
     page = Paginator(cases, 50).get_page(request.GET.get("page"))

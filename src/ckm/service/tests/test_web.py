@@ -397,3 +397,53 @@ def test_a_case_from_an_unknown_contact_is_linked_by_searching_the_customer(
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.customer == jorg
+
+
+def test_open_cases_are_listed_by_their_next_sla_target_overdue_first(login, desk, agent) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    soon, overdue, later = (
+        case_intake(actor=agent, channel="phone", subject=s, body="b", product=desk["card"])
+        for s in ("Soon", "Overdue", "Later")
+    )
+    answered = case_intake(
+        actor=agent, channel="phone", subject="Answered", body="b", product=desk["card"]
+    )
+    for case, due in ((soon, 2), (overdue, -3), (later, 30)):
+        Case.objects.filter(pk=case.pk).update(
+            first_response_due=now + dt.timedelta(hours=due),
+            resolution_due=now + dt.timedelta(hours=due + 48),
+        )
+    # its first answer is given: its next target is the resolution, in 10 hours
+    Case.objects.filter(pk=answered.pk).update(
+        first_response_at=now - dt.timedelta(hours=1),
+        first_response_due=now - dt.timedelta(hours=5),
+        resolution_due=now + dt.timedelta(hours=10),
+    )
+    client = login(agent)
+
+    def order(url: str) -> list[str]:
+        html = client.get(url).content.decode()
+        subjects = ["Soon", "Overdue", "Later", "Answered"]
+        return sorted(subjects, key=lambda s: html.index(f'title="{s}"'))
+
+    assert order("/cases/") == ["Overdue", "Soon", "Answered", "Later"]
+    assert order("/cases/?status=open&order=newest") == ["Answered", "Later", "Overdue", "Soon"]
+    assert order("/cases/?status=") == ["Answered", "Later", "Overdue", "Soon"]  # a history
+
+
+def test_the_header_counts_link_to_their_lists(login, desk, agent) -> None:
+    mine = case_intake(actor=agent, channel="phone", subject="Mine", body="b", product=desk["card"])
+    Case.objects.filter(pk=mine.pk).update(assignee=agent)
+    waiting = case_intake(
+        actor=agent, channel="phone", subject="Waiting", body="b", product=desk["card"]
+    )
+    Case.objects.filter(pk=waiting.pk).update(assignee=None)
+    client = login(agent)
+    html = client.get("/cases/").content.decode()
+    assert 'href="?status=open"' in html and 'href="?status=open&unassigned=on"' in html
+    listed = client.get("/cases/?status=open&unassigned=on").content.decode()
+    assert 'title="Waiting"' in listed and 'title="Mine"' not in listed
