@@ -11,6 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 PALETTE = ["#2f6fa8", "#0b7a75", "#a35a00", "#b3261e", "#6b4fa0", "#5b6b7c", "#1e7b34", "#c2185b"]
 
+# How a week is labelled: by its first day, a Monday ("16 Nov").
+WEEK_FORMAT = "%-d %b"
+
 
 def _theme() -> dict[str, Any]:
     return {
@@ -40,6 +43,16 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
+def week_x(field: str) -> alt.X:
+    """An x axis of whole weeks: one band and one label per week, the week's Monday ("16 Nov"),
+    never the days between (a temporal axis puts its ticks on days, or on Sundays)."""
+    return alt.X(
+        f"yearmonthdate({field}):O",
+        title=None,
+        axis=alt.Axis(format=WEEK_FORMAT, formatType="time", labelAngle=0),
+    )
+
+
 def line_chart(
     data: pd.DataFrame,
     *,
@@ -49,10 +62,11 @@ def line_chart(
     title: str = "",
     width: int = 560,
     height: int = 220,
+    weekly: bool = False,
 ) -> SafeString:
-    """A line chart over time (x a date column)."""
+    """A line chart over time (x a date column); weekly=True when each x is the Monday of a week."""
     encoding: dict[str, Any] = {
-        "x": alt.X(f"{x}:T", title=None),
+        "x": week_x(x) if weekly else alt.X(f"{x}:T", title=None),
         "y": alt.Y(f"{y}:Q", title=y.replace("_", " ")),
     }
     if color:

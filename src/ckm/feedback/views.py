@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ckm.core.audit import audit_record
-from ckm.core.charts import chart_svg, line_chart
+from ckm.core.charts import WEEK_FORMAT, chart_svg, line_chart, week_x
 from ckm.core.errors import DomainError, error_text
 from ckm.core.http import AuthedRequest, int_param, redirect_back
 from ckm.core.models import Job, Office, User
@@ -89,7 +89,12 @@ def topic_list(request: AuthedRequest) -> HttpResponse:
         )
         frame["week"] = pd.to_datetime(frame["week"])
         chart = line_chart(
-            frame, x="week", y="cases", color="topic", title="Cases per week, busiest topics"
+            frame,
+            x="week",
+            y="cases",
+            color="topic",
+            title="Cases per week, busiest topics",
+            weekly=True,
         )
     return render(
         request,
@@ -110,10 +115,14 @@ def _stacked(frame: pd.DataFrame, *, color: str, title: str) -> Any:
         alt.Chart(frame, title=title)
         .mark_bar()
         .encode(
-            x=alt.X("week:T", title=None),
+            x=week_x("week"),
             y=alt.Y("sum(count):Q", title="cases"),
             color=alt.Color(f"{color}:N", title=None, legend=alt.Legend(labelLimit=220)),
-            tooltip=["week:T", f"{color}:N", "sum(count):Q"],
+            tooltip=[
+                alt.Tooltip("week:T", title="week of", format=WEEK_FORMAT),
+                f"{color}:N",
+                "sum(count):Q",
+            ],
         )
         .properties(width=560, height=220)
     )
@@ -378,7 +387,7 @@ def _before_after_chart(volume: selectors.BeforeAfter, title: str) -> Any:
         alt.Chart(frame)
         .mark_bar(size=max(4, 420 // max(len(frame), 1)))
         .encode(
-            x=alt.X("week:T", title=None),
+            x=week_x("week"),
             y=alt.Y("cases:Q", title="cases per week"),
             color=alt.Color(
                 "period:N",

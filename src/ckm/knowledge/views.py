@@ -518,7 +518,12 @@ def usage(request: AuthedRequest) -> HttpResponse:
             [{"week": r.week.isoformat(), "views": r.views, "searches": r.searches} for r in rows]
         ).melt(id_vars=["week"], var_name="what", value_name="count")
         counts_chart = line_chart(
-            frame, x="week", y="count", color="what", title="Views and searches per week"
+            frame,
+            x="week",
+            y="count",
+            color="what",
+            title="Views and searches per week",
+            weekly=True,
         )
         rates = []
         for r in rows:
@@ -537,6 +542,7 @@ def usage(request: AuthedRequest) -> HttpResponse:
                 y="share",
                 color="what",
                 title="Shares per week (0 to 1)",
+                weekly=True,
             )
     return render(
         request,

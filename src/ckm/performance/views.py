@@ -55,7 +55,9 @@ def _charts(kpis: DeskKpis) -> list[SafeString]:
     ):
         if not frame.empty:
             frame["week"] = pd.to_datetime(frame["week"])
-            charts.append(line_chart(frame, x="week", y=y, color=color, title=title, height=180))
+            charts.append(
+                line_chart(frame, x="week", y=y, color=color, title=title, height=180, weekly=True)
+            )
     return charts
 
 

@@ -3,6 +3,7 @@ week, queue and agent; who may see it; the page and the API."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -133,3 +134,16 @@ def _case_now(agent: Any) -> None:
     from ckm.service.services import case_intake
 
     case_intake(channel="letter", subject="", body="Where is my new card?", actor=agent)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weeks", [4, 12])
+def test_the_charts_label_each_week_by_its_monday_not_by_days(
+    client: Any, cases: dict[str, Any], manager: Any, weeks: int
+) -> None:
+    client.force_login(manager)
+    html = client.get(f"/performance/?weeks={weeks}").content.decode()
+    assert html.count("<svg") == 2
+    assert not re.search(r">(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+<", html)  # no day-by-day ticks
+    mondays = {w.strftime("%-d %b") for w, _ in desk_kpis(user=manager, weeks=weeks).weekly[:-1]}
+    assert all(f">{label}<" in html for label in mondays)
