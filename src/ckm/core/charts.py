@@ -15,12 +15,30 @@ PALETTE = ["#2f6fa8", "#0b7a75", "#a35a00", "#b3261e", "#6b4fa0", "#5b6b7c", "#1
 WEEK_FORMAT = "%-d %b"
 
 
+# The chart's text is measured on the server and drawn by the browser. Vega measured the page's
+# font list (system-ui first) with a narrow Arial-like face while the browser drew a wider one, so
+# labels and legends overran their room ("contro", "0.000.02"). Measuring and drawing with DejaVu
+# Sans, the widest of the usual sans faces, gives the room a browser needs; a browser without it
+# falls back to the page's own font, narrower, which then fits too.
+FONT = (
+    'DejaVu Sans, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
+)
+
+
 def _theme() -> dict[str, Any]:
     return {
         "config": {
-            "font": "system-ui, -apple-system, Segoe UI, Roboto, Arial, sans-serif",
+            "font": FONT,
             "view": {"stroke": None},
-            "axis": {"labelColor": "#5b6b7c", "titleColor": "#5b6b7c", "gridColor": "#e6ebf0"},
+            "axis": {
+                "labelColor": "#5b6b7c",
+                "titleColor": "#5b6b7c",
+                "gridColor": "#e6ebf0",
+                "labelLimit": 280,
+                "labelSeparation": 6,
+            },
+            # below the chart, the legend takes no width from the plot in a narrow card
+            "legend": {"orient": "bottom", "labelLimit": 280, "columns": 3, "symbolType": "square"},
             "range": {"category": PALETTE},
             "background": "transparent",
         }

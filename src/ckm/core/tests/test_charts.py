@@ -50,3 +50,17 @@ def test_cases_per_week_bars_are_weekly_on_the_topic_page() -> None:
     bars = re.findall(r'aria-roledescription="bar" d="M[\d.]+,[\d.]+h([\d.]+)v', svg)
     widths = [float(w) for w in bars]
     assert widths and min(widths) > 100  # a bar as wide as its week, not a sliver
+
+
+def test_chart_text_is_drawn_in_the_face_it_was_measured_with() -> None:
+    svg = line_chart(weeks_frame("2026-11-16", 3), x="week", y="cases", color="measure")
+    fonts = set(re.findall(r'font-family="([^"]*)"', svg))
+    assert fonts and all(f.startswith("DejaVu Sans,") for f in fonts)
+
+
+def test_a_legend_sits_below_the_plot_and_keeps_its_labels_whole() -> None:
+    frame = weeks_frame("2026-11-16", 3).replace({"measure": {"a": "control", "b": "target"}})
+    svg = line_chart(frame, x="week", y="cases", color="measure", width=560)
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1))  # type: ignore[union-attr]
+    assert width < 640  # no legend column beside the plot
+    assert ">control<" in svg and ">target<" in svg
