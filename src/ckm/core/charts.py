@@ -13,6 +13,8 @@ PALETTE = ["#2f6fa8", "#0b7a75", "#a35a00", "#b3261e", "#6b4fa0", "#5b6b7c", "#1
 
 # How a week is labelled: by its first day, a Monday ("16 Nov").
 WEEK_FORMAT = "%-d %b"
+# How an event is labelled: its day and minute ("7 Dec 18:27").
+EVENT_FORMAT = "%-d %b %H:%M"
 
 
 # The chart's text is measured on the server and drawn by the browser. Vega measured the page's
@@ -71,6 +73,16 @@ def week_x(field: str) -> alt.X:
     )
 
 
+def event_x(field: str) -> alt.X:
+    """An x axis of separate events (scoring runs): one band per event, labelled with its day and
+    time, so runs seconds apart are told apart (a time axis labelled them ".500", ":27")."""
+    return alt.X(
+        f"yearmonthdatehoursminutesseconds({field}):O",
+        title=None,
+        axis=alt.Axis(format=EVENT_FORMAT, formatType="time", labelAngle=0, labelOverlap=True),
+    )
+
+
 def line_chart(
     data: pd.DataFrame,
     *,
@@ -81,10 +93,18 @@ def line_chart(
     width: int = 560,
     height: int = 220,
     weekly: bool = False,
+    events: bool = False,
 ) -> SafeString:
-    """A line chart over time (x a date column); weekly=True when each x is the Monday of a week."""
+    """A line chart over time (x a date column); weekly=True when each x is the Monday of a week,
+    events=True when each x is a separate event (a run) rather than a point of a calendar."""
+    if weekly:
+        x_axis = week_x(x)
+    elif events:
+        x_axis = event_x(x)
+    else:
+        x_axis = alt.X(f"{x}:T", title=None)
     encoding: dict[str, Any] = {
-        "x": week_x(x) if weekly else alt.X(f"{x}:T", title=None),
+        "x": x_axis,
         "y": alt.Y(f"{y}:Q", title=y.replace("_", " ")),
     }
     if color:

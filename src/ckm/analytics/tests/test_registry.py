@@ -128,3 +128,21 @@ def test_a_label_that_does_not_exist_fails_the_version_with_the_reason(bank) -> 
         model_train(actor=None, kind="churn", label="responded")
     failed = ModelVersion.objects.get(slot="churn", status="failed")
     assert "responded" in failed.message
+
+
+def test_the_scoring_run_chart_keeps_versions_apart_and_reads_as_dates(
+    bank, manager, login
+) -> None:
+    import re
+
+    from django.utils import timezone
+
+    second = model_train(actor=manager, kind="churn", as_of=AS_OF, folds=2, auto_promote=False)
+    model_promote(actor=manager, version_id=second.pk)  # scored: v1's run and v2's, seconds apart
+    second.refresh_from_db()
+    html = login(manager).get(f"/analytics/models/{second.pk}/").content.decode()
+    chart = html[html.index("Mean score of each scoring run") :]
+    assert ">v1<" in chart and ">v2<" in chart  # a line and a legend entry per version
+    labels = re.findall(r'role-axis-label".*?</g>', chart, flags=re.S)[0]
+    day = timezone.localtime(second.current_run.finished_at).strftime("%-d %b")
+    assert f">{day} " in labels and not re.search(r">[.:]\d+<", labels)

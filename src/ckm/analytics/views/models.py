@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from ckm.analytics import selectors, services
@@ -128,15 +129,26 @@ def model_detail(request: AuthedRequest, version_id: int) -> HttpResponse:
     drift_chart = None
     if len(drift) > 1:
         frame = pd.DataFrame(
-            [{"when": d["when"], "mean score": d["mean"]} for d in drift if d["mean"] is not None]
+            [
+                {
+                    # the chart draws a wall-clock time: the desk's, not the server's UTC
+                    "when": timezone.localtime(d["when"]).replace(tzinfo=None),
+                    "mean score": d["mean"],
+                    "model": f"v{d['version']}",
+                }
+                for d in drift
+                if d["mean"] is not None
+            ]
         )
         drift_chart = line_chart(
             frame,
             x="when",
             y="mean score",
-            title="Mean score of each scoring run",
+            color="model",  # the slot's versions score differently: a line each
+            title="Mean score of each scoring run, by model version",
             width=420,
             height=160,
+            events=True,
         )
     return render(
         request,
