@@ -79,6 +79,14 @@ class ScoreView:
     def level(self) -> str:
         return "high" if self.decile >= 9 else "medium" if self.decile >= 6 else "low"
 
+    @property
+    def rank(self) -> str:
+        """Where the score stands among the customers scored ("higher than 70 % of customers"):
+        the level follows the decile, which ranks, while the value may still be small."""
+        if self.decile <= 1:
+            return "among the lowest 10 % of customers"
+        return f"higher than {(self.decile - 1) * 10} % of customers"
+
 
 def _score_view(version: ModelVersion, score: Score, *, explain: bool = True) -> ScoreView:
     from ckm.analytics.explain import explain_customer, reason_words  # loads the model stack

@@ -419,3 +419,26 @@ def test_the_lift_chart_keeps_the_deciles_in_their_order() -> None:
     axis = svg[svg.index("role-axis-label") :]
     labels = re.findall(r">(\d+)</text>", axis)[:10]
     assert labels == [str(d) for d in range(10, 0, -1)]
+
+
+def test_the_profile_words_the_churn_rank_and_the_learned_group_for_what_they_are(
+    login, web_bank, rm
+) -> None:
+    from ckm.analytics.models import SegmentMember
+
+    customer = drifting_customer_of(web_bank, "rm")
+    group = Segment.objects.create(name="Holds loan, many products", kind="learned", cluster=0)
+    SegmentMember.objects.create(segment=group, customer=customer)
+    page = login(rm).get(f"/customers/{customer.pk}/").content.decode()
+    score = Score.objects.get(
+        run=ModelVersion.objects.get(pk=web_bank["churn"]).current_run, customer=customer
+    )
+    rank = (
+        "among the lowest 10 % of customers"
+        if score.decile == 1
+        else f"higher than {(score.decile - 1) * 10} % of customers"
+    )
+    assert rank in page  # the badge says where the customer ranks, not "medium" of a 0.9 %
+    assert not any(f">{w} · decile" in page for w in ("low", "medium", "high"))
+    assert "Group: Holds loan, many products" in page  # the group's name, not a fact about them
+    assert "describes the group as a whole" in page
