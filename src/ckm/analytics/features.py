@@ -794,6 +794,16 @@ def _number(value: float) -> str:
     return f"{value:.1f}"
 
 
+_CODE = re.compile(r"[a-z0-9]+(?:_[a-z0-9]+)+")
+
+
+def _category_words(value: Any) -> str:
+    """A category as words: a code a package wrote ('civil_servant') reads 'civil servant'; any
+    other value is shown as it came."""
+    text = str(value)
+    return text.replace("_", " ") if _CODE.fullmatch(text) else text
+
+
 def feature_phrase(info: dict[str, str] | FeatureInfo, value: Any) -> str:
     """A feature and its value in plain words: '3 complaints in the last 60 days',
     'savings balance down 45 % over 30 days', 'Contract: Month-to-month'."""
@@ -801,7 +811,7 @@ def feature_phrase(info: dict[str, str] | FeatureInfo, value: Any) -> str:
     label, kind = data["label"], data["kind"]
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     if kind == "category":
-        return f"{label[:1].upper()}{label[1:]}: {value if not missing else 'unknown'}"
+        return f"{label[:1].upper()}{label[1:]}: {_category_words(value) if not missing else 'unknown'}"
     if missing:
         return (
             f"no {label} recorded"

@@ -449,8 +449,11 @@ def definition_queryset(
 
 
 def definition_words(definition: dict[str, Any]) -> str:
-    """A definition in words: 'Product family holds savings and Annual profit ≥ 500'."""
-    labels = {f.key: f.label for f in segment_fields()}
+    """A definition in words, to follow "Customers where": 'a savings product is held and Annual
+    profit ≥ 500'."""
+    fields = segment_fields()
+    labels = {f.key: f.label for f in fields}
+    choices = {f.key: dict(f.choices) for f in fields}
     parts = []
     for condition in definition.get("conditions", []):
         label = labels.get(condition.get("field", ""), condition.get("field", ""))
@@ -459,7 +462,14 @@ def definition_words(definition: dict[str, Any]) -> str:
         if condition.get("op") in ("is_set", "is_not_set", "is_true", "is_false"):
             parts.append(f"{label} {op}")
         elif str(condition.get("field", "")).startswith("holds:"):
-            parts.append(f"{op} {value}")
+            # a clause of its own after "Customers where": "no card product is held"
+            key = str(condition.get("field"))
+            name = choices.get(key, {}).get(str(value), value)
+            held = condition.get("op") != "has_not"
+            if key == "holds:family":
+                parts.append(f"{'a' if held else 'no'} {name} product is held")
+            else:
+                parts.append(f"{name} is {'' if held else 'not '}held")
         else:
             parts.append(f"{label} {op} {value}")
     joiner = " and " if definition.get("match", "all") == "all" else " or "

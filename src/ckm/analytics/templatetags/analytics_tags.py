@@ -39,6 +39,7 @@ def analytics_home(context: dict[str, Any]) -> dict[str, Any]:
         ]
         best.sort(key=lambda pair: -pair[0].score.value)
         data["products"] = products
+        data["own_customers"] = owns  # a marketer owns none: the list is of all they may see
         data["prospects"] = best[:6]
         data["show"] = True
     return data

@@ -75,7 +75,7 @@ def test_a_marketer_sees_value_and_clv_by_segment_and_builds_a_segment(
     page.wait_for_selector("#preview:has-text('customers match')")
     page.click("text=Save segment")
     page.wait_for_selector("h1:has-text('Wealthy savers')")
-    assert "holds savings" in page.inner_text("main")
+    assert "a savings product is held" in page.inner_text("main")
 
 
 def test_a_relationship_manager_is_warned_sees_why_and_finds_prospects(

@@ -274,3 +274,10 @@ def test_a_cluster_name_says_no_product_only_when_hardly_anyone_holds_it() -> No
     assert _trait_tag("holds_savings", "savings", -1.2, share=0.26) == "fewer with savings"
     assert _trait_tag("holds_savings", "savings", -1.2, share=0.01) == "no savings"
     assert _trait_tag("holds_savings", "savings", 0.8, share=0.9) == "holds savings"
+
+
+def test_a_coded_category_reads_as_words_in_a_reason() -> None:
+    info = {"name": "attr_occupation", "label": "Occupation", "kind": "category"}
+    assert feature_phrase(info, "self_employed") == "Occupation: self employed"
+    assert feature_phrase(info, "civil_servant") == "Occupation: civil servant"
+    assert feature_phrase(info, "Month_to_Month") == "Occupation: Month_to_Month"  # not a code

@@ -164,7 +164,15 @@ def test_the_builder_knows_every_attribute_and_speaks_plainly(people) -> None:
     words = definition_words(
         rule(("attribute:income", "gte", 50000), ("holds:family", "has", "savings"))
     )
-    assert words == "Income ≥ 50000 and holds savings"
+    assert words == "Income ≥ 50000 and a savings product is held"
+
+
+def test_a_holding_condition_reads_as_a_sentence_with_the_products_name(people) -> None:
+    ProductFactory(external_id="CARD-GOLD", name="Gold card", family="card")
+    words = definition_words(
+        rule(("holds:family", "has_not", "card"), ("holds:product", "has", "CARD-GOLD"))
+    )
+    assert words == "no card product is held and Gold card is held"
 
 
 def test_saving_a_rule_segment_needs_the_permission_and_is_evaluated_when_read(

@@ -189,7 +189,7 @@ def test_segments_page_charts_value_and_risk_by_segment(
         and "Mean churn risk by segment" in page
     )
     detail = client.get(f"/analytics/segments/{segment.pk}/").content.decode()
-    assert "holds savings" in detail and "Customers you can see" in detail
+    assert "a savings product is held" in detail and "Customers you can see" in detail
 
 
 def test_the_builder_offers_fitting_operators_and_previews_the_count(
@@ -442,3 +442,19 @@ def test_the_profile_words_the_churn_rank_and_the_learned_group_for_what_they_ar
     assert not any(f">{w} · decile" in page for w in ("low", "medium", "high"))
     assert "Group: Holds loan, many products" in page  # the group's name, not a fact about them
     assert "describes the group as a whole" in page
+
+
+def test_the_start_page_words_the_prospects_for_who_owns_customers(
+    login, web_bank, rm, marketer
+) -> None:
+    assert "Your customers most likely" in login(rm).get("/").content.decode()
+    page = login(marketer).get("/").content.decode()
+    assert "Best prospects" in page and "Your customers" not in page
+    assert "The customers you can see most likely" in page
+
+
+def test_the_customer_list_counts_in_good_grammar(login, web_bank, rm) -> None:
+    customer = drifting_customer_of(web_bank, "rm")
+    one = login(rm).get("/customers/", {"q": customer.display_name}).content.decode()
+    assert "1 customer you can see matches." in one
+    assert "customers you can see match." in login(rm).get("/customers/").content.decode()
