@@ -166,7 +166,9 @@ def campaigns_seed_demo(*, actor: Any = None) -> dict[str, Any]:
         product=product,
         channel=Campaign.Channel.RM_CALL,
         starts_on=start,
-        ends_on=end,
+        # launched as on its first day: a campaign already ended cannot launch, so it ends
+        # today until _backdate gives it the dates it ran
+        ends_on=max(end, timezone.localdate()),
         audience=Campaign.Audience.ALL,
         selection=Campaign.Selection.ALL,
         selection_value=0,

@@ -83,6 +83,13 @@ def campaign_launch(*, actor: Any, campaign_id: int, override_reason: str = "") 
         raise ConflictError(f"The campaign is {campaign.get_status_display().lower()} already.")
     if campaign.planned_at is None:
         raise ConflictError("Build the target list first.")
+    if campaign.ends_on < timezone.localdate():
+        # contacts made now would fall outside the campaign's dates, and outside its results
+        raise ConflictError(
+            f"The campaign ended on {campaign.ends_on:%Y-%m-%d}: move its end date to today or "
+            "later to launch it.",
+            field="ends_on",
+        )
     reason = override_reason.strip()
     if (campaign.expected_npv or 0) < 0:
         may_override = actor is None or actor.has_perm("campaigns.override_npv")

@@ -361,8 +361,22 @@ def nobody_to_call(campaign: Campaign, customer_ids: list[int]) -> str:
     )
 
 
+# Upper bounds of the business case, far beyond any real campaign yet low enough that a slip of
+# the keyboard (a margin of 1e12 a month for 100,000 months) is refused rather than planned on.
+BUSINESS_CASE_LIMITS: dict[str, tuple[float, str]] = {
+    "cost_per_contact": (1e7, "At most 10,000,000 per contact."),
+    "fixed_costs": (1e10, "At most 10,000,000,000 in fixed costs."),
+    "margin_per_month": (1e7, "At most 10,000,000 margin a month per conversion."),
+    # 50 years: longer than any customer relationship the margin could last
+    "margin_months": (600, "At most 600 months (50 years)."),
+    # an annual rate as a fraction: 1 is 100 % a year
+    "discount_rate": (1.0, "An annual rate between 0 and 1 (0.08 for 8 %)."),
+}
+
+
 def campaign_validate(campaign: Campaign) -> None:
-    """Field checks beyond the model's: dates, shares, the audience's source."""
+    """Field checks beyond the model's: dates, shares, the audience's source, the business case's
+    bounds."""
     errors: dict[str, str] = {}
     if campaign.ends_on and campaign.starts_on and campaign.ends_on < campaign.starts_on:
         errors["ends_on"] = "The campaign ends before it starts."
@@ -401,6 +415,9 @@ def campaign_validate(campaign: Campaign) -> None:
     for name in ("cost_per_contact", "fixed_costs", "margin_per_month", "discount_rate"):
         if getattr(campaign, name) < 0:
             errors[name] = "Cannot be negative."
+    for name, (most, message) in BUSINESS_CASE_LIMITS.items():
+        if name not in errors and getattr(campaign, name) > most:
+            errors[name] = message
     if errors:
         raise ValidationError(errors)
 

@@ -33,7 +33,7 @@ def builder_data(bank: dict[str, Any], **overrides: Any) -> dict[str, Any]:
         "product": bank["fund"],
         "channel": "rm_call",
         "starts_on": "2026-11-01",
-        "ends_on": "2026-12-15",
+        "ends_on": (timezone.localdate() + dt.timedelta(days=45)).isoformat(),
         "audience": "segment",
         "segment": bank["segment"],
         "rule": "",
@@ -195,7 +195,7 @@ def test_api_creates_launches_through_the_gate_and_records_outcomes(bank, users)
         "name": "API campaign",
         "product_id": bank["fund"],
         "starts_on": "2026-11-01",
-        "ends_on": "2026-12-01",
+        "ends_on": (timezone.localdate() + dt.timedelta(days=45)).isoformat(),
         "segment_id": bank["segment"],
         "cost_per_contact": 900,
     }
@@ -250,6 +250,7 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     assert report["campaigns"] == 2
     past, planned = Campaign.objects.order_by("id")
     assert past.status == "closed" and planned.status == "draft"
+    assert past.ends_on < timezone.localdate()  # launched, then given the dates it ran
     assert past.members.filter(group="control").exists()
     assert past.members.filter(converted=True).exists()
     latest = ModelVersion.objects.filter(slot="propensity:INV", status="active").get()
@@ -420,3 +421,25 @@ def test_a_score_threshold_outside_the_scores_range_is_refused_with_the_range(ba
     assert not Campaign.objects.exists()
     fine = builder_data(bank, selection="threshold", selection_value="0.05", name="Threshold")
     assert client.post("/campaigns/new/", fine).status_code == 302
+
+
+def test_api_and_builder_refuse_a_business_case_beyond_any_real_campaign(bank, users) -> None:
+    marketer = client_for(users["marketer"])
+    payload = {
+        "name": "X",
+        "product_id": bank["fund"],
+        "starts_on": "2026-11-01",
+        "ends_on": (timezone.localdate() + dt.timedelta(days=45)).isoformat(),
+        "segment_id": bank["segment"],
+        "margin_per_month": 1e12,
+        "margin_months": 100_000,
+    }
+    refused = marketer.post("/api/campaigns", payload, content_type="application/json")
+    assert refused.status_code == 400
+    assert "margin_per_month" in refused.content.decode()
+    assert "margin_months" in refused.content.decode()
+    page = marketer.post(
+        "/campaigns/new/", builder_data(bank, margin_per_month="1000000000000")
+    ).content.decode()
+    assert "At most 10,000,000 margin a month" in page
+    assert not Campaign.objects.filter(name="X").exists()

@@ -30,7 +30,7 @@ def make_campaign(bank: dict[str, Any], actor: Any, **overrides: Any) -> Campaig
         "product": Product.objects.get(pk=bank["fund"]),
         "channel": Campaign.Channel.RM_CALL,
         "starts_on": dt.date(2026, 11, 1),
-        "ends_on": dt.date(2026, 12, 15),
+        "ends_on": timezone.localdate() + dt.timedelta(days=45),  # not ended: it may launch
         "audience": Campaign.Audience.SEGMENT,
         "segment": Segment.objects.get(pk=bank["segment"]),
         "selection": Campaign.Selection.ALL,
@@ -518,3 +518,35 @@ def test_approval_fixes_the_target_list(bank, users) -> None:
         services.campaign_save(actor=users["marketer"], campaign_id=campaign.pk, name="Changed")
     launched = services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
     assert launched.status == "launched" and launched.approved_by == users["manager"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("margin_per_month", 1e12),
+        ("margin_months", 100_000),
+        ("cost_per_contact", 2e7),
+        ("fixed_costs", 1e11),
+        ("discount_rate", 8.0),
+    ],
+)
+def test_a_business_case_beyond_any_real_campaign_is_refused_naming_the_field(
+    bank, users, field, value
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        make_campaign(bank, users["marketer"], **{field: value})
+    assert field in refused.value.message_dict
+    make_campaign(bank, users["marketer"], margin_months=600, discount_rate=1.0)  # the bounds
+
+
+def test_a_campaign_that_has_ended_is_kept_as_a_record_but_does_not_launch(bank, users) -> None:
+    today = timezone.localdate()
+    campaign = make_campaign(
+        bank,
+        users["marketer"],
+        starts_on=today - dt.timedelta(days=60),
+        ends_on=today - dt.timedelta(days=1),
+    )
+    with pytest.raises(ConflictError, match=r"ended on .* move its end date"):
+        services.campaign_launch(actor=users["manager"], campaign_id=campaign.pk)
+    assert Campaign.objects.get(pk=campaign.pk).status == Campaign.Status.DRAFT
