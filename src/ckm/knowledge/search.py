@@ -96,12 +96,9 @@ STOP_WORDS = frozenset(
     ]
 )
 
-# keep in step with migrations/0002_search_index.PG_VECTOR (the GIN index's expression)
-PG_VECTOR = (
-    "(setweight(to_tsvector('english'::regconfig, coalesce(knowledge_article.title, '')), 'A') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(knowledge_article.summary, '')), 'B') || "
-    "setweight(to_tsvector('english'::regconfig, coalesce(knowledge_article.body_text, '')), 'C'))"
-)
+# the weighted vector of title (A), summary (B) and body (C), stored with its GIN index
+# (migrations/0005_search_vector_column): ranking reads it instead of parsing every match again
+PG_VECTOR = "knowledge_article.search_vector"
 
 
 @dataclass(frozen=True)
@@ -246,9 +243,8 @@ def pg_tsquery(words: list[str]) -> str:
 
 
 def pg_lexical(words: list[str], scope: Scope, *, limit: int = CANDIDATES) -> list[Hit]:
-    """to_tsquery against the GIN-indexed weighted vector, ranked by ts_rank_cd, with
-    ts_headline snippets (SearchVector / SearchRank / SearchHeadline in SQL form, so the
-    expression is exactly the index's)."""
+    """to_tsquery against the stored, GIN-indexed weighted vector, ranked by ts_rank_cd, with
+    ts_headline snippets (SearchRank / SearchHeadline in SQL form)."""
     text = pg_tsquery(words)
     if not text:
         return []

@@ -127,3 +127,23 @@ def test_only_portal_users_are_limited_to_public_articles(make_user, library, se
         user=customer_like, query="card pin mortgage interest", mode="lexical"
     )
     assert found.hits and {h.article.audience for h in found.hits} == {"public"}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's stored vector")
+def test_postgresql_ranks_by_the_stored_vector_which_follows_every_edit(editor, agent) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT is_generated FROM information_schema.columns "
+            "WHERE table_name = 'knowledge_article' AND column_name = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("ALWAYS",)
+    article = services.article_create(
+        actor=editor, title="Standing orders", body_source="Set one up in the app.", category="Pay"
+    )
+    services.article_publish(actor=editor, article=article)
+    assert not selectors.article_search(user=agent, query="quarterly", mode="lexical").hits
+    services.article_update(
+        actor=editor, article=article, body_source="A quarterly standing order is possible."
+    )
+    [hit] = selectors.article_search(user=agent, query="quarterly", mode="lexical").hits
+    assert hit.article.pk == article.pk
