@@ -184,7 +184,7 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
             2,
         )
         words = folded.split()
-        if len(words) > 1:
+        if len(words) > 1 and "@" not in query:  # an e-mail address is no name of words
             add(_name_word_ids(visible, words, limit), 2)
         lo, hi = keys.prefix_bounds(query)
         add(
