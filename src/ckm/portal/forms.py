@@ -29,6 +29,7 @@ class ContactForm(forms.Form):
         error_messages={
             "required": "Give your message a subject.",
             "min_length": "Make the subject a little longer (at least 3 characters).",
+            "max_length": "Keep the subject under 200 characters.",
         },
     )
     message = forms.CharField(

@@ -73,10 +73,14 @@ def test_anonymous_visitor_reads_public_articles_and_never_internal_ones(client,
     assert home.status_code == 200
     page = home.content.decode()
     assert "Lost or stolen card" in page
+    assert "<title>Help centre</title>" in page  # once, not "Help centre · Help centre"
     assert "checklist" not in page and "Card limits draft" not in page
     assert "Internal procedures" not in page  # a category holding only internal articles
     found = client.get("/portal/", {"q": "card blocking"}).content.decode()
     assert "Lost or stolen card" in found and "checklist" not in found
+    # one way to contact us under the answers, not "Ask us" and "Contact us" both
+    assert found.count("Not what you were looking for?") + found.count("Still stuck?") == 1
+    assert page.count("Still stuck?") == 1
     assert client.get(f"/portal/a/{articles['internal'].slug}/").status_code == 404
     assert client.get(f"/portal/a/{articles['draft'].slug}/").status_code == 404
     response = client.get(f"/portal/a/{articles['public'].slug}/")
@@ -157,6 +161,8 @@ def test_contact_form_validation_and_honeypot(client, articles) -> None:
     assert "Give your message a subject." in page
     assert "Tell us a little more" in page
     assert "Give your e-mail address so that we can answer you." in page
+    long = client.post("/portal/contact/", {**FORM, "subject": "x" * 201}).content.decode()
+    assert "Keep the subject under 200 characters." in long
     bad = client.post("/portal/contact/", {**FORM, "email": "not-an-address"}).content.decode()
     assert "Enter an e-mail address like name@example.com." in bad
     bot = client.post("/portal/contact/", {**FORM, "website": "http://spam.example"})
