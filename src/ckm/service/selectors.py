@@ -287,20 +287,13 @@ def my_cases_due(*, user: Any, limit: int = 6) -> tuple[int, list[tuple[Case, di
 
     if not user.has_perm("service.view_case"):
         return 0, []
-    cases = list(
-        Case.objects.filter(assignee=user, status__in=OPEN_STATUSES)
-        .select_related("customer", "sla_policy")
-        .order_by("resolution_due", "pk")[:500]
+    mine = Case.objects.filter(assignee=user, status__in=OPEN_STATUSES)
+    first = (
+        mine.select_related("customer", "sla_policy")
+        .annotate(next_due=next_target())
+        .order_by(F("next_due").asc(nulls_last=True), "pk")[:limit]
     )
-    far = timezone.now() + dt.timedelta(days=3650)
-
-    def next_due(case: Case) -> dt.datetime:
-        if case.first_response_at is None and case.first_response_due:
-            return case.first_response_due
-        return case.resolution_due or far
-
-    cases.sort(key=lambda case: (next_due(case), case.pk))
-    return len(cases), [(case, timers(case)) for case in cases[:limit]]
+    return mine.count(), [(case, timers(case)) for case in first]
 
 
 def customer_case_panel(*, user: Any, customer: Any) -> dict[str, Any] | None:

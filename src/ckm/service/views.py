@@ -5,6 +5,7 @@ the classifier registry. Thin: forms validate, services write, selectors read.""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -107,37 +108,43 @@ def _suggestions(request: AuthedRequest, case: Case) -> Any:
         return None
 
 
-def _article_hits(request: AuthedRequest) -> tuple[str, list[Any]]:
+def _article_hits(request: AuthedRequest) -> dict[str, Any]:
     """The case page's own article search: the words typed, and the articles found."""
     query = request.GET.get("q", "").strip()[:300]
-    if not query or not request.user.has_perm("knowledge.view_article"):
-        return query, []
-    try:
-        from ckm.knowledge.selectors import article_search
-    except ImportError:
-        return query, []
-    return query, article_search(user=request.user, query=query, limit=8).hits
+    hits: list[Any] = []
+    if query and request.user.has_perm("knowledge.view_article"):
+        try:
+            from ckm.knowledge.selectors import article_search
+        except ImportError:
+            pass
+        else:
+            hits = article_search(user=request.user, query=query, limit=8).hits
+    return {"query": query, "hits": hits}
 
 
-@permission_required("service.view_case", raise_exception=True)
-def case_article_search(request: AuthedRequest, case_id: int) -> HttpResponse:
-    """Articles found by the agent's own words, each to attach as the answer, for when no
-    suggestion fits (htmx swaps the list into the case page; without it, the case page)."""
+def _case_part(
+    request: AuthedRequest, case_id: int, template: str, context: Callable[[], dict[str, Any]]
+) -> HttpResponse:
+    """A part of the case page that htmx swaps in (a search's results, found once the case is
+    known to be visible); without htmx, the case page itself, which shows the same part."""
     if not request.htmx:
         return redirect(
             f"{reverse('service:case_detail', args=[case_id])}?{request.GET.urlencode()}"
         )
     case = selectors.case_get(user=request.user, case_id=case_id)
-    query, hits = _article_hits(request)
-    return render(
+    return render(request, template, {"case": case, **context()})
+
+
+@permission_required("service.view_case", raise_exception=True)
+def case_article_search(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """Articles found by the agent's own words, each to attach as the answer, for when no
+    suggestion fits."""
+    can_work = request.user.has_perm("service.change_case")
+    return _case_part(
         request,
+        case_id,
         "service/_case_article_hits.html",
-        {
-            "case": case,
-            "query": query,
-            "hits": hits,
-            "can_work": request.user.has_perm("service.change_case"),
-        },
+        lambda: {**_article_hits(request), "can_work": can_work},
     )
 
 
@@ -157,14 +164,8 @@ def _link_hits(request: AuthedRequest) -> dict[str, Any]:
 
 @permission_required("service.change_case", raise_exception=True)
 def case_link_search(request: AuthedRequest, case_id: int) -> HttpResponse:
-    """The customers to link a case from an unknown contact to, each with "Link" (htmx swaps the
-    list into the case page; without it, the case page shows the list)."""
-    if not request.htmx:
-        return redirect(
-            f"{reverse('service:case_detail', args=[case_id])}?{request.GET.urlencode()}"
-        )
-    case = selectors.case_get(user=request.user, case_id=case_id)
-    return render(request, "service/_case_link_hits.html", {"case": case, **_link_hits(request)})
+    """The customers to link a case from an unknown contact to, each with "Link"."""
+    return _case_part(request, case_id, "service/_case_link_hits.html", lambda: _link_hits(request))
 
 
 @permission_required("service.view_case", raise_exception=True)
@@ -173,14 +174,12 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     can_work = request.user.has_perm("service.change_case")
     actions = [(s, ACTION_LABELS[s]) for s in allowed_transitions(case)] if can_work else []
     draft = _take_draft(request, case_id)
-    query, hits = _article_hits(request)
     return render(
         request,
         "service/case_detail.html",
         {
             "case": case,
-            "query": query,
-            "hits": hits,
+            **_article_hits(request),
             "linkable": selectors.customers_linkable(user=request.user, ids=[case.customer_id]),
             "timers": timers(case),
             "actions": actions,
