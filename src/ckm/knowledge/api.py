@@ -13,8 +13,8 @@ from ckm.core.http import AuthedRequest
 from ckm.core.permissions import require_perm
 from ckm.customers.selectors import customer_get
 from ckm.knowledge import selectors, services
-from ckm.knowledge.models import Article, SearchQuery
-from ckm.knowledge.services.articles import TAG_MAX_LENGTH, TAGS_MAX
+from ckm.knowledge.models import Article, ArticleVersion, SearchQuery
+from ckm.knowledge.services.articles import REJECT_REASON_MAX, TAG_MAX_LENGTH, TAGS_MAX
 
 router = Router(tags=["knowledge"])
 
@@ -285,6 +285,154 @@ def article_publish(request: AuthedRequest, article_id: int, payload: PublishIn)
     if "expires_at" in payload.dict(exclude_unset=True):
         extra["expires_at"] = payload.expires_at
     return services.article_publish(actor=request.user, article=article, at=payload.at, **extra)
+
+
+class RejectIn(In):
+    reason: str = Field("", max_length=REJECT_REASON_MAX)
+
+
+class ReviewedIn(In):
+    next_review: dt.date | None = Field(None, description="Next review (empty: in a year)")
+
+
+def _editable(request: AuthedRequest, article_id: int) -> Article:
+    require_perm(request.user, "knowledge.change_article")
+    return selectors.article_get_by_id(user=request.user, article_id=article_id)
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/submit",
+    response=ArticleDetailOut,
+    summary="Send a draft for review",
+)
+def article_submit(request: AuthedRequest, article_id: int) -> Article:
+    return services.article_submit(actor=request.user, article=_editable(request, article_id))
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/reject",
+    response=ArticleDetailOut,
+    summary="Send an article in review back to its author as a draft; needs "
+    "knowledge.publish_article",
+)
+def article_reject(request: AuthedRequest, article_id: int, payload: RejectIn) -> Article:
+    article = _editable(request, article_id)
+    return services.article_reject(actor=request.user, article=article, reason=payload.reason)
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/archive",
+    response=ArticleDetailOut,
+    summary="Take an article out of use (kept with its versions); needs knowledge.publish_article",
+)
+def article_archive(request: AuthedRequest, article_id: int) -> Article:
+    return services.article_archive(actor=request.user, article=_editable(request, article_id))
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/reopen",
+    response=ArticleDetailOut,
+    summary="An archived or published article back to a draft; needs knowledge.publish_article",
+)
+def article_reopen(request: AuthedRequest, article_id: int) -> Article:
+    return services.article_reopen(actor=request.user, article=_editable(request, article_id))
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/reviewed",
+    response=ArticleDetailOut,
+    summary="Confirm the article is still right: last review now, the next one then",
+)
+def article_reviewed(request: AuthedRequest, article_id: int, payload: ReviewedIn) -> Article:
+    article = _editable(request, article_id)
+    return services.article_reviewed(
+        actor=request.user, article=article, next_review=payload.next_review
+    )
+
+
+class VersionOut(Schema):
+    number: int
+    status: str = Field(..., description="The article's status then; 'revision': not live yet")
+    title: str
+    note: str
+    author: str | None
+    created_at: dt.datetime
+
+    @staticmethod
+    def resolve_author(v: ArticleVersion) -> str | None:
+        return v.author.username if v.author_id and v.author else None
+
+
+class VersionDetailOut(VersionOut):
+    summary: str
+    body_source: str
+    source_format: str
+    body_html: str
+
+
+@router.get(
+    "/knowledge/articles/{int:article_id}/versions",
+    response=list[VersionOut],
+    summary="Every saved version, newest first",
+)
+@paginate(Pages)
+def article_versions(request: AuthedRequest, article_id: int) -> Any:
+    article = _editable(request, article_id)
+    return selectors.article_versions(user=request.user, article=article)
+
+
+@router.get(
+    "/knowledge/articles/{int:article_id}/versions/{int:number}",
+    response=VersionDetailOut,
+    summary="One version with its text",
+)
+def article_version(request: AuthedRequest, article_id: int, number: int) -> ArticleVersion:
+    article = _editable(request, article_id)
+    return selectors.article_version_get(user=request.user, article=article, number=number)
+
+
+class DiffIn(In):
+    old: int = Field(..., ge=1)
+    new: int = Field(..., ge=1)
+
+
+class DiffLineOut(Schema):
+    kind: Literal["same", "add", "del", "meta"]
+    text: str
+
+
+class DiffOut(Schema):
+    old: int
+    new: int
+    lines: list[DiffLineOut]
+
+
+@router.get(
+    "/knowledge/articles/{int:article_id}/diff",
+    response=DiffOut,
+    summary="What changed in title, summary and body between two versions (a unified diff)",
+)
+def article_diff(request: AuthedRequest, article_id: int, params: Query[DiffIn]) -> Any:
+    article = _editable(request, article_id)
+    diff = selectors.version_diff(
+        user=request.user, article=article, old=params.old, new=params.new
+    )
+    return {
+        "old": diff.old.number,
+        "new": diff.new.number,
+        "lines": [{"kind": kind, "text": text} for kind, text in diff.lines],
+    }
+
+
+@router.post(
+    "/knowledge/articles/{int:article_id}/versions/{int:number}/restore",
+    response=ArticleDetailOut,
+    summary="Copy an old version back as the newest; on a published article it becomes the "
+    "revision waiting for review",
+)
+def article_restore(request: AuthedRequest, article_id: int, number: int) -> Article:
+    article = _editable(request, article_id)
+    return services.article_restore(actor=request.user, article=article, number=number)
 
 
 class ResolutionIn(In):

@@ -338,6 +338,13 @@ def article_versions(*, user: Any, article: Article) -> QuerySet[ArticleVersion]
     return article.versions.select_related("author").order_by("-number")
 
 
+def article_version_get(*, user: Any, article: Article, number: int) -> ArticleVersion:
+    version = article_versions(user=user, article=article).filter(number=number).first()
+    if version is None:
+        raise NotFound("No such version.")
+    return version
+
+
 def article_revision(article: Article) -> ArticleVersion | None:
     """The change to a published article waiting for review, if any."""
     if not article.revision_number:

@@ -211,3 +211,51 @@ def test_a_next_review_before_today_is_refused_with_the_field_named(client, edit
         **headers,
     )
     assert response.status_code == 400 and "review_at" in response.json()["errors"]
+
+
+def test_the_whole_workflow_and_the_versions_through_the_api(client, editor, agent) -> None:
+    headers = auth(editor)
+    created = client.post(
+        "/api/knowledge/articles",
+        {"title": "Fees", "body": "One percent.", "category": "Cards"},
+        content_type="application/json",
+        **headers,
+    ).json()
+    url = f"/api/knowledge/articles/{created['id']}"
+
+    def post(path: str, data: dict | None = None, who=headers):
+        return client.post(f"{url}{path}", data or {}, content_type="application/json", **who)
+
+    assert post("/submit").json()["status"] == "in_review"
+    assert post("/submit").status_code == 409
+    too_long = post("/reject", {"reason": "x" * 10_000})
+    assert too_long.status_code == 422 and "reason" in str(too_long.json())
+    assert post("/reject", {"reason": "Say which cards."}).json()["status"] == "draft"
+    client.patch(url, {"body": "Two percent."}, content_type="application/json", **headers)
+    assert post("/publish").json()["status"] == "published"
+    reviewed = post("/reviewed", {"next_review": "2099-01-31"})
+    assert reviewed.status_code == 200 and reviewed.json()["review_at"] == "2099-01-31"
+    assert post("/reviewed", {"next_review": "1999-01-01"}).status_code == 400
+
+    versions = client.get(f"{url}/versions", **headers).json()
+    numbers = [v["number"] for v in versions["items"]]
+    assert numbers == sorted(numbers, reverse=True) and versions["count"] == len(numbers) >= 4
+    first = client.get(f"{url}/versions/1", **headers).json()
+    assert first["body_source"] == "One percent." and first["author"] == editor.username
+    assert client.get(f"{url}/versions/99", **headers).status_code == 404
+    diff = client.get(f"{url}/diff?old=1&new={numbers[0]}", **headers).json()
+    assert {"kind": "del", "text": "One percent."} in diff["lines"]
+    assert {"kind": "add", "text": "Two percent."} in diff["lines"]
+    assert client.get(f"{url}/diff?old=1", **headers).status_code == 422
+
+    # restoring version 1 of the published article waits for review as a revision
+    restored = post("/versions/1/restore").json()
+    assert restored["revision"] and restored["body_source"] == "Two percent."
+    assert post("/publish").json()["body_source"] == "One percent."
+    assert post("/archive").json()["status"] == "archived"
+    assert post("/reopen").json()["status"] == "draft"
+
+    # agents read published articles; the history and the workflow are the editors'
+    for path in ("/versions", "/versions/1", "/diff?old=1&new=2"):
+        assert client.get(f"{url}{path}", **auth(agent)).status_code == 403
+    assert post("/submit", who=auth(agent)).status_code == 403
