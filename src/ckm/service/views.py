@@ -172,7 +172,11 @@ def case_link_search(request: AuthedRequest, case_id: int) -> HttpResponse:
 def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
     case = selectors.case_get(user=request.user, case_id=case_id)
     can_work = request.user.has_perm("service.change_case")
-    actions = [(s, ACTION_LABELS[s]) for s in allowed_transitions(case)] if can_work else []
+    # the Assign form (queue and agent) is the page's one way to assign, on every open case: the
+    # workflow's "assigned" step is no second Assign button beside it (on a case in progress or
+    # reopened it would only have put the case back to assigned)
+    steps = [s for s in allowed_transitions(case) if s != CaseStatus.ASSIGNED] if can_work else []
+    actions = [(s, ACTION_LABELS[s]) for s in steps]
     draft = _take_draft(request, case_id)
     return render(
         request,

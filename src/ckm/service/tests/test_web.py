@@ -4,6 +4,7 @@ the profile panel, the API's 4xx answers, paging and idempotency."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -105,6 +106,26 @@ def test_the_workflow_through_the_case_page(login, desk, agent) -> None:
     assert response.status_code == 302  # refused with a message, not an error page
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert "cannot become" in page and 'data-step="reopen"' in page
+
+
+def _assign_controls(page: str) -> int:
+    """Forms that assign the case, and buttons that say Assign."""
+    return page.count('/assign/"') + len(re.findall(r'data-step="assigned"', page))
+
+
+def test_a_reopened_case_has_one_assign_control(login, desk, agent) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b")
+    client = login(agent)
+    assert _assign_controls(client.get(f"/cases/{case.pk}/").content.decode()) == 1
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "in_progress"})
+    client.post(f"/cases/{case.pk}/transition/", {"to_status": "resolved", "resolution": "Done"})
+    client.post(f"/cases/{case.pk}/reopen/", {"reason": "It broke again."})
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert _assign_controls(page) == 1
+    assert len(re.findall(r">\s*Assign\s*</button>", page)) == 1
+    assert 'data-step="resolved"' in page  # the work goes on from the reopened case
 
 
 def test_a_refused_step_keeps_what_was_typed_and_says_why(login, desk, agent) -> None:
