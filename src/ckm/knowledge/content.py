@@ -4,8 +4,10 @@ javascript: URL, no SVG or style survives)."""
 
 from __future__ import annotations
 
+import functools
 import html
 import re
+from html.parser import HTMLParser
 from typing import IO, Any
 
 import nh3
@@ -62,14 +64,19 @@ def _demote_headings(raw_html: str) -> str:
     return re.sub(r"<(/?)h([1-5])", shift, raw_html, flags=re.I)
 
 
-def markdown_to_html(source: str) -> str:
-    """Markdown (CommonMark with tables and strikethrough) as sanitised HTML in the house layout."""
+@functools.cache
+def _markdown(breaks: bool) -> Any:
     from markdown_it import MarkdownIt
 
-    md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(
+    return MarkdownIt("commonmark", {"html": True, "linkify": False, "breaks": breaks}).enable(
         ["table", "strikethrough"]
     )
-    return sanitise(_demote_headings(md.render(source or "")))
+
+
+def markdown_to_html(source: str, *, breaks: bool = False) -> str:
+    """Markdown (CommonMark with tables and strikethrough) as sanitised HTML in the house layout;
+    with `breaks`, every line break is kept (a letter written line by line)."""
+    return sanitise(_demote_headings(_markdown(breaks).render(source or "")))
 
 
 # Word styles to the house layout: headings start at h2, the house's note and warning boxes
@@ -114,6 +121,124 @@ def plain_text(safe_html: str) -> str:
     )
     text = html.unescape(nh3.clean(spaced, tags=set()))
     return re.sub(r"[ \t]+", " ", re.sub(r"\n\s*\n+", "\n", text)).strip()
+
+
+class _Readable(HTMLParser):
+    """Sanitised HTML as the text of a plain e-mail: paragraphs apart, lists with their bullets or
+    numbers, links as "text (url)", quotes with ">", no markup."""
+
+    BLOCKS = frozenset(
+        {"p", "div", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "pre", "table", "dl", "dt", "dd",
+         "figure", "figcaption", "details", "summary", "blockquote", "hr"}
+    )  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.lists: list[list[int]] = []  # per open list: [ordered, next number]
+        self.links: list[tuple[str, int]] = []  # per open link: href, where its text starts
+        self.quote = 0
+        self.pre = 0
+        self.cells = 0
+        self.line_start = True  # nothing written on the line yet but its markers
+
+    def _newline(self, count: int = 1) -> None:
+        self.out.append("\n" * count + "> " * self.quote)
+        self.line_start = True
+
+    def _write(self, text: str) -> None:
+        if text:
+            self.out.append(text)
+            self.line_start = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "blockquote":
+            self.quote += 1
+        if tag in self.BLOCKS and not (tag in ("ul", "ol") and self.lists):
+            self._newline(2)
+        if tag == "hr":
+            self._write("----")
+            self._newline(2)
+        elif tag == "pre":
+            self.pre += 1
+        elif tag == "br":
+            self._newline()
+        elif tag in ("ul", "ol"):
+            start = dict(attrs).get("start") or "1"
+            self.lists.append([tag == "ol", int(start) if start.isdigit() else 1])
+        elif tag == "li":
+            self._newline()
+            self.out.append("   " * max(0, len(self.lists) - 1))
+            if self.lists and self.lists[-1][0]:
+                self.out.append(f"{self.lists[-1][1]}. ")
+                self.lists[-1][1] += 1
+            else:
+                self.out.append("- ")
+            self.line_start = True
+        elif tag == "a":
+            self.links.append((dict(attrs).get("href") or "", len(self.out)))
+        elif tag == "img":
+            self._write(dict(attrs).get("alt") or "")
+        elif tag == "tr":
+            self._newline()
+            self.cells = 0
+        elif tag in ("td", "th"):
+            while self.out and self.out[-1].isspace():
+                self.out.pop()
+            if self.cells:
+                self._write(" | ")
+            self.cells += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self.links:
+            href, start = self.links.pop()
+            text = "".join(self.out[start:]).strip()
+            bare = href.removeprefix("mailto:").removeprefix("tel:")
+            if href and bare != text:
+                self._write(f" ({href})")
+        elif tag in ("ul", "ol") and self.lists:
+            self.lists.pop()
+            if self.lists:  # a list inside a list item goes on in that item
+                return
+        elif tag == "pre":
+            self.pre = max(0, self.pre - 1)
+        if tag == "blockquote":
+            self.quote = max(0, self.quote - 1)
+        if tag in self.BLOCKS:
+            self._newline(2)
+
+    def handle_data(self, data: str) -> None:
+        if not self.pre:
+            data = re.sub(r"\s+", " ", data)
+            if self.line_start:
+                data = data.lstrip()
+        elif self.quote:
+            data = data.replace("\n", "\n" + "> " * self.quote)
+        self._write(data)
+
+    def text(self) -> str:
+        lines: list[str] = []
+        for line in "".join(self.out).split("\n"):
+            line = line.rstrip()
+            if line.strip(" >"):
+                lines.append(line)
+            elif lines and lines[-1].strip(" >"):
+                lines.append(line)  # one empty line between blocks, none piled up
+        # an empty line keeps its ">" only inside a quote, between two of its lines
+        for i in range(1, len(lines) - 1):
+            if not lines[i].strip(" >"):
+                inside = lines[i - 1].startswith(">") and lines[i + 1].startswith(">")
+                lines[i] = ">" if inside else ""
+        return "\n".join(lines).strip("\n")
+
+
+def readable_text(safe_html: str) -> str:
+    """Sanitised HTML as plain text that reads well on its own (the text part of an e-mail): no
+    markup, paragraphs apart, list bullets and numbers kept, links as "text (url)"."""
+    parser = _Readable()
+    parser.feed(safe_html or "")
+    parser.close()
+    return parser.text()
 
 
 def first_paragraph(text: str, *, limit: int = 300) -> str:

@@ -126,6 +126,19 @@ def test_plain_text_and_first_paragraph() -> None:
     assert content.first_paragraph(text) == "First para & more."
 
 
+def test_readable_text_reads_like_the_markdown_without_its_markers() -> None:
+    source = (
+        "Dear Anna,\nthanks.\n\n## Steps\n\n1. Open the **app**\n2. See [fees](https://b.example/f?a=1&b=2)\n"
+        "   - nested\n\n> quoted\n>\n> again\n\nMail <help@b.example> &amp; more"
+    )
+    assert content.markdown_to_html("a\nb") == "<p>a\nb</p>\n"  # articles: soft breaks
+    html = content.markdown_to_html(source, breaks=True)
+    assert content.readable_text(html) == (
+        "Dear Anna,\nthanks.\n\nSteps\n\n1. Open the app\n2. See fees (https://b.example/f?a=1&b=2)\n"
+        "   - nested\n\n> quoted\n>\n> again\n\nMail help@b.example & more"
+    )
+
+
 def test_template_markdown_has_one_heading_per_section() -> None:
     md = content.template_markdown(
         [{"title": "What to do", "hint": "1. step"}, {"title": "Good to know"}]

@@ -1,21 +1,24 @@
 """Messages to the customer: the acknowledgement on arrival, agents' replies (from a template or
 free text), the satisfaction question after close. E-mail goes out through Django's mail backend
-after the transaction commits; every message is recorded on the case with its Message-ID, so the
-customer's answer threads back to the case."""
+after the transaction commits, as a plain-text part and an HTML part rendered from the agent's
+Markdown (an article's answer pasted in keeps its lists and links); every message is recorded on
+the case with its Message-ID, so the customer's answer threads back to the case."""
 
 from __future__ import annotations
 
+import re
 import string
 from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.errors import ValidationError
 from ckm.customers.models import ContactPoint
+from ckm.knowledge.content import markdown_to_html, readable_text
 from ckm.service.models import Case, CaseMessage, CaseStatus, ReplyTemplate
 from ckm.service.services.common import case_history
 
@@ -30,16 +33,28 @@ def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
 PLACEHOLDERS = frozenset({"reference", "name", "subject", "agent", "product", "resolution"})
 
 
-def render(text: str, case: Case, actor: Any = None) -> str:
-    """Fill the PLACEHOLDERS ({reference}, {name}, {subject}, {agent}, {product}, {resolution})."""
+# what would make a value more than text in Markdown: a link, an image, emphasis, code, HTML
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<])")
+
+
+def markdown_literal(value: str) -> str:
+    """A value as literal text in Markdown (a customer's subject is never a link in our mail)."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", value)
+
+
+def render(text: str, case: Case, actor: Any = None, *, markdown: bool = False) -> str:
+    """Fill the PLACEHOLDERS ({reference}, {name}, {subject}, {agent}, {product}, {resolution});
+    for a message's body (`markdown`), every value but the agent's resolution as literal text."""
     values = {
         "reference": case.reference,
         "name": case.contact_label,
         "subject": case.subject,
         "agent": str(actor) if actor is not None and actor.is_authenticated else "Customer service",
         "product": case.product.name if case.product_id and case.product else "",
-        "resolution": case.resolution,
     }
+    if markdown:
+        values = {key: markdown_literal(value) for key, value in values.items()}
+    values["resolution"] = case.resolution
     try:
         parts = list(string.Formatter().parse(text))
     except ValueError:
@@ -65,18 +80,35 @@ def recipient_of(case: Case) -> str:
     return ""
 
 
+def reply_html(body: str) -> str:
+    """A message we write (Markdown, every line break kept) as sanitised HTML: the e-mail's HTML
+    part and what the case page shows."""
+    return markdown_to_html(body, breaks=True)
+
+
+def reply_plain(body: str) -> str:
+    """A message we write as plain text: the e-mail's text part, the history's summary."""
+    return readable_text(reply_html(body))
+
+
 def _send(message: CaseMessage, to: str, case: Case) -> None:
     thread = [m for m in (case.message_id,) if m]
     headers = {"Message-ID": message.message_id}
     if thread:
         headers["In-Reply-To"] = thread[-1]
         headers["References"] = " ".join(thread)
-    email = EmailMessage(
+    html = reply_html(message.body)
+    # both parts from the same sanitised HTML: the text part says what the HTML part says
+    email = EmailMultiAlternatives(
         subject=message.subject,
-        body=message.body,
+        body=readable_text(html),
         from_email=getattr(settings, "CKM_SERVICE_FROM_EMAIL", settings.DEFAULT_FROM_EMAIL),
         to=[to],
         headers=headers,
+    )
+    email.attach_alternative(
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n{html}</body></html>\n',
+        "text/html",
     )
     transaction.on_commit(lambda: email.send(fail_silently=True))
 
@@ -122,7 +154,7 @@ def acknowledge(*, case: Case, actor: Any = None) -> CaseMessage | None:
     message = message_send(
         case=case,
         subject=render(template.subject, case, actor),
-        body=render(template.body, case, actor),
+        body=render(template.body, case, actor, markdown=True),
         actor=actor,
         template=template,
     )
@@ -142,7 +174,7 @@ def acknowledge(*, case: Case, actor: Any = None) -> CaseMessage | None:
 
 def reply_text(*, case: Case, template: ReplyTemplate | None, body: str, actor: Any) -> str:
     if template is not None and not body.strip():
-        return render(template.body, case, actor)
+        return render(template.body, case, actor, markdown=True)
     if not body.strip():
         raise ValidationError({"body": "Write the reply or pick a template."})
     return body.strip()

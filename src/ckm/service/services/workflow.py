@@ -19,6 +19,7 @@ from ckm.service.services.common import LOGGED_FIELDS, case_audit, case_history,
 from ckm.service.services.replies import (
     message_send,
     render,
+    reply_plain,
     reply_text,
     template_for,
 )
@@ -91,7 +92,7 @@ def case_transition(
             message_send(
                 case=case,
                 subject=render(template.subject, case, actor),
-                body=render(template.body, case, actor),
+                body=render(template.body, case, actor, markdown=True),
                 actor=actor,
                 template=template,
             )
@@ -158,7 +159,7 @@ def _ask_satisfaction(case: Case, actor: Any) -> None:
     message_send(
         case=case,
         subject=render(template.subject, case, actor),
-        body=render(template.body, case, actor),
+        body=render(template.body, case, actor, markdown=True),
         actor=actor,
         template=template,
     )
@@ -306,7 +307,10 @@ def case_reply(
     case_history(
         case=case,
         kind="note" if internal else "reply",
-        summary=("Internal note: " if internal else "Reply sent: ") + text[:200],
+        # the reply as the customer reads it (no Markdown markers); a note as the agent wrote it
+        summary=(
+            "Internal note: " + text[:200] if internal else "Reply sent: " + reply_plain(text)[:200]
+        ),
         actor=actor,
         timeline=not internal,
     )

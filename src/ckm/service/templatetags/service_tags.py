@@ -1,4 +1,5 @@
-"""Template helpers of the service desk used on other apps' pages (the start page)."""
+"""Template helpers of the service desk: the start page's cases, the classifier's name, the
+messages we write as their e-mail shows them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 from typing import Any
 
 from django import template
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -41,3 +43,11 @@ def model_words(version: Any) -> str:
         return str(version or "")
     y, mo, d, h, mi = match.groups()
     return f"the model of {y}-{mo}-{d} {h}:{mi}"
+
+
+@register.filter
+def reply_html(body: str) -> SafeString:
+    """A message we wrote as the customer's e-mail shows it: Markdown rendered and sanitised."""
+    from ckm.service.services.replies import reply_html as render_reply
+
+    return mark_safe(render_reply(body or ""))  # nh3 has sanitised it

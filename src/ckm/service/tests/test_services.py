@@ -190,6 +190,66 @@ def test_a_reply_is_the_first_response(desk, agent) -> None:
     assert note.summary.startswith("internal note")
 
 
+# an article's answer pasted into a reply, with what an attacker might have slipped in
+MARKDOWN_REPLY = """Dear Anna,
+here is **what to do**:
+
+1. Open the *app*
+2. Read [our fees](https://bank.example/fees?a=1&b=2)
+
+<script>alert("x")</script><img src=x onerror="alert(1)" alt="fees">
+[click](javascript:alert(1))"""
+
+
+def test_a_markdown_reply_is_mailed_as_text_and_sanitised_html(
+    desk, agent, django_capture_on_commit_callbacks
+) -> None:
+    ContactPointFactory(kind="email", value="anna@example.com")
+    case = case_intake(
+        channel="email", subject="Fees", body="Why?", sender_email="anna@example.com"
+    )
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        case_reply(actor=agent, case_id=case.pk, body=MARKDOWN_REPLY)
+    (email,) = mail.outbox
+    (html, mimetype), *more = email.alternatives
+    assert mimetype == "text/html" and not more
+    assert "<strong>what to do</strong>" in html and "<ol>" in html
+    assert 'href="https://bank.example/fees?a=1&amp;b=2"' in html
+    assert "Anna,<br>" in html  # the letter's lines are kept
+    lowered = html.lower()
+    assert (
+        "<script" not in lowered and "onerror" not in lowered and 'href="javascript' not in lowered
+    )
+    text = email.body
+    assert text.startswith("Dear Anna,\nhere is what to do:")
+    assert "1. Open the app\n2. Read our fees (https://bank.example/fees?a=1&b=2)" in text
+    for raw in ("**", "*app*", "](https", "<", "&amp;", 'alert("x")', "onerror"):
+        assert raw not in text
+    # what the agent typed is what the case keeps
+    assert case.messages.get(direction="outbound", body=MARKDOWN_REPLY)
+
+
+def test_a_customers_words_in_a_template_are_no_link_in_our_mail(
+    desk, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        case = case_intake(
+            channel="email",
+            kind="request",
+            subject="[Reset your PIN here](https://phish.example/pin) *now*",
+            body="b",
+            sender_email="anna@example.com",
+            sender_name="Anna <b>",
+        )
+    (email,) = mail.outbox
+    html = email.alternatives[0][0]
+    assert "phish.example" in html and "href" not in html and "<em>" not in html
+    assert '"[Reset your PIN here](https://phish.example/pin) *now*"' in email.body
+    assert "Dear Anna <b>," in email.body
+    assert case.messages.get(direction="outbound").body.startswith("Dear Anna \\<b>,")
+
+
 def test_round_robin_and_least_loaded(desk, agent) -> None:
     queue = desk["cards"]
     loads = [

@@ -128,6 +128,25 @@ def test_a_reopened_case_has_one_assign_control(login, desk, agent) -> None:
     assert 'data-step="resolved"' in page  # the work goes on from the reopened case
 
 
+def test_the_case_page_shows_our_replies_rendered_and_the_customers_words_as_typed(
+    login, desk, agent
+) -> None:
+    case = case_intake(actor=agent, channel="phone", subject="s", body="My **card** is <b>gone</b>")
+    client = login(agent)
+    client.post(
+        f"/cases/{case.pk}/reply/",
+        {"body": "Please **call us**: [fees](https://bank.example/f)\n\n<script>alert(1)</script>"},
+    )
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    outbound = page.split('class="message-item message-outbound"')[-1].split("</article>")[0]
+    assert "<strong>call us</strong>" in outbound and "**" not in outbound
+    assert 'href="https://bank.example/f"' in outbound and "<script" not in outbound
+    inbound = page.split('class="message-item message-inbound"')[1].split("</article>")[0]
+    assert "My **card** is gone" in inbound and "<strong>card" not in inbound
+    history = page.split('id="case-history"')[1].split("</ol>")[0]
+    assert "Reply sent: Please call us: fees (https://bank.example/f)" in history
+
+
 def test_a_refused_step_keeps_what_was_typed_and_says_why(login, desk, agent) -> None:
     case = case_intake(actor=agent, channel="phone", subject="s", body="b")
     client = login(agent)
