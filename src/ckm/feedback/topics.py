@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -335,6 +335,40 @@ def topic_label(keywords: Sequence[str], *, words: int = 3) -> str:
     return " · ".join(keywords[:words])
 
 
+def topic_labels(
+    keywords: Sequence[Sequence[str]], *, taken: Iterable[str] = (), words: int = 3
+) -> list[str]:
+    """Labels for several topics that tell them apart: topics whose first keywords give the same
+    label (or a label in `taken`, such as the names people gave other topics) get their next
+    keyword that the others do not share ("card · block · stolen · wallet"); what is still the
+    same then gets a number ("card · block · stolen (2)")."""
+    labels = [topic_label(k, words=words) for k in keywords]
+    reserved = {t.casefold() for t in taken}
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label.casefold(), []).append(i)
+    for key, members in groups.items():
+        if len(members) < 2 and key not in reserved:
+            continue
+        for i in members:
+            others = {w for j in members if j != i for w in keywords[j]}
+            shown = set(labels[i].split(" · "))
+            extra = next(
+                (w for w in keywords[i][words:] if w not in others and not set(w.split()) <= shown),
+                None,
+            )
+            if extra is not None:
+                labels[i] = f"{labels[i]} · {extra}"
+    seen = set(reserved)
+    for i, label in enumerate(labels):
+        unique, n = label, 2
+        while unique.casefold() in seen:
+            unique, n = f"{label} ({n})", n + 1
+        seen.add(unique.casefold())
+        labels[i] = unique
+    return labels
+
+
 def discover_topics(
     texts: Sequence[str],
     *,
@@ -433,6 +467,8 @@ def discover_topics(
                 cohesion=float(member_sims.mean()),
             )
         )
+    for found, label in zip(topics, topic_labels([t.keywords for t in topics]), strict=True):
+        found.label = label
     # renumber: topics without members were dropped
     mapping = {old: new for new, old in enumerate(sorted({int(v) for v in labels if v >= 0}))}
     labels = np.array([mapping.get(int(v), OTHER) for v in labels], dtype=np.int64)

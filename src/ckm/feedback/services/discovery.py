@@ -34,7 +34,14 @@ from ckm.core.jobs import (
 from ckm.core.models import Job
 from ckm.core.permissions import require_perm
 from ckm.feedback.models import CaseTopic, Topic, TopicRun
-from ckm.feedback.topics import OTHER, TopicResult, discover_topics, embed_texts, topic_assign
+from ckm.feedback.topics import (
+    OTHER,
+    TopicResult,
+    discover_topics,
+    embed_texts,
+    topic_assign,
+    topic_labels,
+)
 from ckm.knowledge.embeddings import from_bytes, stack, to_bytes
 from ckm.service.models import Case
 
@@ -204,11 +211,22 @@ def _topics_write(run: TopicRun, result: TopicResult, ids: list[int]) -> dict[in
         for r, c in zip(rows, cols, strict=True):
             if similarity[r, c] >= SAME_TOPIC:
                 matches[int(r)] = old[int(c)]
+    # names people gave stay as they are; the discovered labels are told apart from them and
+    # from each other
+    named = [t.label for t in matches.values() if t.label_locked]
+    unnamed = [f for f in result.topics if not getattr(matches.get(f.index), "label_locked", False)]
+    labels = dict(
+        zip(
+            [f.index for f in unnamed],
+            topic_labels([f.keywords for f in unnamed], taken=named),
+            strict=True,
+        )
+    )
     mapping: dict[int, int] = {}
     for found in result.topics:
         topic = matches.get(found.index) or Topic()
         if not topic.label_locked:
-            topic.label = found.label[:200]
+            topic.label = labels[found.index][:200]
         topic.keywords = found.keywords
         topic.size = found.size
         topic.centroid = to_bytes(found.centroid)
@@ -299,6 +317,12 @@ def topic_rename(*, actor: Any, topic_id: int, label: str) -> Topic:
     topic = Topic.objects.select_for_update().filter(pk=topic_id).first()
     if topic is None:
         raise NotFound("No such topic.")
+    same = Topic.objects.filter(status=Topic.Status.ACTIVE, label__iexact=label).exclude(
+        pk=topic.pk
+    )
+    if same.exists():
+        # two topics of one name cannot be told apart in the list, the charts or the pickers
+        raise ValidationError({"label": ["Another topic has this name: choose one that differs."]})
     before = {"label": topic.label}
     topic.label = label
     topic.label_locked = True

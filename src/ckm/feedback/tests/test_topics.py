@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from ckm.feedback.topics import OTHER, discover_topics, topic_assign, topic_keywords
+from ckm.feedback.topics import (
+    OTHER,
+    discover_topics,
+    topic_assign,
+    topic_keywords,
+    topic_labels,
+)
 
 
 def _blobs(rng: np.random.Generator, centres: int, per: int, dim: int = 16) -> np.ndarray:
@@ -71,3 +78,44 @@ def test_keywords_leave_out_contraction_stubs_and_filler() -> None:
     words = {w for topic in keywords for phrase in topic for w in phrase.split()}
     assert {"app", "update", "pin", "terminal"} <= words
     assert not words & {"doesn", "don", "hasn", "instead", "used"}
+
+
+def test_topics_with_the_same_first_keywords_get_labels_that_differ() -> None:
+    wallet = ["card", "block", "stolen", "block card", "wallet", "station"]
+    replacement = ["card", "block", "stolen", "block card", "replacement", "station"]
+    fees = ["fee", "refund", "charged"]
+    labels = topic_labels([wallet, replacement, fees])
+    # the next keyword the other does not share (not "block card": its words are in the name)
+    assert labels == [
+        "card · block · stolen · wallet",
+        "card · block · stolen · replacement",
+        "fee · refund · charged",
+    ]
+    # nothing tells them apart: a number does; no keywords at all: a number too
+    same = topic_labels([wallet, wallet, [], []])
+    assert same == [
+        "card · block · stolen",
+        "card · block · stolen (2)",
+        "Unlabelled topic",
+        "Unlabelled topic (2)",
+    ]
+    # a name a person gave another topic is kept free
+    assert topic_labels([fees], taken=["Fee · Refund · Charged"]) == ["fee · refund · charged (2)"]
+    assert topic_labels([[*fees, "statement"]], taken=["fee · refund · charged"]) == [
+        "fee · refund · charged · statement"
+    ]
+
+
+def test_discovered_topics_never_share_a_label(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    vectors = _blobs(rng, 3, 20)
+    texts = [f"text {i}" for i in range(60)]
+    same = ["card", "block", "stolen", "wallet", "app"]
+
+    def keywords(texts: object, labels: object, *, n_topics: int, top: int = 8) -> list[list[str]]:
+        return [list(same) for _ in range(n_topics)]
+
+    monkeypatch.setattr("ckm.feedback.topics.topic_keywords", keywords)
+    result = discover_topics(texts, embeddings=vectors, k=3, min_size=5)
+    labels = [t.label for t in result.topics]
+    assert len(labels) == 3 and len(set(labels)) == 3
