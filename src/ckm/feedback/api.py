@@ -36,6 +36,14 @@ class TopicFilterIn(In):
     office: int | None = None
     kind: Literal["", "request", "complaint", "idea"] = ""
     q: str = Field("", max_length=100)
+    sort: str = Field(
+        selectors.TOPIC_SORT_DEFAULT,
+        max_length=20,
+        description=(
+            "label, cases, recent or change; a leading minus for descending (-change: rising "
+            "first). Anything else: busiest first."
+        ),
+    )
 
     def to_filters(self) -> TopicFilters:
         return TopicFilters(
@@ -47,7 +55,9 @@ class TopicFilterIn(In):
         )
 
 
-@router.get("/feedback/topics", response=list[TopicOut], summary="Topics, busiest first")
+@router.get(
+    "/feedback/topics", response=list[TopicOut], summary="Topics, busiest first (or as sort asks)"
+)
 @paginate(Pages)
 def topic_list(request: AuthedRequest, filters: Query[TopicFilterIn]) -> list[dict[str, Any]]:
     return [
@@ -63,7 +73,9 @@ def topic_list(request: AuthedRequest, filters: Query[TopicFilterIn]) -> list[di
             "new_alerts": r.new_alerts,
             "gap_state": r.gap_state,
         }
-        for r in selectors.topic_list(user=request.user, filters=filters.to_filters())
+        for r in selectors.topic_list(
+            user=request.user, filters=filters.to_filters(), sort=filters.sort
+        )
     ]
 
 

@@ -12,8 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Case as DbCase
-from django.db.models import Count, DateField, IntegerField, Q, QuerySet, Value, When
-from django.db.models.functions import TruncWeek
+from django.db.models import (
+    Count,
+    DateField,
+    F,
+    FloatField,
+    IntegerField,
+    OrderBy,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import Expression
+from django.db.models.functions import Cast, Greatest, Lower, TruncWeek
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
@@ -119,6 +131,15 @@ def week_range(since: dt.date, until: dt.date) -> list[dt.date]:
 # --- topics -----------------------------------------------------------------------------------
 
 
+CHANGE_MIN_CASES = 10
+"""Fewest cases in the four weeks before for the change to be shown as a percentage. On a smaller
+base a percentage is noise ("+300 %" for 1 → 4 cases): the list shows the two counts instead, and
+the sort by change divides by at least this many cases, so a tiny topic never tops it on a
+percentage alone."""
+CHANGE_NOTABLE = 0.25
+"""A change beyond this share (up or down) is marked on the topics list."""
+
+
 @dataclass
 class TopicRow:
     topic: Topic
@@ -130,10 +151,63 @@ class TopicRow:
     gap_state: str = ""
 
     @property
+    def comparable(self) -> bool:
+        """Enough cases in the four weeks before for a percentage to mean something."""
+        return self.previous >= CHANGE_MIN_CASES
+
+    @property
     def change(self) -> float | None:
-        if self.previous == 0:
+        """The relative change (0.5: up by half), or None when the base is too small."""
+        if not self.comparable:
             return None
         return (self.recent - self.previous) / self.previous
+
+    @property
+    def rise(self) -> float:
+        """What the sort by change orders by: the change against a base of at least
+        CHANGE_MIN_CASES (the same as `change` whenever that is shown)."""
+        return (self.recent - self.previous) / max(self.previous, CHANGE_MIN_CASES)
+
+    @property
+    def trend(self) -> str:
+        """Whether the change is notable: "up", "down" or "" (a handful of cases never is)."""
+        if max(self.recent, self.previous) < CHANGE_MIN_CASES:
+            return ""
+        if self.rise > CHANGE_NOTABLE:
+            return "up"
+        if self.rise < -CHANGE_NOTABLE:
+            return "down"
+        return ""
+
+
+TOPIC_SORT_DEFAULT = "-cases"
+_TOPIC_SORT_KEYS = ("label", "cases", "recent", "change")
+
+
+def topic_sort(value: str | None) -> str:
+    """The sort asked for if it is one the topics list knows ("cases", "-change", …), else the
+    default (busiest first)."""
+    value = (value or "").strip()
+    if value.removeprefix("-") in _TOPIC_SORT_KEYS:
+        return value
+    return TOPIC_SORT_DEFAULT
+
+
+def _topic_order(sort: str) -> list[OrderBy]:
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    expression: Expression | F
+    if key == "label":
+        expression = Lower("label")
+    elif key == "change":
+        expression = Cast(F("recent") - F("previous"), FloatField()) / Greatest(
+            F("previous"), Value(CHANGE_MIN_CASES)
+        )
+    else:
+        expression = F(key)  # cases, recent: annotations of topic_list
+    primary = OrderBy(expression, descending=descending)
+    # ties: the busiest first, then by name (and id, so the order never wobbles)
+    return [primary, F("cases").desc(), Lower("label").asc(), F("pk").asc()]
 
 
 def latest_run(*, user: Any) -> TopicRun | None:
@@ -142,51 +216,65 @@ def latest_run(*, user: Any) -> TopicRun | None:
     return TopicRun.objects.select_related("job").order_by("-started_at").first()
 
 
-def topic_list(*, user: Any, filters: TopicFilters) -> list[TopicRow]:
-    """Active topics with their volume in the period (under the filters), busiest first."""
+def topic_list(
+    *, user: Any, filters: TopicFilters, sort: str = TOPIC_SORT_DEFAULT
+) -> list[TopicRow]:
+    """Active topics with their volume in the period (under the filters), busiest first or in
+    the order `sort` asks for (see topic_sort); counted and ordered in the database."""
     require_perm(user, "feedback.view_topic")
     today = timezone.localdate()
     since = filters.since(today)
-    topics = Topic.objects.filter(status=Topic.Status.ACTIVE)
+    this_week = monday(today)
+    case_q = filters.case_q(prefix="assignments__case__")
+
+    def opened(start: dt.date, end: dt.date | None = None) -> Q:
+        q = Q(assignments__case__opened_at__gte=_start(start)) & case_q
+        if end is not None:
+            q &= Q(assignments__case__opened_at__lt=_start(end))
+        return q
+
+    topics = Topic.objects.filter(status=Topic.Status.ACTIVE).annotate(
+        cases=Count("assignments", filter=opened(since)),
+        # the last four complete weeks and the four before, whatever the period
+        recent=Count("assignments", filter=opened(this_week - dt.timedelta(weeks=4), this_week)),
+        previous=Count(
+            "assignments",
+            filter=opened(this_week - dt.timedelta(weeks=8), this_week - dt.timedelta(weeks=4)),
+        ),
+    )
     if filters.q:
         topics = topics.filter(label__icontains=filters.q)
-    topic_map = {t.pk: t for t in topics}
-    counts = weekly_counts(topic_ids=list(topic_map), since=since, filters=filters)
+    if filters.product_id or filters.office_id or filters.kind or filters.channel:
+        topics = topics.filter(cases__gt=0)
+    ordered = list(topics.order_by(*_topic_order(topic_sort(sort))))
+    topic_ids = [t.pk for t in ordered]
+    counts = weekly_counts(topic_ids=topic_ids, since=since, filters=filters)
     weeks = week_range(since, today)
-    this_week = monday(today)
     alerts = dict(
         current_alerts()
-        .filter(topic_id__in=topic_map)
+        .filter(topic_id__in=topic_ids)
         .values_list("topic_id")
         .annotate(n=Count("id"))
         .values_list("topic_id", "n")
     )
     gaps = dict(
-        KnowledgeGap.objects.filter(topic_id__in=topic_map)
+        KnowledgeGap.objects.filter(topic_id__in=topic_ids)
         .exclude(state=KnowledgeGap.State.DISMISSED)
         .order_by("created_at")
         .values_list("topic_id", "state")
     )
-    rows = []
-    for pk, topic in topic_map.items():
-        series = counts.get(pk, {})
-        recent = sum(series.get(this_week - dt.timedelta(weeks=i), 0) for i in range(1, 5))
-        previous = sum(series.get(this_week - dt.timedelta(weeks=i), 0) for i in range(5, 9))
-        rows.append(
-            TopicRow(
-                topic=topic,
-                cases=sum(series.values()),
-                recent=recent,
-                previous=previous,
-                series=[series.get(w, 0) for w in weeks],
-                new_alerts=alerts.get(pk, 0),
-                gap_state=gaps.get(pk, ""),
-            )
+    return [
+        TopicRow(
+            topic=topic,
+            cases=topic.cases,  # type: ignore[attr-defined]
+            recent=topic.recent,  # type: ignore[attr-defined]
+            previous=topic.previous,  # type: ignore[attr-defined]
+            series=[counts.get(topic.pk, {}).get(w, 0) for w in weeks],
+            new_alerts=alerts.get(topic.pk, 0),
+            gap_state=gaps.get(topic.pk, ""),
         )
-    if filters.product_id or filters.office_id or filters.kind or filters.channel:
-        rows = [r for r in rows if r.cases]
-    rows.sort(key=lambda r: (-r.cases, r.topic.label))
-    return rows
+        for topic in ordered
+    ]
 
 
 def topic_get(*, user: Any, topic_id: int) -> Topic:

@@ -75,10 +75,12 @@ def _jobs(user: Any) -> list[Job]:
 @permission_required("feedback.view_topic", raise_exception=True)
 def topic_list(request: AuthedRequest) -> HttpResponse:
     filters = _filters(request)
-    rows = selectors.topic_list(user=request.user, filters=filters)
+    sort = selectors.topic_sort(request.GET.get("sort"))
+    rows = selectors.topic_list(user=request.user, filters=filters, sort=sort)
     weeks = selectors.week_range(filters.since(), timezone.localdate())
     chart = None
-    top = [r for r in rows if r.cases][:6]
+    # the chart shows the busiest topics whatever order the table is in
+    top = sorted((r for r in rows if r.cases), key=lambda r: -r.cases)[:6]
     if top:
         frame = pd.DataFrame(
             [
@@ -105,6 +107,13 @@ def topic_list(request: AuthedRequest) -> HttpResponse:
             "run": selectors.latest_run(user=request.user),
             "jobs": _jobs(request.user),
             "total": sum(r.cases for r in rows),
+            "sort": sort,
+            "change_min_cases": selectors.CHANGE_MIN_CASES,
+            "change_help": (
+                "The last 4 complete weeks against the 4 before. With fewer than "
+                f"{selectors.CHANGE_MIN_CASES} cases before, the two counts instead of a "
+                "percentage; sorted as if the base were at least that many."
+            ),
             **_filter_context(filters),
         },
     )
