@@ -320,7 +320,8 @@ def _vocabulary() -> tuple[frozenset[str], dict[int, list[str]]]:
                 )
                 terms = frozenset(row[0] for row in cursor.fetchall() if row[0] not in STOP_WORDS)
             by_len: dict[int, list[str]] = {}
-            for term in terms:
+            # in a fixed order: among equally close terms the same one wins in every process
+            for term in sorted(terms):
                 by_len.setdefault(len(term), []).append(term)
             _vocab.update(at=time.monotonic(), terms=terms, by_len=by_len)
         return _vocab["terms"], _vocab["by_len"]

@@ -15,5 +15,8 @@ def article_embed_task(*, article_ids: list[int] | None = None) -> int:
 
 @task()
 def articles_schedule_task() -> dict[str, int]:
-    """Publish approved articles whose time has come and archive expired ones."""
-    return articles_schedule_apply()
+    """Publish approved articles whose time has come and archive expired ones; vectors of an
+    older recipe are computed again."""
+    result = articles_schedule_apply()
+    result["embedded"] = articles_embed(outdated_only=True)
+    return result

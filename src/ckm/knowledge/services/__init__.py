@@ -16,7 +16,7 @@ from ckm.knowledge.services.articles import (
     article_update,
     articles_schedule_apply,
 )
-from ckm.knowledge.services.embedding import articles_embed, evidence_embed
+from ckm.knowledge.services.embedding import article_vectors, articles_embed, evidence_embed
 from ckm.knowledge.services.evidence import article_link_resolution
 from ckm.knowledge.services.taxonomy import category_create, category_ensure, template_save
 from ckm.knowledge.services.usage import (
@@ -44,6 +44,7 @@ __all__ = [
     "article_revision_discard",
     "article_submit",
     "article_update",
+    "article_vectors",
     "article_view_record",
     "articles_embed",
     "articles_schedule_apply",

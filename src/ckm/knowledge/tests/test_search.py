@@ -7,6 +7,7 @@ from django.db import connection
 
 from ckm.customers.tests.factories import ProductFactory
 from ckm.knowledge import search, selectors, services
+from ckm.knowledge.models import Article
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +119,31 @@ def test_semantic_search_finds_a_paraphrase(with_embeddings, agent, library) -> 
         user=agent, query="fixed interest for my home loan", audience="public"
     )
     assert library["mortgage"].pk not in [h.article.pk for h in public.hits]
+
+
+def test_an_article_vector_leans_towards_its_title_and_an_older_recipe_is_redone(
+    with_embeddings, library, capsys
+) -> None:
+    import numpy as np
+    from django.core.management import call_command
+
+    from ckm.knowledge import embeddings
+    from ckm.knowledge.services.embedding import EMBEDDING_RECIPE, article_embedding_text
+
+    services.articles_embed()
+    lost = Article.objects.get(pk=library["lost"].pk)
+    text_only, title = embeddings.embed([article_embedding_text(lost), lost.title])
+    stored = embeddings.from_bytes(bytes(lost.embedding))
+    assert stored @ title > text_only @ title and np.linalg.norm(stored) == pytest.approx(1.0)
+    assert lost.embedded_hash.startswith(f"{EMBEDDING_RECIPE}:") and len(lost.embedded_hash) <= 64
+    # a vector made by an older recipe (same text) is computed again by the scheduled command
+    Article.objects.filter(pk=lost.pk).update(embedding=b"", embedded_hash="0" * 64)
+    call_command("knowledge-schedule")
+    assert "computed 1 article vectors" in capsys.readouterr().out
+    lost.refresh_from_db()
+    assert np.allclose(embeddings.from_bytes(bytes(lost.embedding)), stored, atol=1e-5)
+    call_command("knowledge-schedule")
+    assert "article vectors" not in capsys.readouterr().out
 
 
 def test_only_portal_users_are_limited_to_public_articles(make_user, library, settings) -> None:

@@ -1,4 +1,5 @@
-"""ckm knowledge-schedule: publish approved articles whose time has come and archive expired ones.
+"""ckm knowledge-schedule: publish approved articles whose time has come and archive expired ones;
+compute the vectors of articles that have none or one made by an older recipe (after an upgrade).
 
 Run it from cron (`*/5 * * * * ckm knowledge-schedule`) or queue it (`--background`). Pages and
 the API already hide expired articles and show due ones on read; this makes the status match."""
@@ -9,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from ckm.knowledge.services import articles_schedule_apply
+from ckm.knowledge.services import articles_embed, articles_schedule_apply
 
 
 class Command(BaseCommand):
@@ -27,3 +28,6 @@ class Command(BaseCommand):
             return
         result = articles_schedule_apply()
         self.stdout.write(f"published {result['published']}, archived {result['archived']}")
+        embedded = articles_embed(outdated_only=True)
+        if embedded:
+            self.stdout.write(f"computed {embedded} article vectors")
