@@ -2,6 +2,7 @@
 
 The public face other apps use (the campaigns app in particular):
 - `segment_customers(user=, segment_id=)`   customers of segment S (a queryset)
+- `segment_member_rows(user=, segment_id=, sort=)`  the same with value and churn risk, sorted
 - `top_by_score(user=, slot=, k=)`          top-k customers by the active model of a slot
 - `retention_list(user=)`                   customers on the retention list (open alerts)
 - `active_version(slot=)`                   the registry's active version of a slot
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from ckm.analytics.models import (
@@ -32,6 +33,7 @@ from ckm.analytics.segments import definition_queryset
 from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.core.errors import NotFound, ValidationError
 from ckm.core.permissions import require_perm
+from ckm.core.sorting import Sorts
 from ckm.customers.models import Customer, Holding, MergedRecord, Product
 from ckm.customers.selectors import customer_get, customer_queryset
 
@@ -449,6 +451,36 @@ def segment_customers(*, user: Any, segment_id: int) -> QuerySet[Customer]:
     """The customers of a segment that the user may see (rule segments are evaluated now)."""
     segment = segment_get(user=user, segment_id=segment_id)
     return customer_queryset(user=user).filter(pk__in=segment_members(segment).values("pk"))
+
+
+SEGMENT_MEMBER_SORTS = Sorts(
+    columns={
+        "name": ("sort_key",),
+        "owner": ("owner__first_name", "owner__last_name", "owner__username"),
+        "profit": ("profit",),
+        "clv": ("clv",),
+        "churn": ("churn",),
+    },
+    default="name",
+)
+
+
+def segment_member_rows(*, user: Any, segment_id: int, sort: str = "") -> QuerySet[Customer]:
+    """The customers of a segment that the user may see, each with profit, CLV and churn risk
+    (`profit`, `clv`, `churn`), ordered by `sort` (a key of SEGMENT_MEMBER_SORTS)."""
+    churn_version = active_version(slot="churn")
+    run_id = churn_version.current_run_id if churn_version else None
+    churn: Any = (
+        Subquery(Score.objects.filter(run_id=run_id, customer=OuterRef("pk")).values("value")[:1])
+        if run_id
+        else Value(None, output_field=FloatField())
+    )
+    return (
+        segment_customers(user=user, segment_id=segment_id)
+        .select_related("owner")
+        .annotate(profit=F("value__profit"), clv=F("value__clv"), churn=churn)
+        .order_by(*SEGMENT_MEMBER_SORTS.order_by(sort))
+    )
 
 
 def segment_preview(*, user: Any, definition: dict[str, Any]) -> dict[str, Any]:

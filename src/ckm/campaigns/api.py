@@ -11,6 +11,7 @@ from ninja.pagination import paginate
 from ckm.analytics.models import Segment
 from ckm.campaigns import selectors, services
 from ckm.campaigns.models import Campaign, CampaignMember
+from ckm.campaigns.services.planning import BUSINESS_CASE_LIMITS
 from ckm.core.apikit import In, Pages, fields_named
 from ckm.core.errors import NotFound, ValidationError
 from ckm.core.http import AuthedRequest
@@ -22,6 +23,11 @@ router = Router(tags=["campaigns"])
 
 ChannelIn = Literal["rm_call", "email", "letter", "portal_banner"]
 OutcomeIn = Literal["reached", "not_reached", "interested", "converted", "declined"]
+
+
+def _most(name: str) -> float:
+    """The largest value the service takes for a field of the business case."""
+    return BUSINESS_CASE_LIMITS[name][0]
 
 
 class CampaignOut(Schema):
@@ -83,11 +89,12 @@ class CampaignIn(In):
     frequency_cap: int = Field(2, ge=0)
     frequency_days: int = Field(30, ge=0)
     pool_id: int | None = None
-    cost_per_contact: float = Field(5.0, ge=0)
-    fixed_costs: float = Field(0.0, ge=0)
-    margin_per_month: float = Field(10.0, ge=0)
-    margin_months: int = Field(24, ge=0)
-    discount_rate: float = Field(0.08, ge=0)
+    # the business case within the bounds the service holds it to, stated in the schema
+    cost_per_contact: float = Field(5.0, ge=0, le=_most("cost_per_contact"))
+    fixed_costs: float = Field(0.0, ge=0, le=_most("fixed_costs"))
+    margin_per_month: float = Field(10.0, ge=0, le=_most("margin_per_month"))
+    margin_months: int = Field(24, ge=0, le=int(_most("margin_months")))
+    discount_rate: float = Field(0.08, ge=0, le=_most("discount_rate"))
 
 
 class LaunchIn(In):

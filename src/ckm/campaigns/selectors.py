@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 
 from ckm.analytics.models import ModelVersion
 from ckm.campaigns.economics import Lift, lift_interval, npv
@@ -27,6 +27,7 @@ from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
 from ckm.campaigns.services.planning import business_case
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
+from ckm.core.sorting import Sorts
 from ckm.customers.models import ContactPoint, Product
 from ckm.customers.selectors import customer_get, customer_ids_in_scope, customer_queryset
 
@@ -68,10 +69,29 @@ def campaign_get(*, user: Any, campaign_id: int) -> Campaign:
     return campaign
 
 
+MEMBER_SORTS = Sorts(
+    columns={
+        "name": ("customer__sort_key",),
+        # down: target before control, best score first (the list's own order)
+        "group": ("group", "score"),
+        "score": ("score",),
+        "assigned": (
+            "assigned_to__first_name",
+            "assigned_to__last_name",
+            "assigned_to__username",
+            "pool__name",
+        ),
+        "outcome": ("outcome_step",),  # open, reached, ... declined, as the buttons run
+    },
+    default="-group",
+)
+
+
 def campaign_members(
-    *, user: Any, campaign_id: int, group: str = "", outcome: str | None = None
+    *, user: Any, campaign_id: int, group: str = "", outcome: str | None = None, sort: str = ""
 ) -> QuerySet[CampaignMember]:
-    """Members of a campaign whose customers the user may see, best score first."""
+    """Members of a campaign whose customers the user may see, in the order `sort` asks (a key
+    of MEMBER_SORTS); by default target first, best score first."""
     campaign_get(user=user, campaign_id=campaign_id)
     members = CampaignMember.objects.filter(
         campaign_id=campaign_id, customer__in=customer_queryset(user=user)
@@ -80,7 +100,17 @@ def campaign_members(
         members = members.filter(group=group)
     if outcome is not None:
         members = members.filter(outcome=outcome)
-    return members.order_by("-group", "-score", "id")  # target first
+    if MEMBER_SORTS.choose(sort).removeprefix("-") == "outcome":
+        members = members.annotate(
+            outcome_step=Case(
+                *[
+                    When(outcome=value, then=Value(step))
+                    for step, value in enumerate(CampaignMember.Outcome.values)
+                ],
+                output_field=IntegerField(),
+            )
+        )
+    return members.order_by(*MEMBER_SORTS.order_by(sort))
 
 
 def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]:

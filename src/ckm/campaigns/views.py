@@ -126,8 +126,11 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
     if campaign.status in (Campaign.Status.LAUNCHED, Campaign.Status.CLOSED):
         results = selectors.campaign_results(user=request.user, campaign_id=campaign.pk)
         charts = _result_charts(results)
-    members = selectors.campaign_members(user=request.user, campaign_id=campaign.pk)
+    sort = selectors.MEMBER_SORTS.choose(request.GET.get("sort"))
+    members = selectors.campaign_members(user=request.user, campaign_id=campaign.pk, sort=sort)
     page = Paginator(members, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "campaigns/campaign_detail.html",
@@ -138,6 +141,8 @@ def campaign_detail(request: AuthedRequest, campaign_id: int) -> HttpResponse:
             "charts": charts,
             "members": page,
             "page_obj": page,
+            "sort": sort,
+            "querystring_base": query.urlencode() + "&" if query else "",
             "launch_form": LaunchForm(),
             "upload_form": ResponsesUploadForm(),
             "negative": (campaign.expected_npv or 0) < 0,

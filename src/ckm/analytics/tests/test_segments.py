@@ -237,3 +237,46 @@ def test_an_attribute_without_a_definition_offers_every_operator(people) -> None
     for op in ("is_true", "is_false", "gt", "contains"):
         value = True if op.startswith("is_") else "1"
         definition_queryset(rule(("attribute:vip", op, value))).count()
+
+
+def test_the_member_table_sorts_by_value_and_churn_risk_in_the_database(
+    people, login, marketer
+) -> None:
+    from ckm.analytics.models import ModelVersion, Score, ScoringRun
+
+    rich, poor, none = people
+    version = ModelVersion.objects.create(kind="churn", slot="churn", status="active")
+    run = ScoringRun.objects.create(model_version=version, as_of=dt.date(2026, 6, 30))
+    version.current_run = run
+    version.save()
+    Score.objects.create(run=run, customer=poor, value=0.9, decile=10)
+    Score.objects.create(run=run, customer=rich, value=0.1, decile=1)
+    segment = Segment.objects.create(
+        name="Everyone",
+        kind=Segment.Kind.RULE,
+        definition=rule(("customer:status", "eq", "active")),
+    )
+    client = login(marketer)
+    url = f"/analytics/segments/{segment.pk}/"
+
+    def order(query: str) -> list[str]:
+        page = client.get(url + query).content.decode()
+        body = page[page.index('id="members-heading"') :]
+        found = [(body.index(c.last_name), c.last_name) for c in (rich, poor, none)]
+        return [name for _, name in sorted(found)]
+
+    assert order("") == ["Poor", "Rich", "Unknown"]  # by name, as before
+    assert order("?sort=-clv") == ["Rich", "Poor", "Unknown"]  # no value: last either way
+    assert order("?sort=clv") == ["Poor", "Rich", "Unknown"]
+    assert order("?sort=-churn") == ["Poor", "Rich", "Unknown"]
+    assert order("?sort=churn") == ["Rich", "Poor", "Unknown"]
+    # anything else is the default order, never an error
+    for bogus in ("?sort=password", "?sort=--clv", "?sort=", "?sort=clv%00"):
+        response = client.get(url + bogus)
+        assert response.status_code == 200
+        assert order(bogus) == ["Poor", "Rich", "Unknown"]
+    page = client.get(url + "?sort=-churn&page=1").content.decode()
+    # the active header says its direction; its link turns it round and keeps to page one
+    assert '<th scope="col" class="num" aria-sort="descending"><a href="?sort=churn">' in page
+    assert page.count("aria-sort=") == 1
+    assert 'href="?sort=-clv"' in page and "page=1" not in page.split("</thead>")[0]

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ckm.analytics import selectors, services
 from ckm.analytics.forms import SegmentForm, conditions_from_post
-from ckm.analytics.models import CustomerValue, Score, Segment
+from ckm.analytics.models import Segment
 from ckm.analytics.segments import OP_LABELS, definition_words, segment_fields
 from ckm.analytics.services.segments import segment_measures, segment_members
 from ckm.analytics.views.common import hbar, report_error, running_jobs
@@ -103,12 +103,9 @@ def segment_list(request: AuthedRequest) -> HttpResponse:
 @permission_required("analytics.view_segment", raise_exception=True)
 def segment_detail(request: AuthedRequest, segment_id: int) -> HttpResponse:
     segment = selectors.segment_get(user=request.user, segment_id=segment_id)
+    sort = selectors.SEGMENT_MEMBER_SORTS.choose(request.GET.get("sort"))
     try:  # a rule is checked as it is evaluated
-        members = (
-            selectors.segment_customers(user=request.user, segment_id=segment_id)
-            .select_related("owner")
-            .order_by("sort_key", "id")
-        )
+        members = selectors.segment_member_rows(user=request.user, segment_id=segment_id, sort=sort)
     except ValidationError as exc:
         # a rule saved before a check it now fails, or naming a product no longer offered:
         # say so and lead to the builder, where it can be put right (a 500 before)
@@ -117,18 +114,8 @@ def segment_detail(request: AuthedRequest, segment_id: int) -> HttpResponse:
             return redirect("analytics:segment_edit", segment_id=segment.pk)
         return redirect("analytics:segments")
     page = Paginator(members, 50).get_page(request.GET.get("page"))
-    ids = [c.pk for c in page]
-    values = {v.customer_id: v for v in CustomerValue.objects.filter(customer_id__in=ids)}
-    churn_version = selectors.active_version(slot="churn")
-    churn = (
-        dict(
-            Score.objects.filter(
-                run_id=churn_version.current_run_id, customer_id__in=ids
-            ).values_list("customer_id", "value")
-        )
-        if churn_version and churn_version.current_run_id
-        else {}
-    )
+    query = request.GET.copy()
+    query.pop("page", None)
     measures = segment_measures(segment_members(segment))
     history = list(segment.snapshots.order_by("taken_on"))
     chart = None
@@ -144,14 +131,15 @@ def segment_detail(request: AuthedRequest, segment_id: int) -> HttpResponse:
             width=520,
             height=160,
         )
-    rows = [(c, values.get(c.pk), churn.get(c.pk)) for c in page]
     return render(
         request,
         "analytics/segment_detail.html",
         {
             "segment": segment,
             "page_obj": page,
-            "rows": rows,
+            "rows": list(page),
+            "sort": sort,
+            "querystring_base": query.urlencode() + "&" if query else "",
             "measures": measures,
             "history": history,
             "chart": chart,

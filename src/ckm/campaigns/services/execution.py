@@ -240,7 +240,8 @@ def _apply_outcome(
         member.converted = True
         if at is not None or member.converted_at is None:
             # a moment given corrects the day of a conversion recorded before
-            member.converted_at = moment.date()
+            # the local day: 00:30 in Berlin is still the day before in UTC
+            member.converted_at = timezone.localdate(moment)
     elif (
         before == CampaignMember.Outcome.CONVERTED
         and before_source != CampaignMember.Source.DETECTED

@@ -435,11 +435,88 @@ def test_api_and_builder_refuse_a_business_case_beyond_any_real_campaign(bank, u
         "margin_months": 100_000,
     }
     refused = marketer.post("/api/campaigns", payload, content_type="application/json")
-    assert refused.status_code == 400
-    assert "margin_per_month" in refused.content.decode()
-    assert "margin_months" in refused.content.decode()
+    assert refused.status_code == 422  # the schema states the bounds, so it refuses them
+    assert set(refused.json()["errors"]) == {"margin_per_month", "margin_months"}
     page = marketer.post(
         "/campaigns/new/", builder_data(bank, margin_per_month="1000000000000")
     ).content.decode()
     assert "At most 10,000,000 margin a month" in page
     assert not Campaign.objects.filter(name="X").exists()
+
+
+def test_the_member_table_sorts_in_the_database_and_keeps_the_order_across_pages(
+    bank, users
+) -> None:
+    import re
+
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    targets = CampaignMember.objects.filter(campaign=campaign, group="target")
+    declined = targets.order_by("score")[0]
+    services.member_outcome_record(
+        actor=users["marketer"], member_id=declined.pk, outcome="declined"
+    )
+    client = client_for(users["marketer"])
+    url = f"/campaigns/{campaign.pk}/"
+
+    def shown(query: str) -> list[int]:
+        response = client.get(url + query)
+        assert response.status_code == 200
+        members = response.content.decode().split('id="members-h"')[1]
+        return [int(i) for i in re.findall(r'href="/customers/(\d+)/"', members)]
+
+    members = CampaignMember.objects.filter(campaign=campaign).select_related("customer")
+    by_score = sorted(members, key=lambda m: (m.score is None, m.score, m.pk))
+    assert shown("?sort=score") == [m.customer_id for m in by_score[:25]]
+    assert shown("?sort=score&page=2") == [m.customer_id for m in by_score[25:50]]
+    by_name = sorted(members, key=lambda m: (m.customer.sort_key, m.pk))
+    assert shown("?sort=name") == [m.customer_id for m in by_name[:25]]
+    assert shown("?sort=-outcome")[0] == declined.customer_id
+    # the list's own order by default (target first, best score first), and for anything else
+    default = shown("")
+    best = targets.order_by("-score", "pk").first()
+    assert default[0] == best.customer_id
+    for bogus in ("?sort=customer__email", "?sort=-", "?sort=score;drop", "?sort=%FF"):
+        assert shown(bogus) == default
+    page = client.get(url + "?sort=score&page=2").content.decode()
+    assert 'aria-sort="ascending"><a href="?sort=-score">Score' in page
+    assert page.count("aria-sort=") == 1
+    assert 'href="?sort=score&amp;page=3"' in page  # the pages keep the order
+
+
+def test_the_api_schema_states_the_business_case_bounds_the_service_holds(bank, users) -> None:
+    from ckm.campaigns.services.planning import BUSINESS_CASE_LIMITS
+
+    marketer = client_for(users["marketer"])
+    schema = marketer.get("/api/openapi.json").json()
+    fields = schema["components"]["schemas"]["CampaignIn"]["properties"]
+    payload = {
+        "name": "X",
+        "product_id": bank["fund"],
+        "starts_on": "2026-11-01",
+        "ends_on": (timezone.localdate() + dt.timedelta(days=45)).isoformat(),
+        "segment_id": bank["segment"],
+    }
+    for name, (most, _) in BUSINESS_CASE_LIMITS.items():
+        assert fields[name]["maximum"] == most and fields[name]["minimum"] == 0, name
+        for wrong in (most * 1.5 + 1, -1, 10**15):
+            answer = marketer.post(
+                "/api/campaigns", {**payload, name: wrong}, content_type="application/json"
+            )
+            assert answer.status_code == 422, (name, wrong, answer.content)
+            assert list(answer.json()["errors"]) == [name], (name, wrong)
+    assert not Campaign.objects.filter(name="X").exists()
+    # the bound itself is a value the service takes
+    for name, (most, _) in BUSINESS_CASE_LIMITS.items():
+        draft = Campaign(**{**builder_fields(bank), name: most})
+        services.planning.campaign_validate(draft)
+
+
+def builder_fields(bank: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": "X",
+        "product_id": bank["fund"],
+        "starts_on": dt.date(2026, 11, 1),
+        "ends_on": dt.date(2026, 12, 1),
+        "segment_id": bank["segment"],
+    }

@@ -303,6 +303,13 @@ def test_an_outcome_between_launch_and_the_planned_start_is_kept(bank, users) ->
         actor=users["rm"], member_id=member.pk, outcome="converted", occurred_at=at
     )
     assert recorded.converted_at == timezone.localdate(at)
+    # a minute past local midnight is today, though still yesterday in UTC
+    first_minute = timezone.make_aware(dt.datetime.combine(today, dt.time(0, 1)))
+    other = selectors.my_members(user=users["rm"]).exclude(pk=member.pk).first()
+    recorded = services.member_outcome_record(
+        actor=users["rm"], member_id=other.pk, outcome="converted", occurred_at=first_minute
+    )
+    assert recorded.converted_at == today
 
 
 def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.http import QueryDict
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -64,3 +67,34 @@ def chance(value: Any) -> str:
         return "–"
     number = float(value)
     return "< 1 %" if number < 0.005 else f"{round(number * 100)} %"
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(
+    context: template.Context, label: str, key: str, current: str, first: str = "asc", css: str = ""
+) -> SafeString:
+    """A column header that sorts its table by `key` (see `core.sorting.Sorts`): the link keeps
+    the page's other query parameters and goes back to the first page; the active column says
+    its direction in `aria-sort`. `current` is the key in force, `first` the direction of a
+    first click ("desc" for scores and amounts, best first)."""
+    request = context.get("request")
+    query = request.GET.copy() if request is not None else QueryDict(mutable=True)
+    query.pop("page", None)
+    active = current.removeprefix("-") == key
+    descending = current.startswith("-")
+    if active:
+        query["sort"] = key if descending else f"-{key}"
+    else:
+        query["sort"] = f"-{key}" if first == "desc" else key
+    return format_html(
+        '<th scope="col"{}{}><a href="?{}">{}{}</a></th>',
+        format_html(' class="{}"', css) if css else "",
+        format_html(' aria-sort="{}"', "descending" if descending else "ascending")
+        if active
+        else "",
+        query.urlencode(),
+        label,
+        format_html(' <span aria-hidden="true">{}</span>', "▼" if descending else "▲")
+        if active
+        else "",
+    )
