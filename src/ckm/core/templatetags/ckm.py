@@ -71,12 +71,18 @@ def chance(value: Any) -> str:
 
 @register.simple_tag(takes_context=True)
 def sort_header(
-    context: template.Context, label: str, key: str, current: str, first: str = "asc", css: str = ""
+    context: template.Context,
+    label: str,
+    key: str,
+    current: str,
+    first: str = "asc",
+    css: str = "",
+    title: str = "",
 ) -> SafeString:
     """A column header that sorts its table by `key` (see `core.sorting.Sorts`): the link keeps
     the page's other query parameters and goes back to the first page; the active column says
     its direction in `aria-sort`. `current` is the key in force, `first` the direction of a
-    first click ("desc" for scores and amounts, best first)."""
+    first click ("desc" for scores and amounts, best first), `title` a tooltip for the column."""
     request = context.get("request")
     query = request.GET.copy() if request is not None else QueryDict(mutable=True)
     query.pop("page", None)
@@ -87,14 +93,15 @@ def sort_header(
     else:
         query["sort"] = f"-{key}" if first == "desc" else key
     return format_html(
-        '<th scope="col"{}{}><a href="?{}">{}{}</a></th>',
+        '<th scope="col"{}{}{}><a class="sort-link" href="?{}">{}{}</a></th>',
         format_html(' class="{}"', css) if css else "",
         format_html(' aria-sort="{}"', "descending" if descending else "ascending")
         if active
         else "",
+        format_html(' title="{}"', title) if title else "",
         query.urlencode(),
         label,
-        format_html(' <span aria-hidden="true">{}</span>', "▼" if descending else "▲")
+        format_html('&nbsp;<span aria-hidden="true">{}</span>', "▼" if descending else "▲")
         if active
         else "",
     )

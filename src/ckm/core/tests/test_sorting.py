@@ -39,7 +39,9 @@ def render(query: str, current: str, **options: str) -> str:
 
 def test_the_header_link_keeps_the_query_goes_to_page_one_and_marks_the_active_column() -> None:
     html = render("?status=open&page=3&sort=name", "name", first="desc", css="num")
-    assert html.startswith('<th scope="col" class="num"><a href="?status=open&amp;sort=-score">')
+    assert html.startswith(
+        '<th scope="col" class="num"><a class="sort-link" href="?status=open&amp;sort=-score">'
+    )
     assert "aria-sort" not in html
     html = render("?status=open&sort=-score", "-score")
     assert 'aria-sort="descending"' in html and "sort=score" in html and "▼" in html

@@ -30,41 +30,6 @@ def spark(series: list[int]) -> SafeString:
     )
 
 
-@register.inclusion_tag("feedback/_sort_header.html", takes_context=True)
-def sort_header(
-    context: dict[str, Any],
-    key: str,
-    label: str,
-    *,
-    first: str = "desc",
-    css: str = "",
-    title: str = "",
-) -> dict[str, Any]:
-    """A column header that sorts the list by `key` (via ?sort=), keeping the other filters.
-
-    The first click sorts in the column's natural direction (`first`: numbers busiest first,
-    names A to Z); a click on the active column reverses it. The active header says its
-    direction in aria-sort."""
-    request = context["request"]
-    active = str(context.get("sort", ""))
-    if active == key:
-        direction, target = "ascending", f"-{key}"
-    elif active == f"-{key}":
-        direction, target = "descending", key
-    else:
-        direction, target = "", f"-{key}" if first == "desc" else key
-    query = request.GET.copy()
-    query["sort"] = target
-    query.pop("page", None)
-    return {
-        "label": label,
-        "href": f"?{query.urlencode()}",
-        "direction": direction,
-        "css": css,
-        "title": title,
-    }
-
-
 HOME_ROWS = 5
 
 
