@@ -241,6 +241,16 @@ def readable_text(safe_html: str) -> str:
     return parser.text()
 
 
+# what would make a text more than text in Markdown: a link, an image, emphasis, code, HTML
+_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<])")
+
+
+def markdown_literal(value: str) -> str:
+    """A text as literal text in Markdown: its `*`, `_`, `[`, `<`, ... stay characters, never
+    emphasis, a link or markup (line starts such as "- " or "1. " keep their meaning)."""
+    return _MARKDOWN_ACTIVE.sub(r"\\\1", value)
+
+
 def first_paragraph(text: str, *, limit: int = 300) -> str:
     """A summary when the author gave none: the first paragraph of the plain text."""
     for block in (text or "").split("\n"):

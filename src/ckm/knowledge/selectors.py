@@ -9,11 +9,14 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
+from ckm.knowledge import content
 from ckm.knowledge import search as engine
 from ckm.knowledge.models import (
     Article,
@@ -90,6 +93,38 @@ def is_live(article: Article, now: dt.datetime | None = None) -> bool:
         and article.publish_at
         and article.publish_at <= now
     )
+
+
+@dataclass(frozen=True)
+class ArticleAnswer:
+    article: Article
+    text: str  # Markdown for a reply to a customer
+    portal_url: str  # the article's page on the portal; "" when customers cannot open it
+
+
+def article_answer(*, user: Any, article_id: int, site_url: str) -> ArticleAnswer:
+    """An article the user may read as the answer to paste into a reply: its summary and body as
+    Markdown (an HTML or Word article as readable text) and, when customers can read it, a link
+    to its portal page on `site_url` (this site's address). NotFound when the user may not read
+    it."""
+    article = article_get_by_id(user=user, article_id=article_id)
+    if article.source_format == Article.SourceFormat.MARKDOWN and article.body_source.strip():
+        body = article.body_source.strip()
+    else:
+        body = content.markdown_literal(content.readable_text(article.body_html))
+    parts = [content.markdown_literal(article.lead.strip()), body]
+    portal_url = ""
+    if article.is_public and is_live(article):
+        try:
+            path = reverse("portal:article", kwargs={"slug": article.slug})
+        except NoReverseMatch:  # a site without the portal: nothing customers could open
+            path = ""
+        if path:
+            portal_url = urljoin(site_url, path)
+            title = content.markdown_literal(article.title)
+            parts.append(f"More on our help pages: [{title}]({portal_url})")
+    text = "\n\n".join(part for part in parts if part)
+    return ArticleAnswer(article=article, text=text, portal_url=portal_url)
 
 
 @dataclass(frozen=True)

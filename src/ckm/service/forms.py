@@ -75,6 +75,9 @@ class CorrectForm(forms.Form):
         self.fields["product"].choices = _products()  # type: ignore[attr-defined]
 
 
+REPLY_BODY_MAX = 20_000  # a reply's text, and what an inserted answer may make it
+
+
 class ReplyForm(forms.Form):
     template = forms.ModelChoiceField(
         required=False,
@@ -82,7 +85,7 @@ class ReplyForm(forms.Form):
         empty_label="— free text —",
     )
     body = forms.CharField(
-        label="Reply", required=False, max_length=20_000, widget=forms.Textarea({"rows": 4})
+        label="Reply", required=False, max_length=REPLY_BODY_MAX, widget=forms.Textarea({"rows": 4})
     )
     internal = forms.BooleanField(required=False, label="Internal note (not sent)")
 

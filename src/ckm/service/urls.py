@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:case_id>/classify/", views.case_classify, name="case_classify"),
     path("<int:case_id>/answered-by/", views.case_article_answered, name="case_article"),
     path("<int:case_id>/articles/", views.case_article_search, name="case_article_search"),
+    path("<int:case_id>/insert-answer/", views.case_article_insert, name="case_article_insert"),
     path("log/<int:customer_id>/", views.case_log, name="case_log"),
     path("classifier/", views.classifier, name="classifier"),
     path(

@@ -12,19 +12,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from ckm.core.errors import DomainError, error_text, errors_text
+from ckm.core.errors import DomainError, NotFound, error_text, errors_text
 from ckm.core.http import AuthedRequest, int_param
 from ckm.core.models import User
 from ckm.customers.models import Product
 from ckm.customers.selectors import SEARCH_MIN_CHARS, customer_get, customer_search
+from ckm.knowledge import selectors as knowledge_selectors
+from ckm.knowledge import services as knowledge_services
 from ckm.service import selectors, services
 from ckm.service.forms import (
+    REPLY_BODY_MAX,
     SATISFACTION_COMMENT_MAX,
     CaseFilterForm,
     CaseLogForm,
@@ -34,6 +37,7 @@ from ckm.service.forms import (
     TransitionForm,
 )
 from ckm.service.models import Case, CaseStatus
+from ckm.service.services.replies import reply_insert
 from ckm.service.services.timers import timers
 from ckm.service.services.workflow import ACTION_LABELS, allowed_transitions
 
@@ -229,8 +233,14 @@ _DRAFT_FIELDS = ("body", "resolution", "answer", "reason", "comment")
 _DRAFTS = "case_drafts"
 
 
-def _keep_draft(request: AuthedRequest, case_id: int) -> None:
+def _keep_draft(request: AuthedRequest, case_id: int, *, body: str | None = None) -> None:
+    """Keep what was typed for the case page's next view; `body`: the reply as it should come
+    back (an answer inserted into it), else as posted."""
     typed = {f: request.POST[f] for f in _DRAFT_FIELDS if request.POST.get(f, "").strip()}
+    if body is not None:
+        typed.pop("body", None)
+        if body.strip():
+            typed["body"] = body
     if "body" in typed:
         # the reply's choices go with its text: a refused internal note must not come back as a
         # reply to the customer (its box unticked)
@@ -414,35 +424,84 @@ def case_classify(request: AuthedRequest, case_id: int) -> HttpResponse:
     )
 
 
+def _answered_by(request: AuthedRequest, case: Case, article: Any) -> None:
+    """Evidence for the knowledge app's suggestions that `article` answered the case (once per
+    case and article; the knowledge service writes the audit entry)."""
+    knowledge_services.article_link_resolution(
+        actor=request.user,
+        article=article,
+        text=f"{case.subject}\n{case.body}",
+        source="case",
+        source_id=str(case.pk),
+        customer=case.customer,
+    )
+
+
 @require_POST
 @permission_required("service.change_case", raise_exception=True)
 def case_article_answered(request: AuthedRequest, case_id: int) -> HttpResponse:
     """ "This article answered it": evidence for the knowledge app's suggestions."""
     case = selectors.case_get(user=request.user, case_id=case_id)
-    try:
-        from ckm.knowledge.models import Article
-        from ckm.knowledge.services import article_link_resolution
-    except ImportError:
-        messages.error(request, "Knowledge is not available.")
-        return _back(case_id)
     article_id = int_param(request.POST.get("article"))
-    article = Article.objects.filter(pk=article_id).first() if article_id else None
-    if article is None:
+    try:
+        # only an article the agent may read (a draft or another audience's is no answer)
+        article = knowledge_selectors.article_get_by_id(
+            user=request.user, article_id=article_id or 0
+        )
+    except NotFound:
         messages.error(request, "No such article.")
         return _back(case_id)
     return _run(
         request,
         case_id,
-        lambda: article_link_resolution(
-            actor=request.user,
-            article=article,
-            text=f"{case.subject}\n{case.body}",
-            source="case",
-            source_id=str(case.pk),
-            customer=case.customer,
-        ),
+        lambda: _answered_by(request, case, article),
         f"Noted: “{article.title}” answered this case.",
     )
+
+
+@require_POST
+@permission_required("service.change_case", raise_exception=True)
+@permission_required("knowledge.view_article", raise_exception=True)
+def case_article_insert(request: AuthedRequest, case_id: int) -> HttpResponse:
+    """ "Insert in reply": the article's answer (with its portal link when customers can read it)
+    goes into the reply draft at the agent's caret, else at the end, and is recorded as what
+    answered the case, as "This article answered it" does. With htmx the reply box comes back
+    filled; without, the case page with the draft. The button belongs to the reply form, so what
+    the agent typed (and the template and internal choices) comes along and is kept."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    article_id = int_param(request.POST.get("article"))
+    if article_id is None:
+        return HttpResponseBadRequest("Which article?")
+    answer = knowledge_selectors.article_answer(
+        user=request.user, article_id=article_id, site_url=request.build_absolute_uri("/")
+    )
+    article = answer.article
+    typed = request.POST.get("body", "")
+    body, caret = reply_insert(typed, answer.text, at=int_param(request.POST.get("at")))
+    ok = len(body) <= REPLY_BODY_MAX
+    if ok:
+        try:
+            _answered_by(request, case, article)
+        except (ValidationError, DomainError, PermissionDenied) as exc:
+            note = (
+                f"“{article.title}” is in the reply (not noted as the answer: {error_text(exc)})."
+            )
+        else:
+            note = f"“{article.title}” is in the reply and noted as what answered this case."
+        if not article.is_public:
+            note += " It is an internal article, written for agents: check it before it goes out."
+    else:
+        body, caret = typed.replace("\r\n", "\n"), -1
+        note = (
+            f"“{article.title}” would make the reply longer than {REPLY_BODY_MAX:,} characters: "
+            "shorten it first, or send it and insert the answer in a second reply."
+        )
+    if request.htmx:
+        context = {"body": body, "caret": caret, "note": note, "ok": ok}
+        return render(request, "service/_reply_body.html", context, status=200 if ok else 422)
+    (messages.success if ok else messages.error)(request, note)
+    _keep_draft(request, case_id, body=body)
+    return redirect(f"{reverse('service:case_detail', args=[case_id])}#reply-form")
 
 
 @require_POST

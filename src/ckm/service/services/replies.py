@@ -6,7 +6,6 @@ the case with its Message-ID, so the customer's answer threads back to the case.
 
 from __future__ import annotations
 
-import re
 import string
 from email.utils import make_msgid
 from typing import Any
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from ckm.core.errors import ValidationError
 from ckm.customers.models import ContactPoint
-from ckm.knowledge.content import markdown_to_html, readable_text
+from ckm.knowledge.content import markdown_literal, markdown_to_html, readable_text
 from ckm.service.models import Case, CaseMessage, CaseStatus, ReplyTemplate
 from ckm.service.services.common import case_history
 
@@ -31,15 +30,6 @@ def template_for(purpose: str, kind: str = "") -> ReplyTemplate | None:
 
 # what render fills in; the settings refuse a template with any other placeholder
 PLACEHOLDERS = frozenset({"reference", "name", "subject", "agent", "product", "resolution"})
-
-
-# what would make a value more than text in Markdown: a link, an image, emphasis, code, HTML
-_MARKDOWN_ACTIVE = re.compile(r"([\\`*_\[\]<])")
-
-
-def markdown_literal(value: str) -> str:
-    """A value as literal text in Markdown (a customer's subject is never a link in our mail)."""
-    return _MARKDOWN_ACTIVE.sub(r"\\\1", value)
 
 
 def render(text: str, case: Case, actor: Any = None, *, markdown: bool = False) -> str:
@@ -178,3 +168,18 @@ def reply_text(*, case: Case, template: ReplyTemplate | None, body: str, actor: 
     if not body.strip():
         raise ValidationError({"body": "Write the reply or pick a template."})
     return body.strip()
+
+
+def reply_insert(draft: str, text: str, *, at: int | None = None) -> tuple[str, int]:
+    """A reply draft with `text` put in at character `at` (the agent's caret; None or beyond the
+    end: at the end) as a paragraph of its own, and where the caret goes after it. Nothing the
+    agent typed is replaced; line breaks are the form's \\r\\n read as \\n."""
+    draft = draft.replace("\r\n", "\n")
+    at = len(draft) if at is None or at > len(draft) else max(0, at)
+    before, after = draft[:at], draft[at:]
+    if before.strip():
+        before += "\n" * (2 - (len(before) - len(before.rstrip("\n"))))
+    if after.strip():
+        after = "\n" * (2 - (len(after) - len(after.lstrip("\n")))) + after
+    text = text.strip("\n")
+    return before + text + after, len(before) + len(text)

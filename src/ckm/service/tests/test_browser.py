@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ckm.service.services import classifier_train
+from ckm.service.services import case_intake, classifier_train
 from ckm.service.tests.test_learning import history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,3 +68,30 @@ def test_the_case_forms_subject_box_is_as_wide_as_its_text_box(
     subject = page.locator("#id_case_subject").bounding_box()
     body = page.locator("#id_case_body").bounding_box()
     assert subject and body and abs(subject["width"] - body["width"]) < 2
+
+
+def test_insert_in_reply_puts_the_answer_at_the_caret_without_a_reload(
+    browser_login, desk, agent
+) -> None:
+    from ckm.knowledge.tests.factories import ArticleFactory
+
+    ArticleFactory(
+        title="Lost or stolen card",
+        slug="lost-or-stolen-card",
+        summary="Block the card at once.",
+        audience="public",
+    )
+    case = case_intake(actor=agent, channel="phone", subject="Lost card", body="Card is gone")
+    page = browser_login("agent")
+    page.goto(f"{page.base}/cases/{case.pk}/?q=lost+card")
+    page.fill("#id_reply_body", "Dear Ms Roth,\n\nKind regards")
+    page.eval_on_selector(
+        "#id_reply_body", "box => { box.focus(); box.setSelectionRange(13, 13); }"
+    )
+    page.evaluate("window.notReloaded = true")
+    page.click("#case-article-hits button:has-text('Insert in reply')")
+    page.wait_for_selector("#reply-insert-note:has-text('is in the reply')")
+    reply = page.input_value("#id_reply_body")
+    assert reply.startswith("Dear Ms Roth,\n\nBlock the card at once.")
+    assert reply.endswith("/portal/a/lost-or-stolen-card/)\n\nKind regards")
+    assert page.evaluate("window.notReloaded") is True

@@ -26,6 +26,26 @@
     index = event.key === "ArrowDown" ? Math.min(index + 1, links.length - 1) : index - 1;
     if (index < 0) { document.getElementById("global-q").focus(); } else { links[index].focus(); }
   });
+  // "Insert in reply" puts the article's answer at the reply's caret once the agent has been in
+  // the box (else at the end), and the caret after it. The server counts characters (code
+  // points), JavaScript UTF-16 units: hence Array.from.
+  document.addEventListener("focusin", function (event) {
+    if (event.target.id === "id_reply_body") event.target.dataset.caretKnown = "1";
+  });
+  document.addEventListener("htmx:configRequest", function (event) {
+    var elt = event.detail.elt;
+    var box = document.getElementById("id_reply_body");
+    if (!elt.hasAttribute("data-insert-answer") || !box || !box.dataset.caretKnown) return;
+    event.detail.parameters.at = Array.from(box.value.slice(0, box.selectionStart)).length;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var box = document.querySelector("#id_reply_body[data-caret]");
+    if (!box) return;
+    var caret = Array.from(box.value).slice(0, Number(box.dataset.caret)).join("").length;
+    box.removeAttribute("data-caret");
+    box.focus();
+    box.setSelectionRange(caret, caret);
+  });
   document.addEventListener("click", function (event) {
     if (!event.target.closest(".global-search")) {
       document.querySelectorAll(".search-popup").forEach(function (el) { el.innerHTML = ""; });
