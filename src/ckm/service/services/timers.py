@@ -83,6 +83,20 @@ def sla_start(case: Case, *, memo: dict[Any, Any] | None = None) -> None:
         case.first_response_due = case.resolution_due = None
 
 
+def resolution_restart(case: Case, *, now: dt.datetime) -> None:
+    """A reopened case's resolution target, counted afresh from `now` under its policy (its first
+    response stays as it was); not saved here."""
+    policy = case.sla_policy if case.sla_policy_id else None
+    if policy is None:
+        return
+    try:
+        case.resolution_due = sla.add_business_hours(
+            now, policy.resolution_hours, calendar_of(policy.calendar)
+        )
+    except ValueError as exc:
+        logger.warning("no new resolution target for a reopened case under %s: %s", policy, exc)
+
+
 def timers(case: Case, *, now: dt.datetime | None = None) -> dict[str, sla.TimerState]:
     """First-response and resolution timers of a case as agents see them."""
     moment = now or timezone.now()
@@ -98,7 +112,7 @@ def timers(case: Case, *, now: dt.datetime | None = None) -> dict[str, sla.Timer
         "resolution": sla.timer_state(
             due=case.resolution_due,
             done_at=case.resolved_at,
-            started=case.opened_at,
+            started=case.reopened_at or case.opened_at,
             now=moment,
             warn_at_percent=warn,
         ),

@@ -24,6 +24,7 @@ from ckm.service.services.replies import (
     template_for,
 )
 from ckm.service.services.routing import assignee_for
+from ckm.service.services.timers import resolution_restart
 
 S = CaseStatus
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -175,27 +176,39 @@ def reopen_locked(case: Case, *, actor: Any, reason: str = "") -> Case:
     if case.status not in (S.RESOLVED, S.ANSWERED, S.CLOSED):
         raise ConflictError("Only a resolved, answered or closed case can be reopened.")
     before_status = case.status
+    now = timezone.now()
     case.status = S.IN_PROGRESS if case.assignee_id else S.RECEIVED
     case.closed_at = None
     case.resolved_at = None
     case.reopened_count += 1
+    case.reopened_at = now
     case.escalated = False
     case.resolution_warned = False
+    # the reopened work gets its own resolution target: a case resolved in time is not late the
+    # moment the customer writes back after its first target passed
+    resolution_restart(case, now=now)
     case.save(
         update_fields=[
             "status",
             "closed_at",
             "resolved_at",
             "reopened_count",
+            "reopened_at",
+            "resolution_due",
             "escalated",
             "resolution_warned",
             "updated_at",
         ]
     )
+    target = (
+        f" · resolve by {timezone.localtime(case.resolution_due):%Y-%m-%d %H:%M}"
+        if case.resolution_due
+        else ""
+    )
     case_history(
         case=case,
         kind="reopened",
-        summary="Reopened" + (f": {reason}" if reason else ""),
+        summary="Reopened" + (f": {reason}" if reason else "") + target,
         actor=actor,
         from_status=before_status,
         to_status=case.status,

@@ -400,3 +400,24 @@ def test_holdings_feed_the_classifier_examples(desk) -> None:
     customer = CustomerFactory()
     HoldingFactory(customer=customer, product=desk["card"])
     assert holdings_of([customer.pk]) == {customer.pk: ("cards",)}
+
+
+def test_a_reopened_case_gets_a_fresh_resolution_target(desk, agent) -> None:
+    from ckm.service.services.timers import timers
+
+    case = case_intake(actor=agent, channel="phone", subject="Card", body="Blocked card")
+    assert case.sla_policy_id and case.resolution_due
+    case_transition(actor=agent, case_id=case.pk, to_status="in_progress")
+    case_transition(actor=agent, case_id=case.pk, to_status="resolved", resolution="Unblocked")
+    # resolved in time; the customer writes back a month later, long after the first target
+    Case.objects.filter(pk=case.pk).update(
+        opened_at=case.opened_at - dt.timedelta(days=31),
+        resolution_due=case.resolution_due - dt.timedelta(days=31),
+        resolved_at=case.resolution_due - dt.timedelta(days=32),
+    )
+    case_reopen(actor=agent, case_id=case.pk, reason="blocked again")
+    case.refresh_from_db()
+    assert case.reopened_at and case.resolution_due > case.reopened_at
+    state = timers(case)["resolution"]
+    assert state.level == "ok" and state.used_percent < 50
+    assert case.events.filter(kind="reopened", summary__contains="resolve by").exists()
