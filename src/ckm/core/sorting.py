@@ -14,7 +14,8 @@ from django.db.models.expressions import OrderBy
 
 @dataclass(frozen=True)
 class Sorts:
-    """The sortable columns of one list: key -> the fields it orders by, and the default key.
+    """The sortable columns of one list: key -> the fields it orders by ("-field": the other
+    way round to the column), and the default key.
 
     Missing values (no score, no owner) come last whichever way a column is sorted; the primary
     key breaks ties, so a page boundary never shows a row twice or loses one."""
@@ -32,8 +33,11 @@ class Sorts:
         """`QuerySet.order_by` terms for `value` (checked with `choose`)."""
         key = self.choose(value)
         descending = key.startswith("-")
-        terms = [
-            F(name).desc(nulls_last=True) if descending else F(name).asc(nulls_last=True)
-            for name in self.columns[key.removeprefix("-")]
-        ]
+        terms = []
+        for name in self.columns[key.removeprefix("-")]:
+            # "-field" in a column runs against the column's direction (newest first within a
+            # status sorted A to Z)
+            down = descending != name.startswith("-")
+            field = F(name.removeprefix("-"))
+            terms.append(field.desc(nulls_last=True) if down else field.asc(nulls_last=True))
         return [*terms, F("pk").asc()]

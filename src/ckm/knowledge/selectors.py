@@ -12,10 +12,12 @@ from typing import Any
 from urllib.parse import urljoin
 
 from django.db.models import Count, Max, Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
+from ckm.core.sorting import Sorts
 from ckm.knowledge import content
 from ckm.knowledge import search as engine
 from ckm.knowledge.models import (
@@ -431,28 +433,63 @@ class OverviewRow:
     staleness_days: int | None
     overdue: bool
     helpful_rate: int | None
+    answers: int  # customer messages this article answered (the resolved history)
 
 
-def editors_overview(*, user: Any, filters: ArticleFilters | None = None) -> list[OverviewRow]:
-    """Every article with status, owner, last review, views, votes and how stale it is."""
+# the editors' overview sorts by these columns (`?sort=`, see core.sorting)
+OVERVIEW_SORTS = Sorts(
+    columns={
+        "title": ("title",),
+        "status": ("status", "-updated_at"),
+        "owner": ("owner__username",),
+        "reviewed": ("last_review",),
+        "views": ("views",),
+        "helpful": ("helpful_yes",),
+        "answers": ("answers",),
+        "updated": ("updated_at",),
+    },
+    default="status",
+)
+
+
+def editors_overview_rows(
+    *, user: Any, filters: ArticleFilters | None = None, sort: str = ""
+) -> QuerySet[Article]:
+    """The overview's articles, with the count of messages each answered and the last review
+    (else the publication), sorted in the database: page it, then `overview_row` each."""
     if not can_edit(user):
-        return []
+        return Article.objects.none()
     articles = article_list(user=user, filters=filters or ArticleFilters())
-    today = timezone.localdate()
-    rows = []
-    for article in articles.order_by("status", "-updated_at"):
-        reviewed = article.reviewed_at or article.published_at
-        stale = (timezone.now() - reviewed).days if reviewed else None
-        votes = article.helpful_yes + article.helpful_no
-        rows.append(
-            OverviewRow(
-                article=article,
-                staleness_days=stale,
-                overdue=bool(article.review_at and article.review_at < today),
-                helpful_rate=round(100 * article.helpful_yes / votes) if votes else None,
-            )
-        )
-    return rows
+    return articles.annotate(
+        answers=Count("evidence", distinct=True),
+        last_review=Coalesce("reviewed_at", "published_at"),
+    ).order_by(*OVERVIEW_SORTS.order_by(sort))
+
+
+def overview_row(article: Article) -> OverviewRow:
+    """One row of the overview: an article from editors_overview_rows with its staleness."""
+    reviewed = article.reviewed_at or article.published_at
+    votes = article.helpful_yes + article.helpful_no
+    return OverviewRow(
+        article=article,
+        staleness_days=(timezone.now() - reviewed).days if reviewed else None,
+        overdue=bool(article.review_at and article.review_at < timezone.localdate()),
+        helpful_rate=round(100 * article.helpful_yes / votes) if votes else None,
+        answers=getattr(article, "answers", 0),
+    )
+
+
+def status_counts(*, user: Any, filters: ArticleFilters | None = None) -> dict[str, int]:
+    """How many of the overview's articles are in each status (every status named)."""
+    counts = {value: 0 for value in Article.Status.values}
+    rows = (
+        article_list(user=user, filters=filters or ArticleFilters())
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+    )
+    counts.update({status: n for status, n in rows})
+    return counts
 
 
 @dataclass

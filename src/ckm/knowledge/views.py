@@ -433,8 +433,10 @@ def overview(request: AuthedRequest) -> HttpResponse:
         audience=request.GET.get("audience", ""),
         q=request.GET.get("q", "").strip(),
     )
-    rows = selectors.editors_overview(user=request.user, filters=filters)
+    sort = selectors.OVERVIEW_SORTS.choose(request.GET.get("sort"))
+    rows = selectors.editors_overview_rows(user=request.user, filters=filters, sort=sort)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page.object_list = [selectors.overview_row(a) for a in page.object_list]
     gaps = selectors.knowledge_gaps(user=request.user)
     stats = selectors.search_stats(user=request.user)
     chart = None
@@ -461,14 +463,13 @@ def overview(request: AuthedRequest) -> HttpResponse:
             height=max(120, 22 * len(by_category)),
             width=380,
         )
-    counts = {s: 0 for s in Article.Status.values}
-    for row in rows:
-        counts[row.article.status] += 1
+    counts = selectors.status_counts(user=request.user, filters=filters)
     return render(
         request,
         "knowledge/overview.html",
         {
             "page": page,
+            "sort": sort,
             "filters": filters,
             "gaps": gaps,
             "chart": chart,

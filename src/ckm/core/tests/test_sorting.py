@@ -30,6 +30,14 @@ def test_the_order_puts_missing_values_last_and_breaks_ties_by_key() -> None:
     assert terms("bogus") == terms("-score")
 
 
+def test_a_minus_field_runs_against_the_columns_direction() -> None:
+    sorts = Sorts(columns={"status": ("status", "-updated_at")}, default="status")
+    got = [(t.expression.name, t.descending) for t in sorts.order_by("status")][:2]
+    assert got == [("status", False), ("updated_at", True)]
+    got = [(t.expression.name, t.descending) for t in sorts.order_by("-status")][:2]
+    assert got == [("status", True), ("updated_at", False)]
+
+
 def render(query: str, current: str, **options: str) -> str:
     request = RequestFactory().get("/list/" + query)
     extra = " ".join(f'{k}="{v}"' for k, v in options.items())

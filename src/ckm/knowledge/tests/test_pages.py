@@ -203,6 +203,39 @@ def test_overview_lists_articles_and_gaps(login, editor, agent, published, clien
     assert "<svg" in page
 
 
+def test_the_overview_sorts_in_the_database_and_counts_the_answers(login, editor) -> None:
+    import re
+
+    from ckm.knowledge.models import ArticleEvidence
+
+    titles = ["Alpha fees", "Beta cards", "Gamma loans"]
+    articles = [
+        services.article_publish(
+            actor=editor,
+            article=services.article_create(actor=editor, title=t, body_source="Text."),
+        )
+        for t in titles
+    ]
+    for n, article in zip((1, 3, 0), articles, strict=True):
+        for i in range(n):
+            ArticleEvidence.objects.create(
+                article=article, text=f"message {i}", source="import", source_id=f"{article.pk}-{i}"
+            )
+    client = login(editor)
+
+    def order(query: str) -> list[str]:
+        page = client.get(f"/knowledge/overview/{query}").content.decode()
+        table = page[page.index('id="article-table"') :]
+        return [t for t in re.findall(r">([A-Z][a-z]+ [a-z]+)</a>", table) if t in titles]
+
+    assert order("?sort=-answers") == ["Beta cards", "Alpha fees", "Gamma loans"]
+    assert order("?sort=title") == titles and order("?sort=-title") == titles[::-1]
+    assert order("?sort=nonsense")  # an unknown sort is the default order, not an error
+    page = client.get("/knowledge/overview/?sort=-answers&status=published").content.decode()
+    assert 'aria-sort="descending"' in page and 'name="sort" value="-answers"' in page
+    assert "Published" in page and ">3</td>" in page
+
+
 def test_overview_shows_deflection_and_click_through(login, editor) -> None:
     for n in range(4):
         services.search_query_record(
