@@ -31,7 +31,7 @@ from ckm.campaigns.services.planning import campaign_plan, campaign_save
 from ckm.campaigns.services.uplift import uplift_train
 from ckm.core.errors import DomainError
 from ckm.core.models import Role, Team, User
-from ckm.customers.models import Holding, Product
+from ckm.customers.models import CustomerEvent, Holding, Product
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,12 @@ def _backdate(campaign: Campaign, start: dt.date, end: dt.date) -> None:
     CampaignMember.objects.filter(campaign=campaign, contacted_at__isnull=False).update(
         contacted_at=local_start(start)
     )
+    # the launch put every target member on their customer's timeline: on the day it ran
+    CustomerEvent.objects.filter(
+        source="campaigns",
+        kind__in=["campaign_assigned", "campaign_contact"],
+        payload__campaign=campaign.pk,
+    ).update(occurred_at=local_start(start))
     campaign.refresh_from_db()
 
 

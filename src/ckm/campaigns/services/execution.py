@@ -396,7 +396,8 @@ def conversions_detect(*, campaign_id: int, until: dt.date | None = None, actor:
             booked_at__date__gte=start,
             booked_at__date__lte=end,
         ).values_list("customer_id", "booked_at"):
-            day = booked.date()
+            # the local day, as the __date filter above reads it (not the UTC day)
+            day = timezone.localdate(booked)
             if customer_id not in first or day < first[customer_id]:
                 first[customer_id] = day
     if not first:

@@ -43,7 +43,8 @@ def _label_day(member: CampaignMember) -> dt.date:
     if plan.get("as_of"):
         return dt.date.fromisoformat(plan["as_of"])
     launched = member.campaign.launched_at
-    return launched.date() if launched else timezone.localdate()
+    # the local day: a launch at 00:30 in Berlin is still the day before in UTC
+    return timezone.localdate(launched) if launched else timezone.localdate()
 
 
 def label_write(member: CampaignMember) -> Label:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from ckm.analytics.features import build_features, data_as_of, make_keys
 from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
@@ -62,7 +63,8 @@ def _as_of(campaign: Campaign) -> dt.date:
     value = (campaign.plan or {}).get("as_of")
     if value:
         return dt.date.fromisoformat(value)
-    return (campaign.launched_at or campaign.created_at).date()
+    # the local day, as for every day of the data: 00:30 in Berlin is the day before in UTC
+    return timezone.localdate(campaign.launched_at or campaign.created_at)
 
 
 def _frame(ids: list[int], days: list[dt.date], exclude: set[str]) -> pd.DataFrame:

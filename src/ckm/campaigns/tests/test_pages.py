@@ -15,6 +15,7 @@ from ckm.analytics.models import ModelVersion
 from ckm.campaigns import services
 from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
 from ckm.campaigns.tests.test_services import make_campaign
+from ckm.customers.models import CustomerEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -251,6 +252,10 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     past, planned = Campaign.objects.order_by("id")
     assert past.status == "closed" and planned.status == "draft"
     assert past.ends_on < timezone.localdate()  # launched, then given the dates it ran
+    launch_days = CustomerEvent.objects.filter(
+        kind="campaign_assigned", payload__campaign=past.pk
+    ).values_list("occurred_at", flat=True)
+    assert launch_days and set(launch_days) == {past.launched_at}  # on the timeline then, too
     assert past.members.filter(group="control").exists()
     assert past.members.filter(converted=True).exists()
     latest = ModelVersion.objects.filter(slot="propensity:INV", status="active").get()

@@ -16,7 +16,7 @@ from ckm.campaigns.models import Campaign, CampaignMember
 from ckm.campaigns.services.demo import simulate_responses
 from ckm.core.errors import ConflictError, DomainError, NotFound
 from ckm.core.models import AuditEntry
-from ckm.customers.models import Consent, CustomerEvent, Holding, Label
+from ckm.customers.models import Consent, CustomerEvent, Holding, Label, Transaction
 
 pytestmark = pytest.mark.django_db
 
@@ -335,6 +335,65 @@ def test_conversions_are_detected_from_new_holdings_in_both_groups(bank, users) 
     assert target.outcome == "converted" and target.source == "detected"
     assert control.outcome == ""
     assert services.conversions_detect(campaign_id=campaign.pk) == 0
+
+
+def test_a_booking_just_after_local_midnight_converts_on_the_local_day(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = CampaignMember.objects.filter(campaign=campaign, group="control").first()
+    # 00:30 in Berlin on 20 November is 23:30 UTC on 19 November
+    Transaction.objects.create(
+        external_id="after-midnight",
+        customer_id=member.customer_id,
+        product_id=bank["fund"],
+        booked_at=timezone.make_aware(dt.datetime(2026, 11, 20, 0, 30)),
+        amount=100,
+        kind="purchase",
+    )
+    assert services.conversions_detect(campaign_id=campaign.pk) == 1
+    member.refresh_from_db()
+    assert member.converted and member.converted_at == dt.date(2026, 11, 20)
+
+
+def test_a_campaign_without_a_planned_day_is_dated_by_its_local_launch_day(bank, users) -> None:
+    from ckm.campaigns.services.loop import label_write
+    from ckm.campaigns.services.uplift import _as_of
+
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    # launched at 00:30 in Berlin on 2 November, 23:30 UTC on 1 November; no day in the plan
+    launched = timezone.make_aware(dt.datetime(2026, 11, 2, 0, 30))
+    Campaign.objects.filter(pk=campaign.pk).update(plan={}, launched_at=launched)
+    campaign.refresh_from_db()
+    assert campaign.launched_at.date() == dt.date(2026, 11, 1)  # read back in UTC
+    member = (
+        CampaignMember.objects.filter(campaign=campaign, group="target")
+        .select_related("campaign", "campaign__product")
+        .first()
+    )
+    assert label_write(member).as_of == dt.date(2026, 11, 2)
+    assert _as_of(campaign) == dt.date(2026, 11, 2)
+
+
+def test_a_backdated_demo_campaign_puts_its_launch_on_the_timeline_on_the_day_it_ran(
+    bank, users
+) -> None:
+    from ckm.analytics.features import local_start
+    from ckm.campaigns.services.demo import _backdate
+
+    past = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=past.pk)
+    other = make_campaign(bank, users["marketer"], name="Other calls")
+    other = services.campaign_launch(actor=users["marketer"], campaign_id=other.pk)
+    start = dt.date(2026, 8, 3)
+    _backdate(past, start, dt.date(2026, 10, 2))
+    assert past.launched_at == local_start(start)
+    events = CustomerEvent.objects.filter(source="campaigns", payload__campaign=past.pk)
+    assert events.count() == past.members.filter(group="target").count()
+    assert set(events.values_list("occurred_at", flat=True)) == {local_start(start)}
+    # another campaign's launch stays on its own day
+    others = CustomerEvent.objects.filter(source="campaigns", payload__campaign=other.pk)
+    assert others.exists() and not others.filter(occurred_at__lt=other.launched_at).exists()
 
 
 def test_results_show_lift_over_control_with_an_interval_and_realised_npv(bank, users) -> None:
