@@ -435,7 +435,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
     )
     sort = selectors.OVERVIEW_SORTS.choose(request.GET.get("sort"))
     rows = selectors.editors_overview_rows(user=request.user, filters=filters, sort=sort)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    page: Any = Paginator(rows, 50).get_page(request.GET.get("page"))
     page.object_list = [selectors.overview_row(a) for a in page.object_list]
     gaps = selectors.knowledge_gaps(user=request.user)
     stats = selectors.search_stats(user=request.user)
