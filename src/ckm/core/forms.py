@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.apps import apps
 from django.conf import settings
 
 from ckm.core.http import int_param
@@ -40,9 +41,20 @@ class MultipleFileField(forms.FileField):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def clean(self, data: object, initial: object = None) -> object:
-        if isinstance(data, (list, tuple)):
-            return [super(MultipleFileField, self).clean(item, initial) for item in data]
-        return [super().clean(data, initial)]
+        items = list(data) if isinstance(data, (list, tuple)) else [data]
+        cleaned = []
+        for item in items:
+            try:
+                cleaned.append(super().clean(item, initial))
+            except forms.ValidationError as exc:
+                # with several files, say which one (an empty customers.csv, say)
+                name = getattr(item, "name", "")
+                if not name:
+                    raise
+                raise forms.ValidationError(
+                    [f"{name}: {message}" for message in exc.messages]
+                ) from exc
+        return cleaned
 
 
 class ImportUploadForm(forms.Form):
@@ -89,16 +101,37 @@ class KeyMultipleChoiceField(forms.ModelMultipleChoiceField):
 
 
 class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, label="User")
+    actor = forms.CharField(required=False, label="User", help_text="Username")
     action = forms.ChoiceField(
         required=False, choices=[("", "Any action"), *AuditEntry.Action.choices]
     )
     object_type = forms.CharField(
-        required=False, label="Record type", help_text="e.g. customers.customer"
+        required=False,
+        label="Record type",
+        help_text="e.g. Customer or customers.customer",
     )
     object_id = forms.CharField(required=False, label="Record id")
     since = forms.DateField(required=False, widget=DateInput())
     until = forms.DateField(required=False, widget=DateInput())
+
+    def clean_object_type(self) -> str:
+        """The log shows a record type in words ("Customer"): those words filter too."""
+        value = str(self.cleaned_data.get("object_type") or "").strip()
+        if not value or "." in value:
+            return value.lower()
+        codes = sorted(
+            model._meta.label_lower
+            for model in apps.get_models()
+            if str(model._meta.verbose_name).lower() == value.lower()
+        )
+        return codes[0] if codes else value
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and until < since:
+            self.add_error("until", "Until comes before since: no entry could match.")
+        return cleaned
 
 
 class TokenForm(forms.Form):

@@ -36,7 +36,9 @@ def audit_list(
             condition |= Q(customer_ref__in=ids)
         entries = entries.filter(condition)
     if actor:
-        entries = entries.filter(actor_label__iexact=actor)
+        # by the label ("system", a deleted user's name) or the user: what a background job
+        # wrote in someone's name ("admin (background job)") is theirs too
+        entries = entries.filter(Q(actor_label__iexact=actor) | Q(actor__username__iexact=actor))
     if action:
         entries = entries.filter(action=action)
     if object_type:

@@ -125,8 +125,11 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
     )
 
 
-def import_start(*, user: Any, source: Path, label: str = "", enqueue: bool = True) -> ImportRun:
-    """Register an import of a package (folder, .zip or upload folder) and queue its task."""
+def import_start(
+    *, user: Any, source: Path, label: str = "", name: str = "", enqueue: bool = True
+) -> ImportRun:
+    """Register an import of a package (folder, .zip or upload folder) and queue its task.
+    `name` names the package until its manifest does (default: the folder's or file's name)."""
     if user is not None:
         require_perm(user, "core.add_importrun")
     if not source.exists():
@@ -134,7 +137,10 @@ def import_start(*, user: Any, source: Path, label: str = "", enqueue: bool = Tr
     with transaction.atomic():
         job = job_create(kind="import", label=label or f"Import {source.name}", user=user)
         run = ImportRun.objects.create(
-            source=str(source), package_name=source.stem, created_by=job.created_by, job=job
+            source=str(source),
+            package_name=(name or source.stem)[:200],
+            created_by=job.created_by,
+            job=job,
         )
         audit_record(
             actor=user,
@@ -206,7 +212,14 @@ def import_upload(*, user: Any, uploads: Sequence[Any], label: str = "") -> Impo
         first = uploads[0].name or ""
         single_zip = len(uploads) == 1 and first.lower().endswith(".zip")
         source = folder / _safe_name(first) if single_zip else folder
-        return import_start(user=user, source=source, label=label or f"Upload {first}")
+        # loose files sit in a folder with a random name: the package is named after its files
+        names = ", ".join(upload.name or "upload" for upload in uploads)
+        return import_start(
+            user=user,
+            source=source,
+            label=label or f"Upload {first}",
+            name=Path(first).stem if single_zip else names,
+        )
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

@@ -112,7 +112,10 @@ def job_progress(request: AuthedRequest, job_id: int) -> HttpResponse:
 def audit_list(request: AuthedRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters: dict[str, Any] = {}
-    if form.is_valid():
+    if form.is_bound:
+        # a bad value is shown with its error and left out; the other filters still apply
+        # (dropping them all would show the whole log as if it were the filtered one)
+        form.is_valid()
         filters = {k: v for k, v in form.cleaned_data.items() if v}
     entries = selectors.audit_list(user=request.user, **filters)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))

@@ -111,7 +111,7 @@ def package_run(run: ImportRun, *, user: Any, progress: Progress = no_progress) 
         run.save(update_fields=["status", "notes", "finished_at"])
         return run
 
-    run.package_name = str(manifest.get("name") or Path(run.source).stem)[:200]
+    run.package_name = str(manifest.get("name") or run.package_name or Path(run.source).stem)[:200]
     run.as_of = as_of
     ignored = sorted(
         p.name

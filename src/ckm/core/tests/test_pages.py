@@ -173,3 +173,71 @@ def test_a_mistyped_address_gets_the_product_page_even_with_debug(login, agent, 
     response = login(agent).get("/no-such-page/")
     assert response.status_code == 404
     assert b"URLconf" not in response.content and b"<h1>Not found</h1>" in response.content
+
+
+def test_an_empty_file_is_refused_in_words(login, admin_user) -> None:
+    handle = io.BytesIO(b"")
+    handle.name = "customers.csv"
+    page = login(admin_user).post("/imports/", {"files": handle}).content.decode()
+    assert "customers.csv: The submitted file is empty." in page
+    assert not ImportRun.objects.exists()
+
+
+def test_loose_csv_files_name_the_import_after_the_files(
+    login, admin_user, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    folder = write_package(tmp_path / "p")
+    (folder / "manifest.yaml").unlink(missing_ok=True)
+    uploads = []
+    for name in ("customers.csv", "products.csv"):
+        handle = io.BytesIO((folder / name).read_bytes())
+        handle.name = name
+        uploads.append(handle)
+    client = login(admin_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/imports/", {"files": uploads})
+    run = ImportRun.objects.get()
+    # not the random name of the folder the upload was stored in
+    assert run.package_name == "customers.csv, products.csv"
+    assert (
+        f"Import {run.pk}: customers.csv, products.csv"
+        in client.get(response["Location"]).content.decode()
+    )
+
+
+def test_a_bad_audit_filter_is_shown_and_the_others_still_apply(
+    login, admin_user, agent, north_customer
+) -> None:
+    login(agent).get(f"/customers/{north_customer.pk}/")
+    client = login(admin_user)
+    client.get("/audit/")
+    response = client.get("/audit/", {"actor": "agent", "since": "not-a-date"})
+    entries = response.context["entries"].object_list
+    assert entries and {e.actor_label for e in entries} == {"agent"}
+    assert "Enter a valid date." in response.content.decode()
+    response = client.get("/audit/", {"since": "2026-12-08", "until": "2026-12-01"})
+    assert "Until comes before since" in response.content.decode()
+
+
+def test_the_audit_log_filters_by_record_type_in_words(login, admin_user, north_customer) -> None:
+    from ckm.core.audit import audit_record
+
+    audit_record(actor=admin_user, action="update", obj=north_customer, summary="checked")
+    response = login(admin_user).get("/audit/", {"object_type": "Customer"})
+    entries = response.context["entries"].object_list
+    assert entries and {e.object_type for e in entries} == {"customers.customer"}
+
+
+def test_the_audit_user_filter_finds_what_their_background_jobs_wrote(
+    login, admin_user, north_customer
+) -> None:
+    from ckm.core.audit import audit_record
+    from ckm.core.middleware import AuditContext, audit_context
+
+    token = audit_context.set(AuditContext(None, "job-1", on_behalf_of=admin_user))
+    try:
+        audit_record(actor=None, action="update", obj=north_customer, summary="scored")
+    finally:
+        audit_context.reset(token)
+    entries = login(admin_user).get("/audit/", {"actor": admin_user.username}).context["entries"]
+    assert any(e.summary == "scored" for e in entries.object_list)
