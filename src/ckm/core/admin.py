@@ -1,6 +1,7 @@
 """The admin site, for administrators: every change made here goes to the audit log like any
 other write (`AuditedModelAdmin`; a test checks that every registered model uses it)."""
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import admin
@@ -9,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db import models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
 from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job, Office, Team, User
@@ -25,6 +27,11 @@ def _values(obj: models.Model) -> dict[str, Any]:
         if f.name != "id" and f.name not in SECRET_FIELDS and f.attname not in SECRET_FIELDS
     ]
     values = snapshot(obj, names)
+    for name in names:
+        value = getattr(obj, name, None)
+        if isinstance(value, dt.datetime) and timezone.is_aware(value):
+            # the admin's forms keep whole seconds: a record saved as it was is no change
+            values[name] = value.astimezone(dt.UTC).replace(microsecond=0).isoformat()
     if isinstance(obj, User):
         values.pop("last_login", None)
     return values
@@ -193,18 +200,44 @@ class AuditEntryAdmin(AuditedModelAdmin):
         return False
 
 
+class ReadOnlyRecordAdmin(AuditedModelAdmin):
+    """Records that CKM's own work writes (a background job and its progress, an import run):
+    shown and deleted here, never made or edited by hand - a queued job added here would run
+    nowhere, and work that asked for the same job would join it and wait for ever."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(Job)
-class JobAdmin(AuditedModelAdmin):
-    list_display = ("label", "kind", "status", "done", "total", "created_at")
+class JobAdmin(ReadOnlyRecordAdmin):
+    list_display = (
+        "label",
+        "kind",
+        "status",
+        "percent",
+        "message",
+        "created_by",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("kind", "status")
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(AuditedModelAdmin):
-    list_display = ("pk", "package_name", "status", "issue_count", "created_at")
+class ImportRunAdmin(ReadOnlyRecordAdmin):
+    list_display = ("pk", "package_name", "status", "issue_count", "created_by", "created_at")
 
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(AuditedModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked")
     readonly_fields = ("key_hash", "prefix")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # a token is made by its owner on the API tokens page, which shows its secret once;
+        # one added here would have no secret at all. Revoking one here is fine.
+        return False

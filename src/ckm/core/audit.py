@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from ckm.core.imports.bulk import bulk_insert
 from ckm.core.middleware import audit_context
@@ -269,6 +270,15 @@ def _changed_values(changes: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
             yield code, before, after
 
 
+def _moment(value: str) -> dt.datetime | None:
+    """A stored ISO time as an aware moment (None for anything else)."""
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else None
+
+
 def _model_of(object_type: str) -> type[models.Model] | None:
     try:
         return apps.get_model(object_type)
@@ -299,5 +309,9 @@ def _value_words(field: Any, value: Any) -> str | None:
         return "yes" if value else "no"
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(field, models.DateTimeField) and isinstance(value, str):
+        moment = _moment(value)
+        if moment is not None:
+            return f"{timezone.localtime(moment):%Y-%m-%d %H:%M:%S}"
     choices = dict(getattr(field, "flatchoices", None) or ())
     return str(choices.get(value, value))

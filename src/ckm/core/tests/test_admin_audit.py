@@ -121,3 +121,48 @@ def test_a_password_set_in_the_admin_is_audited_without_its_value(login, admin_u
     assert response.status_code == 302
     entry = AuditEntry.objects.get(object_id=str(agent.pk), summary="admin site: password set")
     assert entry.actor == admin_user and "a-New-pass" not in str(entry.changes)
+
+
+def test_saving_a_user_unchanged_in_the_admin_records_no_change(login, admin_user, agent) -> None:
+    from django.utils import timezone
+
+    client = login(admin_user)
+    form = client.get(f"/admin/core/user/{agent.pk}/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    joined = timezone.localtime(agent.date_joined)
+    data.update(
+        groups=[],
+        user_permissions=[],
+        team="",
+        office=agent.office_id or "",
+        date_joined_0=joined.strftime("%Y-%m-%d"),
+        date_joined_1=joined.strftime("%H:%M:%S"),
+    )
+    data = {k: v for k, v in data.items() if k not in ("date_joined", "last_login")}
+    response = client.post(f"/admin/core/user/{agent.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    entry = AuditEntry.objects.get(object_type="core.user", object_id=str(agent.pk))
+    # the form keeps whole seconds: the joining date it saved again is not a change
+    assert "date_joined" not in entry.changes
+
+
+def test_a_time_in_the_log_reads_in_local_time(admin_user, agent, settings) -> None:
+    from ckm.core.audit import audit_readable, audit_record
+
+    settings.TIME_ZONE = "Europe/Berlin"
+    entry = audit_record(
+        actor=admin_user,
+        action="update",
+        obj=agent,
+        changes={"date_joined": ["2026-12-07T23:37:30.519945+00:00", None]},
+    )
+    (row,) = audit_readable([entry])[0].rows  # type: ignore[attr-defined]
+    assert row.label == "Date joined" and row.before == "2026-12-08 00:37:30"
+
+
+def test_jobs_and_import_runs_are_not_made_or_edited_in_the_admin(login, admin_user) -> None:
+    client = login(admin_user)
+    assert client.get("/admin/core/job/add/").status_code == 403
+    assert client.get("/admin/core/importrun/add/").status_code == 403
+    assert client.get("/admin/core/apitoken/add/").status_code == 403
+    assert client.get("/admin/core/job/").status_code == 200
