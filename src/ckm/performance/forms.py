@@ -22,9 +22,25 @@ class DeskFilterForm(forms.Form):
     )
 
     def values(self) -> dict[str, Any]:
-        data = self.cleaned_data if self.is_valid() else {}
+        """The period and queue to count: each bad value falls back to its default alone."""
+        data: dict[str, Any] = {}
+        if self.is_bound:
+            self.is_valid()  # cleaned_data then holds the values that are valid
+            data = self.cleaned_data
         queue = data.get("queue")
         return {
             "weeks": data.get("weeks") or WEEKS_DEFAULT,
             "queue_id": queue.pk if queue else None,
         }
+
+    def as_counted(self) -> DeskFilterForm:
+        """A form showing the values that were counted: a value missing or bad fell back to
+        its default, which the select would otherwise not show (but its first choice)."""
+        if not self.is_bound:
+            return self
+        values = self.values()
+        shown = DeskFilterForm({"weeks": values["weeks"], "queue": values["queue_id"] or ""})
+        shown.is_valid()
+        for name, errors in self.errors.items():
+            shown.add_error(name, [f"{error} Showing the default." for error in errors])
+        return shown

@@ -67,7 +67,7 @@ def dashboard(request: AuthedRequest) -> HttpResponse:
     refresh = request.GET.get("refresh") == "1"
     kpis = desk_kpis_cached(user=request.user, refresh=refresh, **form.values())
     context: dict[str, Any] = {
-        "form": form,
+        "form": form.as_counted(),
         "kpis": kpis,
         "charts": _charts(kpis),
         "kept_minutes": settings.CKM_DASHBOARD_CACHE_SECONDS // 60,

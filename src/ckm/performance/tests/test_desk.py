@@ -147,3 +147,33 @@ def test_the_charts_label_each_week_by_its_monday_not_by_days(
     assert not re.search(r">(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d+<", html)  # no day-by-day ticks
     mondays = {w.strftime("%-d %b") for w, _ in desk_kpis(user=manager, weeks=weeks).weekly[:-1]}
     assert all(f">{label}<" in html for label in mondays)
+
+
+@pytest.mark.django_db
+def test_the_filters_show_the_period_and_queue_that_were_counted(
+    cases: dict[str, Any], manager: Any, login: Any
+) -> None:
+    client = login(manager)
+    # a bad queue does not throw away a good period, and the select shows what was counted
+    page = client.get("/performance/?weeks=26&queue=999999")
+    assert page.context["kpis"].weeks == 26
+    assert '<option value="26" selected>' in page.content.decode()
+    # a bad period: the default is counted and shown (not the select's first choice)
+    page = client.get("/performance/?weeks=7")
+    assert page.context["kpis"].weeks == 12
+    text = page.content.decode()
+    assert '<option value="12" selected>' in text and '<option value="4" selected>' not in text
+    # a link with the queue only
+    page = client.get(f"/performance/?queue={cases['cards'].pk}")
+    assert '<option value="12" selected>' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_late_link_keeps_the_chosen_queue(
+    cases: dict[str, Any], manager: Any, login: Any
+) -> None:
+    queue = cases["cards"]
+    text = login(manager).get(f"/performance/?weeks=4&queue={queue.pk}").content.decode()
+    assert f"?status=open&amp;breached=on&amp;queue={queue.pk}" in text
+    text = login(manager).get("/performance/?weeks=4").content.decode()
+    assert '?status=open&amp;breached=on"' in text
