@@ -146,7 +146,7 @@ def import_start(
             actor=user,
             action=AuditEntry.Action.CREATE,
             obj=run,
-            summary=f"import of {source.name} queued",
+            summary=f"import of {run.package_name} queued",
         )
         if enqueue:
             from ckm.core.tasks import import_package_task

@@ -199,6 +199,9 @@ def test_loose_csv_files_name_the_import_after_the_files(
     run = ImportRun.objects.get()
     # not the random name of the folder the upload was stored in
     assert run.package_name == "customers.csv, products.csv"
+    assert AuditEntry.objects.filter(
+        object_type="core.importrun", summary="import of customers.csv, products.csv queued"
+    ).exists()
     assert (
         f"Import {run.pk}: customers.csv, products.csv"
         in client.get(response["Location"]).content.decode()
