@@ -48,16 +48,19 @@ def home(request: AuthedRequest) -> HttpResponse:
 def customer_list(request: AuthedRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None)
     filters = CustomerFilters()
-    if form.is_valid():
+    if form.is_bound:
+        # a bad value is shown with its error and left out; the other filters still apply
+        # (dropping them all would list every customer as if they matched)
+        form.is_valid()
         data = form.cleaned_data
         filters = CustomerFilters(
-            q=data["q"] or "",
-            kind=data["kind"] or "",
-            status=data["status"] or "",
-            owner_id=data["owner"].pk if data["owner"] else None,
-            team_id=data["team"].pk if data["team"] else None,
-            office_id=data["office"].pk if data["office"] else None,
-            mine=data["mine"],
+            q=data.get("q") or "",
+            kind=data.get("kind") or "",
+            status=data.get("status") or "",
+            owner_id=data["owner"].pk if data.get("owner") else None,
+            team_id=data["team"].pk if data.get("team") else None,
+            office_id=data["office"].pk if data.get("office") else None,
+            mine=bool(data.get("mine")),
         )
     customers = customer_selectors.customer_list(user=request.user, filters=filters)
     page = Paginator(customers, 50).get_page(request.GET.get("page"))

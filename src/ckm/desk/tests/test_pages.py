@@ -273,3 +273,13 @@ def test_the_timeline_shows_an_apps_events_only_to_who_may_read_them(
 
     assert timeline_event_count(user=marketer, customer=north_customer) == 1
     assert timeline_event_count(user=agent, customer=north_customer) == 2
+
+
+def test_a_bad_customer_filter_is_shown_and_the_others_still_apply(
+    login, agent, north_customer, south_customer
+) -> None:
+    response = login(agent).get("/customers/", {"q": "Schmidt", "status": "bogus"})
+    assert [c.pk for c in response.context["customers"]] == [north_customer.pk]
+    assert "Select a valid choice. bogus is not one of the available choices." in (
+        response.content.decode()
+    )
