@@ -173,7 +173,11 @@ def import_run(*, run_id: int, progress: Progress | None = None) -> ImportRun:
             status=ImportRun.Status.FAILED, finished_at=timezone.now(), notes=[str(exc)]
         )
         raise
-    if job_id:
+    if job_id and run.status == ImportRun.Status.FAILED:
+        # nothing was loaded: the job failed too (not "Succeeded" with the message "Failed")
+        reason = "every file was rejected" if run.files else "; ".join(run.notes or [])
+        job_fail(job_id=job_id, message=f"Failed: {reason or 'nothing was loaded'}")
+    elif job_id:
         job_finish(
             job_id=job_id,
             result={"run": run.pk, "status": run.status},

@@ -244,3 +244,18 @@ def test_the_audit_user_filter_finds_what_their_background_jobs_wrote(
         audit_context.reset(token)
     entries = login(admin_user).get("/audit/", {"actor": admin_user.username}).context["entries"]
     assert any(e.summary == "scored" for e in entries.object_list)
+
+
+def test_an_import_that_loads_nothing_fails_its_job(
+    login, admin_user, tmp_path, django_capture_on_commit_callbacks
+) -> None:
+    from ckm.core.models import Job
+
+    handle = io.BytesIO(b"customer_id,kind,last_name\nC1,alien,Bad\n")
+    handle.name = "customers.csv"
+    with django_capture_on_commit_callbacks(execute=True):
+        login(admin_user).post("/imports/", {"files": handle})
+    run = ImportRun.objects.get()
+    assert run.status == "failed"
+    job = Job.objects.get(pk=run.job_id)
+    assert job.status == Job.Status.FAILED and job.message == "Failed: every file was rejected"
