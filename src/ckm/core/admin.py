@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
-from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job, Office, Team, User
+from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job, Office, Role, Team, User
 
 # never copied into the log: a password hash or a token's hash is a secret even hashed
 SECRET_FIELDS = frozenset({"password", "key_hash"})
@@ -157,6 +157,17 @@ class GroupAdmin(AuditedModelAdmin, BaseGroupAdmin):
 
 @admin.register(User)
 class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        """An administrator can open the admin site (staff status), as `ckm adduser` makes
+        them: given the role here, they saw *Admin site* and got its login page."""
+        if obj.role == Role.ADMIN:
+            obj.is_staff = True
+        elif change and "role" in form.changed_data and not obj.is_superuser:
+            stored = User.objects.filter(pk=obj.pk).values_list("role", flat=True).first()
+            if stored == Role.ADMIN:
+                obj.is_staff = False  # no longer an administrator
+        super().save_model(request, obj, form, change)
+
     def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> Any:
         """The password form saves the user itself (not through save_model): audit it here,
         without any value."""

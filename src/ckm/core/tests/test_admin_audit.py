@@ -166,3 +166,48 @@ def test_jobs_and_import_runs_are_not_made_or_edited_in_the_admin(login, admin_u
     assert client.get("/admin/core/importrun/add/").status_code == 403
     assert client.get("/admin/core/apitoken/add/").status_code == 403
     assert client.get("/admin/core/job/").status_code == 200
+
+
+def test_an_administrator_added_in_the_admin_can_open_the_admin_site(login, admin_user) -> None:
+    from ckm.core.models import User
+
+    client = login(admin_user)
+    response = client.post(
+        "/admin/core/user/add/",
+        {
+            "username": "newadmin",
+            "password1": "A-long-enough-pass-42",
+            "password2": "A-long-enough-pass-42",
+            "usable_password": "true",
+            "role": Role.ADMIN,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    created = User.objects.get(username="newadmin")
+    assert created.is_staff
+    client.force_login(created)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_a_user_no_longer_administrator_leaves_the_admin_site(login, admin_user, make_user) -> None:
+    from django.utils import timezone
+
+    former = make_user(Role.ADMIN, username="former", is_staff=True)
+    client = login(admin_user)
+    form = client.get(f"/admin/core/user/{former.pk}/change/").context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "password"}
+    joined = timezone.localtime(former.date_joined)
+    data.update(
+        role=Role.AGENT,
+        groups=[],
+        user_permissions=[],
+        team="",
+        office="",
+        date_joined_0=joined.strftime("%Y-%m-%d"),
+        date_joined_1=joined.strftime("%H:%M:%S"),
+    )
+    data = {k: v for k, v in data.items() if k not in ("date_joined", "last_login")}
+    response = client.post(f"/admin/core/user/{former.pk}/change/", data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    former.refresh_from_db()
+    assert former.role == Role.AGENT and not former.is_staff
