@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from ckm.core.audit import audit_record, snapshot
 from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job, Office, Role, Team, User
+from ckm.core.roles import role_permissions
 
 # never copied into the log: a password hash or a token's hash is a secret even hashed
 SECRET_FIELDS = frozenset({"password", "key_hash"})
@@ -180,7 +181,18 @@ class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
 
     list_display = ("username", "first_name", "last_name", "role", "team", "office", "is_active")
     list_filter = ("role", "team", "office", "is_active")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("CKM", {"fields": ("role", "team", "office")}))  # type: ignore[misc]
+    fieldsets = (  # type: ignore[assignment]
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        ("CKM", {"fields": ("role", "team", "office", "permissions_of_the_role")}),
+    )
+    readonly_fields = ("permissions_of_the_role",)
+
+    @admin.display(description="Permissions of the role")
+    def permissions_of_the_role(self, obj: User) -> str:
+        """What the role grants besides the permissions chosen above (saved role)."""
+        granted = sorted(role_permissions(obj.role)) if obj.pk else []
+        return ", ".join(granted) or "–"
+
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("CKM", {"fields": ("role", "team", "office")}))
 
 

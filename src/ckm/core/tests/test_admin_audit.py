@@ -211,3 +211,8 @@ def test_a_user_no_longer_administrator_leaves_the_admin_site(login, admin_user,
     assert response.status_code == 302, response.context["adminform"].form.errors
     former.refresh_from_db()
     assert former.role == Role.AGENT and not former.is_staff
+
+
+def test_a_users_page_in_the_admin_lists_what_the_role_grants(login, admin_user, agent) -> None:
+    page = login(admin_user).get(f"/admin/core/user/{agent.pk}/change/").content.decode()
+    assert "Permissions of the role" in page and "interactions.add_interaction" in page
