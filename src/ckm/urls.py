@@ -1,11 +1,10 @@
 """The URL map: every app's pages under its own prefix, the API under /api/."""
 
 from django.contrib import admin
-from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
 from ckm.api.urls import api
-from ckm.core.views import LoginView
+from ckm.core.views import LoginView, LogoutView
 
 admin.site.site_header = "CKM administration"
 admin.site.site_title = "CKM admin"

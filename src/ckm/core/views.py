@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -30,6 +30,18 @@ class LoginView(auth_views.LoginView):
     """Sign-ins, failed ones and sign-outs are audited by ckm.core.signals."""
 
     redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out is a POST (the menu's button). The address typed or bookmarked asks with
+    that button instead of answering an empty 405; signed out already, it goes to log in."""
+
+    http_method_names = ["get", "post", "options"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect("login")
+        return render(request, "core/logout.html")
 
 
 @permission_required("core.view_importrun", raise_exception=True)

@@ -259,3 +259,12 @@ def test_an_import_that_loads_nothing_fails_its_job(
     assert run.status == "failed"
     job = Job.objects.get(pk=run.job_id)
     assert job.status == Job.Status.FAILED and job.message == "Failed: every file was rejected"
+
+
+def test_the_logout_address_typed_in_asks_instead_of_answering_405(client, login, agent) -> None:
+    client = login(agent)
+    page = client.get("/logout/")
+    assert page.status_code == 200 and 'action="/logout/"' in page.content.decode()
+    assert "_auth_user_id" in client.session  # a GET does not log out
+    assert client.post("/logout/")["Location"] == "/login/"
+    assert client.get("/logout/")["Location"].startswith("/login/")
