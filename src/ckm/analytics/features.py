@@ -404,7 +404,7 @@ def _attribute_features(
             # a date after the as-of day is not known yet at that day; and a snapshot's date
             # says nothing true about a day before the snapshot: both are unknown
             out[name] = np.where((days >= 0) & (as_of >= snapshot_day), days, np.nan)
-            info[name] = FeatureInfo(name, f"days since {label}", "days", "attribute")
+            info[name] = FeatureInfo(name, f"days since {mid_sentence(label)}", "days", "attribute")
         else:
             text = series.astype(object).where(series.notna(), None)
             text = text.map(lambda v: None if v is None or v == "" else str(v))
@@ -804,30 +804,120 @@ def _category_words(value: Any) -> str:
     return text.replace("_", " ") if _CODE.fullmatch(text) else text
 
 
+# Words the data writes in lower case that a sentence writes as abbreviations ('sms contacts').
+_ABBREVIATIONS = {"sms": "SMS", "atm": "ATM", "vip": "VIP", "kyc": "KYC", "iban": "IBAN"}
+# The nouns the builder counts, for '1 complaint' against '3 complaints'.
+_SINGULAR = {
+    "products": "product",
+    "transactions": "transaction",
+    "contacts": "contact",
+    "cases": "case",
+    "complaints": "complaint",
+}
+_PLURAL_NOUN = re.compile(r"\b(" + "|".join(_SINGULAR) + r")\b")
+# the time span at the end of a label: 'complaints | in the last 60 days'
+_PERIOD = re.compile(r" (?=(?:in the last|over the last|over|against) )")
+
+
+def mid_sentence(label: str) -> str:
+    """A label as it reads inside a sentence: one space between words, a sentence-case first word
+    in lower case ('Income' -> 'income', 'Last login' -> 'last login'); abbreviations ('NPS') and
+    capitalised words after the first (proper nouns in a sentence-case label) stay."""
+    words = str(label).split()
+    out = []
+    for index, word in enumerate(words):
+        if word.lower() in _ABBREVIATIONS:
+            out.append(_ABBREVIATIONS[word.lower()])
+        elif index == 0 and re.fullmatch(r"[A-Z][a-z]+(?:-[a-z]+)*", word):
+            out.append(word.lower())
+        else:
+            out.append(word)
+    return " ".join(out)
+
+
+def sentence_start(label: str) -> str:
+    """A label at the start of a sentence: its first letter in upper case."""
+    words = mid_sentence(label)
+    return f"{words[:1].upper()}{words[1:]}"
+
+
+def _count_phrase(label: str, number: float) -> str:
+    """'no complaints in the last 60 days', '1 complaint ...', '3 complaints ...'."""
+    parts = _PERIOD.split(label, maxsplit=1)
+    head, period = parts[0], (parts[1] if len(parts) > 1 else "")
+    if number == 0:
+        return " ".join(w for w in ("no", head, period) if w)
+    if number == 1:
+        singular = _PLURAL_NOUN.sub(lambda m: _SINGULAR[m.group(1)], head)
+        if singular == head:  # a noun we do not know: say it without grammar to get wrong
+            return f"{sentence_start(label)}: 1"
+        head = singular
+    return " ".join(w for w in (_number(number), head, period) if w)
+
+
+def _days_phrase(label: str, number: float | None) -> str:
+    """'1 day since the last contact', 'no contact recorded', 'no last login recorded',
+    'the oldest unresolved complaint has been open for 12 days'."""
+    since = re.fullmatch(r"days since (?:the last )?(.+)", label)
+    oldest = re.fullmatch(r"days (the oldest (.+?) has been open)", label)
+    if number is None:
+        if since:
+            subject, was, verb = mid_sentence(since.group(1)).partition(" was ")
+            return f"no {subject} {verb}" if was else f"no {subject} recorded"
+        if oldest:
+            return f"no {oldest.group(2)}"
+        return f"{sentence_start(label)}: unknown"
+    days = f"{_number(number)} {'day' if _number(number) == '1' else 'days'}"
+    if oldest:
+        return f"{oldest.group(1)} for {days}"
+    if label.startswith("days since "):
+        return f"{days} since {mid_sentence(label[len('days since ') :])}"
+    if label.startswith("days "):
+        return f"{days} {label[len('days ') :]}"
+    return f"{sentence_start(label)}: {days}"
+
+
+def _years_phrase(label: str, number: float | None) -> str:
+    """'Age: 45 years', '1 year as a customer', '2.5 years as a customer'."""
+    if number is None:
+        return f"no {label} recorded" if label == "age" else f"{sentence_start(label)}: unknown"
+    text = f"{number:.0f}" if label == "age" else f"{number:.1f}".removesuffix(".0")
+    years = f"{text} {'year' if text == '1' else 'years'}"
+    if label.startswith("years "):
+        return f"{years} {label[len('years ') :]}"
+    return f"{sentence_start(label)}: {years}"
+
+
 def feature_phrase(info: dict[str, str] | FeatureInfo, value: Any) -> str:
     """A feature and its value in plain words: '3 complaints in the last 60 days',
-    'savings balance down 45 % over 30 days', 'Contract: Month-to-month'."""
+    'savings balance down 45 % over 30 days', 'Contract: Month-to-month', 'no income recorded'.
+
+    Counts agree with their number ('1 complaint'), labels read in lower case inside a sentence
+    and a missing value says so in words fitting its kind."""
     data = info.as_dict() if isinstance(info, FeatureInfo) else info
-    label, kind = data["label"], data["kind"]
+    label, kind = mid_sentence(data["label"]), data["kind"]
     missing = value is None or (isinstance(value, float) and math.isnan(value))
     if kind == "category":
-        return f"{label[:1].upper()}{label[1:]}: {_category_words(value) if not missing else 'unknown'}"
+        return f"{sentence_start(label)}: {_category_words(value) if not missing else 'unknown'}"
+    if kind == "days":
+        return _days_phrase(label, None if missing else float(value))
+    if kind == "years":
+        return _years_phrase(label, None if missing else float(value))
     if missing:
-        return (
-            f"no {label} recorded"
-            if kind in ("days", "number", "years")
-            else f"{label}: no change to compare"
-        )
+        if kind == "change":
+            return f"{label}: no change to compare"
+        if kind in ("count", "flag"):
+            return f"{sentence_start(label)}: unknown"
+        return f"no {label} recorded"
     number = float(value)
     if kind == "count":
-        if label.endswith("products held"):
-            family = label[: -len(" products held")]
-            return (
-                f"holds no {family} product"
-                if number == 0
-                else f"holds {_number(number)} {family} product{'s' if number != 1 else ''}"
-            )
-        return f"{_number(number)} {label}"
+        if label == "products held" or label.endswith(" products held"):
+            family = label[: -len("products held")].strip()
+            noun = f"{family} product" if family else "product"
+            if number == 0:
+                return f"holds no {noun}"
+            return f"holds {_number(number)} {noun}{'s' if number != 1 else ''}"
+        return _count_phrase(label, number)
     if kind == "change":
         subject, sep, period = label.partition(" over ")
         period = f"over {period}" if sep else ""
@@ -838,16 +928,6 @@ def feature_phrase(info: dict[str, str] | FeatureInfo, value: Any) -> str:
             return f"{subject} unchanged {period}".strip()
         direction = "down" if number < 0 else "up"
         return f"{subject} {direction} {abs(number) * 100:.0f} % {period}".strip()
-    if kind == "days":
-        return f"{_number(number)} {label}"
-    if kind == "years":
-        return (
-            f"{label[:1].upper()}{label[1:]}: {number:.0f} years"
-            if label == "age"
-            else f"{number:.1f} {label}"
-        )
     if kind == "flag":
-        return f"{label[:1].upper()}{label[1:]}: {'yes' if number >= 0.5 else 'no'}"
-    if kind == "amount":
-        return f"{label[:1].upper()}{label[1:]}: {_number(number)}"
-    return f"{label[:1].upper()}{label[1:]}: {_number(number)}"
+        return f"{sentence_start(label)}: {'yes' if number >= 0.5 else 'no'}"
+    return f"{sentence_start(label)}: {_number(number)}"

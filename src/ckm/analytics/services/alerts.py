@@ -28,6 +28,7 @@ from ckm.analytics.features import (
     day_number,
     local_start,
     make_keys,
+    sentence_start,
 )
 from ckm.analytics.models import Alert, AlertRule, ModelVersion, Score
 from ckm.analytics.segments import definition_queryset, definition_validate
@@ -230,7 +231,7 @@ def _balance_drop(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] | N
         customer = int(keys.at[row, "customer_id"])
         pct = -change[row] * 100
         hits[customer] = (
-            f"{words.capitalize()} balance down {pct:.0f} % in {days} days (from {_money(then.iloc[row])} to {_money(now.iloc[row])})",
+            f"{sentence_start(words)} balance down {pct:.0f} % in {_days(days)} (from {_money(then.iloc[row])} to {_money(now.iloc[row])})",
             {
                 "before": round(float(then.iloc[row]), 2),
                 "now": round(float(now.iloc[row]), 2),
@@ -281,7 +282,7 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
             hits.setdefault(
                 int(row.customer_id),
                 (
-                    f"Complaint open for {age:.0f} days (since {from_day(opened_day=cut - age)})",
+                    f"Complaint open for {_days(age)} (since {from_day(opened_day=cut - age)})",
                     {"source": "case", "days_open": int(age)},
                 ),
             )
@@ -314,10 +315,15 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
                     and int(customer) not in hits
                 ):
                     hits[int(customer)] = (
-                        f"Complaint open for {age:.0f} days (escalated contact on {from_day(opened_day=day)})",
+                        f"Complaint open for {_days(age)} (escalated contact on {from_day(opened_day=day)})",
                         {"source": "contact", "days_open": int(age)},
                     )
     return hits
+
+
+def _days(number: float) -> str:
+    """'1 day', '20 days'."""
+    return f"{number:.0f} day" if round(number) == 1 else f"{number:.0f} days"
 
 
 def from_day(*, opened_day: float) -> str:
@@ -354,7 +360,7 @@ def _contact_drop(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] | N
     for customer, row in hit.iterrows():
         pct = (1 - row["recent"] / row["before"]) * 100
         hits[int(customer)] = (
-            f"{words.capitalize()} contacts down {pct:.0f} % ({row['recent']:.0f} in the last 30 days, {row['before']:.0f} a month before)",
+            f"{sentence_start(words)} contacts down {pct:.0f} % ({row['recent']:.0f} in the last 30 days, {row['before']:.0f} a month before)",
             {"recent": int(row["recent"]), "monthly_before": round(float(row["before"]), 1)},
         )
     return hits

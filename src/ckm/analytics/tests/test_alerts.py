@@ -141,6 +141,28 @@ def test_closed_products_open_complaints_and_falling_logins(manager, rm, savings
     )
 
 
+def test_alert_reasons_count_in_words_and_name_a_channel_as_people_write_it(manager, rm) -> None:
+    from ckm.analytics.services.alerts import rule_hits
+
+    complaint = alert_rule_save(
+        actor=manager, name="Complaint", kind="complaint_open", params={"days": 1}
+    )
+    texting = alert_rule_save(
+        actor=manager,
+        name="Texts",
+        kind="contact_drop",
+        params={"channel": "sms", "drop_pct": 60, "min_before": 1},
+    )
+    complainer = CustomerFactory(owner=rm)
+    InteractionFactory(customer=complainer, occurred_at=at(1), outcome="escalated")
+    quiet = CustomerFactory(owner=rm)
+    for days in range(35, 115, 10):
+        InteractionFactory(customer=quiet, occurred_at=at(days), channel="sms")
+    reason = rule_hits(complaint, as_of=AS_OF)[complainer.pk][0]
+    assert reason.startswith("Complaint open for 1 day (")
+    assert rule_hits(texting, as_of=AS_OF)[quiet.pk][0].startswith("SMS contacts down 100 %")
+
+
 def big_city_rule(manager) -> AlertRule:
     return alert_rule_save(
         actor=manager,

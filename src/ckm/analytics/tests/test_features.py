@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -281,3 +282,96 @@ def test_a_coded_category_reads_as_words_in_a_reason() -> None:
     assert feature_phrase(info, "self_employed") == "Occupation: self employed"
     assert feature_phrase(info, "civil_servant") == "Occupation: civil servant"
     assert feature_phrase(info, "Month_to_Month") == "Occupation: Month_to_Month"  # not a code
+
+
+# the nouns and units a reason counts: after "1" (and up to two words) they must be singular
+_PLURAL_AFTER_ONE = re.compile(
+    r"\b1 (?:\S+ ){0,2}?(products|transactions|contacts|cases|complaints|days|years)\b"
+)
+
+
+def _every_feature() -> dict:
+    """Every feature the builder makes from a firm's data: typed attributes with sentence-case
+    labels, two product families (one a code), several transaction kinds and contact channels."""
+    for name, kind, label in (
+        ("income", "float", "Income"),
+        ("contract_type", "category", "Contract type"),
+        ("online_banking", "bool", "Online banking"),
+        ("last_login", "date", "Last login"),
+    ):
+        AttributeDefinition.objects.create(name=name, type=kind, label=label)
+    customer = CustomerFactory(
+        attributes={
+            "income": 1000,
+            "contract_type": "month_to_month",
+            "online_banking": "yes",
+            "last_login": "2026-06-01",
+            "nps_band": "promoter",  # no definition: its name is its label
+        }
+    )
+    for family in ("savings", "current_account"):
+        HoldingFactory(customer=customer, product=ProductFactory(family=family))
+    for kind in ("card", "direct_debit"):
+        TransactionFactory(customer=customer, booked_at=at(AS_OF), kind=kind)
+    for channel in ("phone", "sms"):
+        InteractionFactory(customer=customer, occurred_at=at(AS_OF), channel=channel)
+    return build_features(make_keys([customer.pk], AS_OF), snapshot=AS_OF).info
+
+
+def test_every_reason_reads_as_clean_english() -> None:
+    infos = _every_feature()
+    assert {i.kind for i in infos.values()} >= {
+        "count",
+        "amount",
+        "days",
+        "years",
+        "change",
+        "category",
+        "number",
+        "flag",
+    }
+    for name, info in infos.items():
+        samples = ["month_to_month", "Two year", None] if info.kind == "category" else []
+        samples = samples or [0, 1, 3, 2.5, 12000.0, -0.45, None, float("nan")]
+        phrases = {repr(v): feature_phrase(info, v) for v in samples}
+        for value, text in phrases.items():
+            where = f"{name}={value}: {text!r}"
+            assert text and text == text.strip(), where
+            assert "  " not in text, where
+            assert not re.search(r"[A-Za-z0-9]_[A-Za-z0-9]", text), where  # a snake_case code
+            assert not re.search(r"\S:\S", text), where  # a code such as 'propensity:card'
+            # a label keeps its capital only at the start of the sentence or after a colon
+            for part in text.split(": "):
+                assert not re.search(r" [A-Z][a-z]+\b", part), where
+            assert not _PLURAL_AFTER_ONE.search(text), where
+            if info.kind != "change":
+                assert "change to compare" not in text, where
+        if info.kind in ("count", "days", "years"):
+            assert phrases["1"] != phrases["3"].replace("3", "1"), name  # singular for one
+
+
+def test_counts_agree_with_their_number_and_labels_read_mid_sentence() -> None:
+    infos = _every_feature()
+    held = infos["products_held"]
+    assert feature_phrase(held, 0) == "holds no product"
+    assert feature_phrase(held, 1) == "holds 1 product"
+    assert feature_phrase(held, 3) == "holds 3 products"
+    assert feature_phrase(infos["holds_current_account"], 1) == "holds 1 current account product"
+    assert feature_phrase(infos["complaints_60d"], 1) == "1 complaint in the last 60 days"
+    assert feature_phrase(infos["complaints_60d"], 0) == "no complaints in the last 60 days"
+    assert feature_phrase(infos["contacts_sms_90d"], 2) == "2 SMS contacts in the last 90 days"
+    assert feature_phrase(infos["days_since_contact"], 1) == "1 day since the last contact"
+    assert feature_phrase(infos["days_since_contact"], None) == "no contact recorded"
+    assert feature_phrase(infos["attr_income"], None) == "no income recorded"
+    assert feature_phrase(infos["attr_income"], 1000) == "Income: 1,000"
+    assert feature_phrase(infos["attr_last_login"], 4) == "4 days since last login"
+    assert feature_phrase(infos["attr_last_login"], None) == "no last login recorded"
+    assert feature_phrase(infos["attr_online_banking"], None) == "Online banking: unknown"
+    assert feature_phrase(infos["tenure_years"], 1.02) == "1 year as a customer"
+    assert (
+        feature_phrase(infos["oldest_open_complaint_days"], 1)
+        == "the oldest unresolved complaint has been open for 1 day"
+    )
+    # stored versions keep the labels they were trained with
+    old = {"name": "attr_last_login", "label": "days since Last login", "kind": "days"}
+    assert feature_phrase(old, 1) == "1 day since last login"
