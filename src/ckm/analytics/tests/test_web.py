@@ -239,11 +239,41 @@ def test_the_customer_report_downloads_one_row_per_customer(login, web_bank, man
     response = client.get("/analytics/customers/", {"format": "csv"})
     rows = b"".join(response.streaming_content).decode().splitlines()
     visible = Customer.objects.filter(team__name="North").count()
-    assert rows[0].startswith("customer_id,name,owner,profit,clv") and len(rows) == visible + 1
+    assert len(rows) == visible + 1
+    # the models' columns are headed as the page heads them, in the same order, not by slot code
+    assert (
+        rows[0]
+        == "customer_id,name,owner,profit,clv,p_alive,rfm,Churn risk,Propensity: Investment fund"
+    )
+    assert "propensity:" not in rows[0]
     from ckm.core.models import AuditEntry
 
     exported = AuditEntry.objects.get(action="export", actor=manager)
     assert "customer knowledge report" in exported.summary
+
+
+def test_report_headers_name_products_and_tell_apart_two_of_the_same_name() -> None:
+    from ckm.analytics.views.people import score_headers
+
+    def propensity(code: str, name: str) -> ModelVersion:
+        return ModelVersion(
+            kind="propensity",
+            slot=f"propensity:{code}",
+            product=Product(name=name, external_id=code),
+        )
+
+    versions = [
+        ModelVersion(kind="churn", slot="churn"),
+        propensity("CARD-GOLD", "Gold card"),
+        propensity("CARD-GOLD-2", "Gold card"),
+        propensity("SAV", "Savings"),
+    ]
+    assert score_headers(versions) == [
+        "Churn risk",
+        "Propensity: Gold card (CARD-GOLD)",
+        "Propensity: Gold card (CARD-GOLD-2)",
+        "Propensity: Savings",
+    ]
 
 
 def test_value_settings_are_changed_by_managers(login, web_bank, manager, marketer) -> None:

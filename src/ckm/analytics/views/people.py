@@ -207,6 +207,18 @@ def customer_report(request: AuthedRequest) -> HttpResponse | StreamingHttpRespo
     )
 
 
+def score_headers(versions: list[Any]) -> list[str]:
+    """The score columns' headings as the page shows them ('Churn risk', 'Propensity: Gold
+    card'), not the registry's slot codes; a product name two products share gets its id."""
+    titles = [v.title for v in versions]
+    return [
+        f"{title} ({v.product.external_id if v.product else v.slot})"
+        if titles.count(title) > 1
+        else title
+        for title, v in zip(titles, versions, strict=True)
+    ]
+
+
 def _report_csv(
     request: AuthedRequest, customers: Any, versions: list[Any]
 ) -> StreamingHttpResponse:
@@ -219,7 +231,7 @@ def _report_csv(
             "clv",
             "p_alive",
             "rfm",
-            *[v.slot for v in versions],
+            *score_headers(versions),
         ]
         for c in customers.iterator(chunk_size=2000):
             yield [
