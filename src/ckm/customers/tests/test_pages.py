@@ -88,6 +88,28 @@ def test_granting_consent_asks_first_withdrawing_does_not(
     assert html.count("hx-confirm=") == cells - 1  # withdrawing the granted one does not ask
 
 
+def test_consent_controls_are_named_by_the_purpose_people_read(
+    rm: Any, north_customer: Any, login: Any
+) -> None:
+    from django.utils import timezone
+
+    from ckm.customers.models import Consent
+
+    Consent.objects.create(
+        customer=north_customer,
+        purpose=Consent.Purpose.PRODUCT_FEEDBACK,
+        channel="email",
+        granted=True,
+        recorded_at=timezone.now(),
+    )
+    html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
+    assert 'aria-label="Product development contact by email: granted"' in html
+    assert 'aria-label="Marketing offers by phone: not asked"' in html
+    for code, label in Consent.Purpose.choices:
+        assert f'aria-label="{label} by ' in html
+        assert f'aria-label="{code} by ' not in html
+
+
 def test_the_profile_shows_attributes_as_words_and_amounts(
     agent: Any, north_customer: Any, login: Any
 ) -> None:
