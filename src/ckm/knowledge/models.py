@@ -111,7 +111,10 @@ class Article(TimeStampedModel):
     views = models.PositiveIntegerField(default=0)
     helpful_yes = models.PositiveIntegerField(default=0)
     helpful_no = models.PositiveIntegerField(default=0)
+    # the vector of the whole text (the suggestions learn from it) and of the title alone (search
+    # adds the two: customers' questions are short and name what a title names)
     embedding = models.BinaryField(null=True, blank=True, editable=False)
+    title_embedding = models.BinaryField(null=True, blank=True, editable=False)
     # hash of the text the embedding was computed from: recompute only when it changes
     embedded_hash = models.CharField(max_length=64, blank=True, editable=False)
     version_number = models.PositiveIntegerField(default=0, editable=False)

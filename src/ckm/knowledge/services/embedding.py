@@ -18,9 +18,9 @@ def article_embedding_text(article: Article) -> str:
     return f"{article.title}. {article.summary}\n{article.body_text[:1500]}"
 
 
-# how a vector is made from the text; a new recipe makes every stored vector stale (see
+# how the vectors are made from the text; a new recipe makes every stored vector stale (see
 # articles_embed(outdated_only=True), which `ckm knowledge-schedule` runs)
-EMBEDDING_RECIPE = "text+title"
+EMBEDDING_RECIPE = "text|title"
 
 
 def text_hash(text: str) -> str:
@@ -29,18 +29,15 @@ def text_hash(text: str) -> str:
     return f"{EMBEDDING_RECIPE}:{digest[: 63 - len(EMBEDDING_RECIPE)]}"
 
 
-def article_vectors(articles: Sequence[Article]) -> np.ndarray:
-    """One unit vector per article: the vector of its whole text plus the vector of its title,
-    normalised. Customers' questions are short and name what the title names; the whole text's
-    vector alone blurs that (on the demo's resolved messages as queries, portal top-1 0.660 ->
-    0.700, MRR 0.726 -> 0.765; docs/benchmarks.md)."""
+def article_vectors(articles: Sequence[Article]) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors per article: of its whole text (what the suggestions learn from) and of
+    its title (search adds the two; see search.search_matrix)."""
     if not articles:
-        return np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+        empty = np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32)
+        return empty, empty
     texts = [article_embedding_text(a) for a in articles]
     both = embeddings.embed([*texts, *(a.title for a in articles)])
-    summed = both[: len(articles)] + both[len(articles) :]
-    norms = np.linalg.norm(summed, axis=1, keepdims=True)
-    return np.asarray(summed / np.where(norms > 0, norms, 1.0), dtype=np.float32)
+    return both[: len(articles)], both[len(articles) :]
 
 
 def embed_on_save() -> bool:
@@ -75,10 +72,12 @@ def articles_embed(*, article_ids: Iterable[int] | None = None, outdated_only: b
     done = 0
     for start in range(0, len(stale), 512):
         chunk = stale[start : start + 512]
-        vectors = article_vectors([a for a, _, _ in chunk])
-        for (article, _, digest), vector in zip(chunk, vectors, strict=True):
+        texts, titles = article_vectors([a for a, _, _ in chunk])
+        for (article, _, digest), text, title in zip(chunk, texts, titles, strict=True):
             Article.objects.filter(pk=article.pk).update(
-                embedding=embeddings.to_bytes(vector), embedded_hash=digest
+                embedding=embeddings.to_bytes(text),
+                title_embedding=embeddings.to_bytes(title),
+                embedded_hash=digest,
             )
         done += len(chunk)
     if done:

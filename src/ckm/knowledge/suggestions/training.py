@@ -72,7 +72,7 @@ def evidence_count(article_ids: list[int] | None = None) -> int:
 def training_data() -> TrainingData:
     """Live articles and every resolved message that points at one, with their vectors (computed
     here for any that have none yet)."""
-    from ckm.knowledge import embeddings, services
+    from ckm.knowledge import embeddings
     from ckm.knowledge.services import evidence_embed
 
     articles = live_articles()
@@ -85,7 +85,7 @@ def training_data() -> TrainingData:
         if a.embedding:
             article_vectors[i] = embeddings.from_bytes(bytes(a.embedding))
     if missing:
-        article_vectors[missing] = services.article_vectors([articles[i] for i in missing])
+        article_vectors[missing] = embeddings.embed([texts[i] for i in missing])
     evidence_embed()
     index = {pk: i for i, pk in enumerate(ids)}
     rows = list(

@@ -121,7 +121,7 @@ def test_semantic_search_finds_a_paraphrase(with_embeddings, agent, library) -> 
     assert library["mortgage"].pk not in [h.article.pk for h in public.hits]
 
 
-def test_an_article_vector_leans_towards_its_title_and_an_older_recipe_is_redone(
+def test_search_adds_the_title_vector_and_an_older_recipe_is_redone(
     with_embeddings, library, capsys
 ) -> None:
     import numpy as np
@@ -132,16 +132,21 @@ def test_an_article_vector_leans_towards_its_title_and_an_older_recipe_is_redone
 
     services.articles_embed()
     lost = Article.objects.get(pk=library["lost"].pk)
-    text_only, title = embeddings.embed([article_embedding_text(lost), lost.title])
-    stored = embeddings.from_bytes(bytes(lost.embedding))
-    assert stored @ title > text_only @ title and np.linalg.norm(stored) == pytest.approx(1.0)
+    text, title = embeddings.embed([article_embedding_text(lost), lost.title])
+    # the stored text vector is the text's alone: the suggestions learn from it
+    assert np.allclose(embeddings.from_bytes(bytes(lost.embedding)), text, atol=1e-5)
+    assert np.allclose(embeddings.from_bytes(bytes(lost.title_embedding)), title, atol=1e-5)
+    searched = search.search_matrix([bytes(lost.embedding)], [bytes(lost.title_embedding)])[0]
+    assert searched @ title > text @ title and np.linalg.norm(searched) == pytest.approx(1.0)
+    # an article without a title vector yet is searched by its text vector
+    assert np.allclose(search.search_matrix([bytes(lost.embedding)], [b""])[0], text)
     assert lost.embedded_hash.startswith(f"{EMBEDDING_RECIPE}:") and len(lost.embedded_hash) <= 64
-    # a vector made by an older recipe (same text) is computed again by the scheduled command
-    Article.objects.filter(pk=lost.pk).update(embedding=b"", embedded_hash="0" * 64)
+    # vectors made by an older recipe (same text) are computed again by the scheduled command
+    Article.objects.filter(pk=lost.pk).update(title_embedding=None, embedded_hash="0" * 64)
     call_command("knowledge-schedule")
     assert "computed 1 article vectors" in capsys.readouterr().out
     lost.refresh_from_db()
-    assert np.allclose(embeddings.from_bytes(bytes(lost.embedding)), stored, atol=1e-5)
+    assert np.allclose(embeddings.from_bytes(bytes(lost.title_embedding)), title, atol=1e-5)
     call_command("knowledge-schedule")
     assert "article vectors" not in capsys.readouterr().out
 
