@@ -47,3 +47,7 @@ def test_bench_reports_accuracy_baselines_and_out_of_scope(tmp_path: Path, setti
     assert (
         result["baseline_search_top1"] is not None and result["baseline_history_top1"] is not None
     )
+    # the search itself, with and without title vectors, each a share of the test messages
+    for key in ("search_top1", "search_top5", "search_text_only_top1", "search_text_only_top5"):
+        assert 0.0 <= result[key] <= 1.0
+    assert result["search_top5"] >= result["search_top1"] > 0
