@@ -243,7 +243,7 @@ def run(
     # title vector beside the text vector, and with the text vector alone (as before)
     def search_quality() -> tuple[float, float]:
         hits = []
-        for text, category in test:
+        for text, _ in test:
             found = article_search(user=agent, query=text, limit=5)
             hits.append([article_category.get(h.article.pk) for h in found.hits])
         return (
