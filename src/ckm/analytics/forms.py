@@ -74,10 +74,11 @@ class AlertRuleForm(forms.Form):
     use_contacts = forms.BooleanField(
         required=False, label="Also escalated contacts count as complaints"
     )
-    slot = forms.CharField(
+    slot = forms.ChoiceField(
         required=False,
-        max_length=100,
-        help_text="Score threshold: model slot (churn, propensity:SAV)",
+        label="Model",
+        help_text="Score threshold: the model whose score is watched",
+        error_messages={"invalid_choice": "No such model; choose one from the list."},
     )
     min_value = forms.FloatField(
         required=False, min_value=0, max_value=1, label="Score at least (0-1)"
@@ -104,6 +105,27 @@ class AlertRuleForm(forms.Form):
         "min_decile",
         "definition",
     ]
+
+    def __init__(
+        self, *args: Any, slots: list[tuple[str, str]] | None = None, **kwargs: Any
+    ) -> None:
+        """`slots`: the registry's models as (slot, title as the pages show it)."""
+        super().__init__(*args, **kwargs)
+        choices = [("", "---------"), *(slots or [])]
+        # a rule saved with a slot the registry does not (or no longer) hold still shows it
+        current = str(self.initial.get("slot") or "")
+        if current and current not in {value for value, _ in choices}:
+            choices.append((current, f"{current} (no such model)"))
+        field = self.fields["slot"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, slot = data.get("kind"), data.get("slot")
+        if kind == AlertRule.Kind.SCORE_THRESHOLD and not slot and "slot" not in self.errors:
+            self.add_error("slot", "Choose the model whose score is watched.")
+        return data
 
     def params(self) -> dict[str, Any]:
         data = self.cleaned_data

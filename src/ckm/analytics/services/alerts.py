@@ -88,8 +88,29 @@ def _positive(
     params[key] = value
 
 
-def params_clean(kind: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A rule's parameters with defaults filled in, or ValidationError."""
+def _known_slot(clean: dict[str, Any], errors: dict[str, str], *, keep_slot: str) -> None:
+    # a slot no scoring model was ever trained for would silently raise nothing; the rule's own slot
+    # stays acceptable when it is unchanged, so an old rule can still be edited
+    clean["slot"] = str(clean.get("slot") or "churn")
+    if clean["slot"] == keep_slot:
+        return
+    known = sorted(
+        set(
+            ModelVersion.objects.filter(
+                kind__in=[ModelVersion.Kind.CHURN, ModelVersion.Kind.PROPENSITY]
+            )
+            .exclude(slot__startswith="bench:")
+            .order_by()
+            .values_list("slot", flat=True)
+        )
+    )
+    if clean["slot"] not in known:
+        errors["slot"] = f"no model {clean['slot']!r} (known: {', '.join(known) or 'none yet'})"
+
+
+def params_clean(kind: str, params: dict[str, Any], *, keep_slot: str = "") -> dict[str, Any]:
+    """A rule's parameters with defaults filled in, or ValidationError; `keep_slot` is the
+    rule's current model slot, accepted even if the registry no longer has it."""
     if kind not in AlertRule.Kind.values:
         raise ValidationError({"kind": f"unknown rule kind {kind!r}"})
     clean = {**DEFAULT_PARAMS[kind], **(params or {})}
@@ -114,7 +135,7 @@ def params_clean(kind: str, params: dict[str, Any]) -> dict[str, Any]:
     elif kind == AlertRule.Kind.SCORE_THRESHOLD:
         _positive(clean, "min_value", errors, maximum=1)
         _positive(clean, "min_decile", errors, maximum=10)
-        clean["slot"] = str(clean.get("slot") or "churn")
+        _known_slot(clean, errors, keep_slot=keep_slot)
     elif kind == AlertRule.Kind.CUSTOM:
         try:
             clean["definition"] = definition_validate(clean.get("definition"))
@@ -153,7 +174,8 @@ def alert_rule_save(
         raise ValidationError({"name": "Give the rule a name."})
     rule.name = name.strip()[:120]
     rule.kind = kind
-    rule.params = params_clean(kind, params or {})
+    keep_slot = str((rule.params or {}).get("slot") or "") if before is not None else ""
+    rule.params = params_clean(kind, params or {}, keep_slot=keep_slot)
     rule.is_active = is_active
     rule.cooldown_days = cooldown_days
     rule.full_clean()

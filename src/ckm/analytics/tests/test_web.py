@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ckm.analytics.models import Alert, ModelVersion, Score, Segment
+from ckm.analytics.models import Alert, AlertRule, ModelVersion, Score, Segment
 from ckm.analytics.services import alerts_evaluate, analytics_schedule_run, model_train
 from ckm.analytics.tests.conftest import AS_OF
 from ckm.core.models import Job
@@ -488,3 +488,78 @@ def test_the_customer_list_counts_in_good_grammar(login, web_bank, rm) -> None:
     one = login(rm).get("/customers/", {"q": customer.display_name}).content.decode()
     assert "1 customer you can see matches." in one
     assert "customers you can see match." in login(rm).get("/customers/").content.decode()
+
+
+# --- score threshold rules: the model by its title -------------------------------------------------
+
+
+def score_rule_form(slot: str) -> dict[str, Any]:
+    return {
+        "name": "Likely fund buyers",
+        "kind": "score_threshold",
+        "is_active": "on",
+        "cooldown_days": 30,
+        "slot": slot,
+        "min_value": 0.6,
+    }
+
+
+def test_a_score_rule_offers_the_models_by_title_and_refuses_an_unknown_one(
+    login, web_bank, manager
+) -> None:
+    client = login(manager)
+    page = client.get("/analytics/alerts/rules/new/").content.decode()
+    assert '<option value="churn">Churn risk</option>' in page
+    assert '<option value="propensity:INV">Propensity: Investment fund</option>' in page
+    assert "propensity:SAV" not in page
+    ModelVersion.objects.get_or_create(slot="clv", version=1, defaults={"kind": "clv"})
+    page = client.get("/analytics/alerts/rules/new/").content.decode()
+    assert '<option value="clv"' not in page  # no score of 0-1 to watch
+
+    refused = client.post("/analytics/alerts/rules/new/", score_rule_form("propensity:NOPE"))
+    assert refused.status_code == 200
+    assert "No such model" in refused.context["form"].errors["slot"][0]
+    assert not AlertRule.objects.filter(name="Likely fund buyers").exists()
+
+    saved = client.post("/analytics/alerts/rules/new/", score_rule_form("propensity:INV"))
+    assert saved.status_code == 302
+    rule = AlertRule.objects.get(name="Likely fund buyers")
+    assert rule.params["slot"] == "propensity:INV"
+    edit = client.get(f"/analytics/alerts/rules/{rule.pk}/").content.decode()
+    assert '<option value="propensity:INV" selected>Propensity: Investment fund</option>' in edit
+
+
+def test_a_rule_saved_with_a_slot_no_model_has_still_shows_it_and_can_be_edited(
+    login, web_bank, manager
+) -> None:
+    rule = AlertRule.objects.create(
+        name="Old typo",
+        kind="score_threshold",
+        params={"slot": "propensity:sav", "min_value": 0.5, "min_decile": 0},
+    )
+    client = login(manager)
+    edit = client.get(f"/analytics/alerts/rules/{rule.pk}/").content.decode()
+    assert '<option value="propensity:sav" selected>propensity:sav (no such model)</option>' in edit
+    form = {**score_rule_form("propensity:sav"), "name": "Old typo", "min_value": 0.7}
+    assert client.post(f"/analytics/alerts/rules/{rule.pk}/", form).status_code == 302
+    rule.refresh_from_db()
+    assert rule.params["min_value"] == 0.7 and rule.params["slot"] == "propensity:sav"
+
+
+def test_the_api_takes_slot_codes_and_refuses_an_unknown_slot(client, web_bank, manager) -> None:
+    def create(slot: str) -> Any:
+        body = {"name": "Fund", "kind": "score_threshold", "params": {"slot": slot}}
+        return client.post(
+            "/api/analytics/alert-rules",
+            data=json.dumps(body),
+            content_type="application/json",
+            **bearer(manager),
+        )
+
+    refused = create("propensity:NOPE")
+    assert refused.status_code == 400
+    assert "slot" in " ".join(refused.json()["errors"]["params"])
+    ModelVersion.objects.get_or_create(slot="clv", version=1, defaults={"kind": "clv"})
+    assert create("clv").status_code == 400
+    created = create("propensity:INV")
+    assert created.status_code == 201 and created.json()["params"]["slot"] == "propensity:INV"

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ckm.analytics import selectors, services
 from ckm.analytics.forms import AlertRuleForm, AlertStatusForm, ValueSettingsForm
-from ckm.analytics.models import Alert, AlertRule, Segment
+from ckm.analytics.models import Alert, AlertRule, ModelVersion, Segment
 from ckm.analytics.views.common import report_error, running_jobs
 from ckm.core.errors import DomainError
 from ckm.core.http import AuthedRequest, csv_download, int_param, redirect_back
@@ -93,6 +93,21 @@ def alert_rule_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
+def _model_choices(request: AuthedRequest) -> list[tuple[str, str]]:
+    """The registry's scoring models (churn, propensity) as a score-threshold rule offers them:
+    (slot, title as headed on the report)."""
+    if not request.user.has_perm("analytics.view_modelversion"):
+        return []
+    slots = [
+        s
+        for s in selectors.model_slots(user=request.user)
+        if s.kind in (ModelVersion.Kind.CHURN, ModelVersion.Kind.PROPENSITY)
+    ]
+    return list(
+        zip([s.slot for s in slots], score_headers([s.versions[0] for s in slots]), strict=True)
+    )
+
+
 @permission_required("analytics.change_alertrule", raise_exception=True)
 def alert_rule_edit(request: AuthedRequest, rule_id: int | None = None) -> HttpResponse:
     rule = AlertRule.objects.filter(pk=rule_id).first() if rule_id else None
@@ -105,6 +120,7 @@ def alert_rule_edit(request: AuthedRequest, rule_id: int | None = None) -> HttpR
         initial=AlertRuleForm.initial_for(rule)
         if rule
         else {"is_active": True, "cooldown_days": 30},
+        slots=_model_choices(request),
     )
     if request.method == "POST" and form.is_valid():
         params = form.params()
