@@ -287,9 +287,18 @@ def queue_update(*, actor: Any, queue_id: int, fields: QueueFields) -> Queue:
 
 @transaction.atomic
 def queue_deactivate(*, actor: Any, queue_id: int) -> Queue:
-    """Take a queue out of routing; its cases stay where they are."""
+    """Take a queue out of routing; its cases stay where they are. Not the default queue: it
+    takes the cases no other queue's rules match."""
     require_perm(actor, PERM_QUEUES)
     queue = _get(Queue, queue_id, "queue")
+    if queue.is_default:
+        raise ValidationError(
+            {
+                "active": f"“{queue.name}” is the default queue: it takes the cases no other "
+                "queue's rules match, so it cannot be deactivated. Make another queue the "
+                "default first."
+            }
+        )
     return queue_write(
         actor=actor,
         queue=queue,

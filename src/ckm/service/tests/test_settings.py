@@ -221,7 +221,13 @@ def test_queue_rules_give_field_errors(manager, desk) -> None:
 def test_the_default_queue_is_not_deactivated(manager, desk) -> None:
     general = Queue.objects.get(is_default=True)
     errors = errors_of(lambda: ds.queue_deactivate(actor=manager, queue_id=general.pk))
-    assert "default" in errors["active"][0]
+    assert errors == {
+        "active": [
+            f"“{general.name}” is the default queue: it takes the cases no other queue's rules "
+            "match, so it cannot be deactivated. Make another queue the default first."
+        ]
+    }
+    assert Queue.objects.get(pk=general.pk).active
     cards = ds.queue_deactivate(actor=manager, queue_id=desk["cards"].pk)
     assert not cards.active and cards.memberships.count() == 2
 
@@ -299,6 +305,23 @@ def test_an_agent_may_not_post_settings(login, desk, agent) -> None:
     response = client.post(f"/cases/settings/queues/{desk['cards'].pk}/deactivate/")
     assert response.status_code == 403
     assert Queue.objects.get(pk=desk["cards"].pk).active
+
+
+def test_the_default_queue_offers_no_deactivate_and_a_post_is_refused(login, desk, manager) -> None:
+    general = Queue.objects.get(is_default=True)
+    client = login(manager)
+    page = client.get("/cases/settings/queues/").content.decode()
+    rows = {
+        row.split("</a>")[0].rsplit(">", 1)[-1]: row
+        for row in page.split('id="settings-table"')[1].split("<tr>")[2:]
+    }
+    assert "Deactivate" not in rows[general.name]
+    assert "default queue takes the cases no rule matches" in rows[general.name]
+    assert "Deactivate" in rows[desk["cards"].name]
+    response = client.post(f"/cases/settings/queues/{general.pk}/deactivate/", follow=True)
+    assert "is the default queue" in response.content.decode()
+    assert "cannot be deactivated" in response.content.decode()
+    assert Queue.objects.get(pk=general.pk).active
 
 
 def test_the_case_list_links_settings_for_managers_only(login, desk, agent, manager) -> None:
