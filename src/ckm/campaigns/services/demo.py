@@ -114,6 +114,17 @@ def simulate_responses(
             )
     Holding.objects.bulk_create(holdings, ignore_conflicts=True)
     conversions_detect(campaign_id=campaign.pk, until=campaign.ends_on)
+    # detection stamps its outcomes now; in the demo they were found when the product was
+    # opened, during the campaign (else they would follow its close by months)
+    detected = CampaignMember.objects.filter(
+        campaign=campaign,
+        source=CampaignMember.Source.DETECTED,
+        converted_at__isnull=False,
+        outcome_at__isnull=False,
+    )
+    for day in set(detected.values_list("converted_at", flat=True)):
+        if day is not None:
+            detected.filter(converted_at=day).update(outcome_at=local_start(day))
     return {"converted": converted}
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 
@@ -258,6 +259,12 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     assert launch_days and set(launch_days) == {past.launched_at}  # on the timeline then, too
     assert past.members.filter(group="control").exists()
     assert past.members.filter(converted=True).exists()
+    # outcomes the detection found are dated when the product was opened, not the seeding day
+    assert past.members.filter(source="detected", outcome_at__isnull=False).exists()
+    late = CampaignMember.objects.filter(
+        campaign__closed_at__isnull=False, outcome_at__gt=F("campaign__closed_at")
+    )
+    assert not late.exists()
     latest = ModelVersion.objects.filter(slot="propensity:INV", status="active").get()
     assert latest.version == 2 and planned.model_version == latest
     assert UpliftModel.objects.filter(status="active").exists()
