@@ -527,6 +527,9 @@ def test_a_score_rule_offers_the_models_by_title_and_refuses_an_unknown_one(
     assert rule.params["slot"] == "propensity:INV"
     edit = client.get(f"/analytics/alerts/rules/{rule.pk}/").content.decode()
     assert '<option value="propensity:INV" selected>Propensity: Investment fund</option>' in edit
+    listed = client.get("/analytics/alerts/rules/").content.decode()
+    assert "Model: Propensity: Investment fund · Score at least (0-1): 0.6" in listed
+    assert "slot=" not in listed and "propensity:INV" not in listed
 
 
 def test_a_rule_saved_with_a_slot_no_model_has_still_shows_it_and_can_be_edited(

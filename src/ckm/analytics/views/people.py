@@ -81,16 +81,37 @@ def alert_update(request: AuthedRequest, alert_id: int) -> HttpResponse:
 
 @permission_required("analytics.view_alertrule", raise_exception=True)
 def alert_rule_list(request: AuthedRequest) -> HttpResponse:
-    rules = selectors.alert_rule_list(user=request.user)
+    rules = list(selectors.alert_rule_list(user=request.user))
+    titles = dict(_model_choices(request))
+    for rule in rules:
+        rule.params_text = _params_text(rule.params or {}, titles)  # type: ignore[attr-defined]
     return render(
         request,
         "analytics/alert_rules.html",
         {
             "rules": rules,
-            "form": AlertRuleForm(),
             "can_edit": request.user.has_perm("analytics.change_alertrule"),
         },
     )
+
+
+def _params_text(params: dict[str, Any], titles: dict[str, str]) -> str:
+    """A rule's parameters as its form names them ("Model: Churn risk · Score at least (0-1):
+    0.7"), the model by its title."""
+    parts = []
+    for name, value in params.items():
+        field = AlertRuleForm.base_fields.get(name)
+        label = str(field.label) if field and field.label else name.replace("_", " ").capitalize()
+        if name == "definition":
+            parts.append("a segment filter")
+        elif name == "slot":
+            parts.append(f"{label}: {titles.get(str(value), str(value))}")
+        elif isinstance(value, bool):
+            if value:
+                parts.append(label)
+        else:
+            parts.append(f"{label}: {value}")
+    return " · ".join(parts)
 
 
 def _model_choices(request: AuthedRequest) -> list[tuple[str, str]]:
