@@ -67,3 +67,32 @@ def test_every_role_can_log_in_and_sees_its_navigation(browser_login, make_user)
         assert page.is_visible("nav.sidebar")
         page.click("form[action='/logout/'] button")
         page.wait_for_url("**/login/")
+
+
+def test_the_freshness_panel_fits_its_card_at_a_laptop_width(
+    browser_login, manager, north_customer
+) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ckm.customers.models import RecordConfirmation
+
+    # the longest state the panel shows: a stale confirmation said as a time span, with its name
+    long_ago = timezone.now() - dt.timedelta(days=3 * 365 + 190)
+    for section in RecordConfirmation.Section.values:
+        RecordConfirmation.objects.create(
+            customer=north_customer, section=section, confirmed_at=long_ago, confirmed_by=manager
+        )
+    page = browser_login("manager")  # 1366 px wide
+    page.goto(f"{page.base}/customers/{north_customer.pk}/")
+    card = page.locator("#freshness").bounding_box()
+    assert card is not None
+    right = card["x"] + card["width"]
+    table = page.locator("#freshness table").bounding_box()
+    assert table is not None and table["x"] + table["width"] <= right
+    buttons = page.locator("#freshness button").all()
+    assert len(buttons) == len(RecordConfirmation.Section.values)
+    for button in buttons:
+        box = button.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= right - 8  # inside the padding
