@@ -449,7 +449,7 @@ class ConsentIn(In):
 )
 def consent_list(request: AuthedRequest, customer_id: int) -> list[Consent]:
     profile = selectors.customer_profile(user=request.user, customer_id=customer_id)
-    return [c for _, _, channels in profile.consents for _, c in channels if c is not None]
+    return [c for _, _, channels in profile.consents for _, _, c in channels if c is not None]
 
 
 @router.put(

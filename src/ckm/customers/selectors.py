@@ -297,7 +297,8 @@ class Profile:
     value: ValueSummary | None
     facts: list[PersonalFact]
     upcoming: list[tuple[dt.date, PersonalFact]]
-    consents: list[tuple[str, str, list[tuple[str, Consent | None]]]]
+    # (purpose, its label, [(channel, its label as a sentence says it, the consent or None)])
+    consents: list[tuple[str, str, list[tuple[str, str, Consent | None]]]]
     freshness: list[Freshness]
     attributes: list[tuple[str, Any]]
     can: dict[str, bool] = field(default_factory=dict)
@@ -359,7 +360,10 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         (
             purpose,
             label,
-            [(channel, recorded.get((purpose, channel))) for channel in Consent.Channel.values],
+            [
+                (channel, _mid_sentence(channel_label), recorded.get((purpose, channel)))
+                for channel, channel_label in Consent.Channel.choices
+            ],
         )
         for purpose, label in Consent.Purpose.choices
     ]
@@ -384,6 +388,11 @@ def customer_profile(*, user: Any, customer_id: int) -> Profile:
         attributes=attributes,
         can=can,
     )
+
+
+def _mid_sentence(label: str) -> str:
+    """A choice's label inside a sentence ('by e-mail'); an abbreviation stays ('by SMS')."""
+    return label if label.isupper() else label[:1].lower() + label[1:]
 
 
 def _shown(value: Any) -> Any:

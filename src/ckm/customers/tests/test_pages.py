@@ -103,11 +103,27 @@ def test_consent_controls_are_named_by_the_purpose_people_read(
         recorded_at=timezone.now(),
     )
     html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
-    assert 'aria-label="Product development contact by email: granted"' in html
+    assert 'aria-label="Product development contact by e-mail: granted"' in html
     assert 'aria-label="Marketing offers by phone: not asked"' in html
     for code, label in Consent.Purpose.choices:
         assert f'aria-label="{label} by ' in html
         assert f'aria-label="{code} by ' not in html
+
+
+def test_consent_controls_name_the_channel_as_the_model_labels_it(
+    rm: Any, north_customer: Any, login: Any
+) -> None:
+    from ckm.customers.models import Consent
+
+    html = login(rm).get(f"/customers/{north_customer.pk}/").content.decode()
+    assert 'aria-label="Marketing offers by SMS: not asked"' in html
+    assert 'aria-label="Service updates by e-mail: not asked"' in html
+    assert "agreed to marketing offers by SMS?" in html  # the question before granting
+    assert "agreed to service updates by e-mail?" in html
+    for channel, label in Consent.Channel.choices:
+        said = label if label.isupper() else label.lower()
+        assert f'aria-label="Marketing offers by {said}: not asked"' in html
+    assert "by sms" not in html and "by email" not in html  # never the channel's code
 
 
 def test_the_profile_shows_attributes_as_words_and_amounts(
