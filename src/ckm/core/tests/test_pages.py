@@ -268,3 +268,19 @@ def test_the_logout_address_typed_in_asks_instead_of_answering_405(client, login
     assert "_auth_user_id" in client.session  # a GET does not log out
     assert client.post("/logout/")["Location"] == "/login/"
     assert client.get("/logout/")["Location"].startswith("/login/")
+
+
+def test_a_job_nobody_started_shows_its_progress_only_to_those_who_see_imports(
+    login, agent, rm, manager, admin_user
+) -> None:
+    from ckm.core.jobs import job_create
+
+    system_job = job_create(kind="core.import", label="Import from the command line")
+    url = f"/jobs/{system_job.pk}/progress/"
+    assert login(agent).get(url).status_code == 404
+    assert login(rm).get(url).status_code == 404
+    assert login(manager).get(url).status_code == 200
+    assert login(admin_user).get(url).status_code == 200
+    own_job = job_create(kind="demo.work", label="Work", user=agent)
+    assert login(agent).get(f"/jobs/{own_job.pk}/progress/").status_code == 200
+    assert login(rm).get(f"/jobs/{own_job.pk}/progress/").status_code == 404
