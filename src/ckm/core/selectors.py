@@ -82,6 +82,13 @@ def import_run_get(*, user: Any, run_id: int) -> ImportRun:
     return run
 
 
+def import_run_of_job(*, user: Any, job: Job) -> ImportRun | None:
+    """The import run a job does, for a user who sees imports (else None)."""
+    if not user.has_perm("core.view_importrun"):
+        return None
+    return ImportRun.objects.select_related("created_by", "job").filter(job=job).first()
+
+
 def import_issue_list(*, user: Any, run_id: int, file: str = "") -> QuerySet[ImportIssue]:
     """The problems found by an import run, in file and line order."""
     run = import_run_get(user=user, run_id=run_id)

@@ -112,8 +112,13 @@ def job_progress(request: AuthedRequest, job_id: int) -> HttpResponse:
     job = selectors.job_get(user=request.user, job_id=job_id)
     response = render(
         request,
-        "includes/progress.html",
-        {"job": job, "refresh_on_finish": request.GET.get("refresh") == "1"},
+        "core/_job_progress.html",
+        {
+            "job": job,
+            "refresh_on_finish": request.GET.get("refresh") == "1",
+            # an import's page shows the run's state above the bar: refreshed with it
+            "run": selectors.import_run_of_job(user=request.user, job=job),
+        },
     )
     if job.is_finished and request.GET.get("refresh") == "1":
         response["HX-Refresh"] = "true"

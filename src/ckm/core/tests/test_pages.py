@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ckm.core.models import ApiToken, AuditEntry, ImportRun
+from ckm.core.models import ApiToken, AuditEntry, ImportRun, Job
 from ckm.core.tests.package_files import write_package
 
 pytestmark = pytest.mark.django_db
@@ -284,3 +284,29 @@ def test_a_job_nobody_started_shows_its_progress_only_to_those_who_see_imports(
     own_job = job_create(kind="demo.work", label="Work", user=agent)
     assert login(agent).get(f"/jobs/{own_job.pk}/progress/").status_code == 200
     assert login(rm).get(f"/jobs/{own_job.pk}/progress/").status_code == 404
+
+
+def test_the_import_page_says_running_while_the_progress_bar_polls(login, admin_user) -> None:
+    from django.utils import timezone
+
+    from ckm.core.jobs import job_create
+
+    job = job_create(kind="core.import", label="Import shop", user=admin_user)
+    run = ImportRun.objects.create(
+        source="shop.zip", package_name="shop", created_by=admin_user, job=job
+    )
+    page = login(admin_user).get(f"/imports/{run.pk}/").content.decode()
+    assert f'id="import-{run.pk}-head"' in page and "Queued</span>" in page and " · queued " in page
+    # the worker takes the import: the next poll of the bar brings the run's state along
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
+    ImportRun.objects.filter(pk=run.pk).update(status=ImportRun.Status.RUNNING)
+    poll = login(admin_user).get(f"/jobs/{job.pk}/progress/?refresh=1").content.decode()
+    assert f'id="import-{run.pk}-head" hx-swap-oob="true"' in poll
+    assert "Running</span>" in poll and " · started " in poll and "Queued" not in poll
+
+
+def test_imports_without_a_user_are_said_to_come_from_the_command_line(login, admin_user) -> None:
+    run = ImportRun.objects.create(source="shop.zip", package_name="shop")
+    listing = login(admin_user).get("/imports/").content.decode()
+    assert "<td>the command line</td>" in listing and "<td>CLI</td>" not in listing
+    assert "by the command line" in login(admin_user).get(f"/imports/{run.pk}/").content.decode()
