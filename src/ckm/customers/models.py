@@ -75,6 +75,9 @@ class Customer(TimeStampedModel):
         indexes = [
             models.Index(fields=["owner", "sort_key"], name="customer_owner_idx"),
             models.Index(fields=["team", "sort_key"], name="customer_team_idx"),
+            # the customer list sorted by status or city reads a page, not the whole table
+            models.Index(fields=["status", "sort_key"], name="customer_status_idx"),
+            models.Index(fields=["city", "sort_key"], name="customer_city_idx"),
         ]
         permissions = [
             ("reassign_customer", "Can hand a customer over to another owner"),

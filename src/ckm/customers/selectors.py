@@ -15,8 +15,9 @@ from django.db.models import Count, ForeignObjectRel, Model, Q, QuerySet, Sum, U
 from django.utils import timezone
 
 from ckm.core.errors import NotFound
-from ckm.core.models import Job, Role, Team
+from ckm.core.models import Job, Office, Role, Team, User
 from ckm.core.permissions import require_perm
+from ckm.core.sorting import Sorts
 from ckm.customers import keys
 from ckm.customers.models import (
     AttributeDefinition,
@@ -122,8 +123,25 @@ class CustomerFilters:
     mine: bool = False
 
 
-def customer_list(*, user: Any, filters: CustomerFilters) -> QuerySet[Customer]:
-    """Customers matching the filters, in name order, with owner/team/office joined."""
+# the customer list sorts by these columns (`?sort=`, see core.sorting); the name (sort_key) and
+# the customer id are indexed, so the default order and the id order read no more than a page
+CUSTOMER_SORTS = Sorts(
+    columns={
+        "name": ("sort_key",),
+        "customer_id": ("external_id",),
+        "status": ("status", "sort_key"),
+        "city": ("city", "sort_key"),
+        # as the user list orders people (User.Meta.ordering); no owner comes last
+        "owner": ("owner__last_name", "owner__first_name", "owner__username", "sort_key"),
+    },
+    default="name",
+    model=Customer,
+)
+
+
+def customer_list(*, user: Any, filters: CustomerFilters, sort: str = "") -> QuerySet[Customer]:
+    """Customers matching the filters, with owner/team/office joined, ordered in the database
+    by a column of CUSTOMER_SORTS (by default the name)."""
     customers = customer_queryset(user=user).select_related("owner", "team", "office")
     if filters.q:
         ids = [c.pk for c in customer_search(user=user, q=filters.q, limit=500)]
@@ -142,7 +160,39 @@ def customer_list(*, user: Any, filters: CustomerFilters) -> QuerySet[Customer]:
         customers = customers.filter(city__iexact=filters.city)
     if filters.mine:
         customers = customers.filter(owner=user)
-    return customers.order_by("sort_key", "id")
+    return customers.order_by(*CUSTOMER_SORTS.order_by(sort))
+
+
+@dataclass(frozen=True)
+class CustomerFilterOptions:
+    """What the customer list's owner, team and office filters offer."""
+
+    owners: QuerySet[User]
+    teams: QuerySet[Team]
+    offices: QuerySet[Office]
+
+
+def customer_filter_options(
+    *,
+    user: Any,
+    owner_id: int | None = None,
+    team_id: int | None = None,
+    office_id: int | None = None,
+) -> CustomerFilterOptions:
+    """The owners, teams and offices that occur among the customers this user may see (one
+    subquery each, in the database), plus the value a filter is set to now, so that a link to
+    the list filtered by someone without customers still works."""
+    visible = customer_queryset(user=user)
+
+    def present(column: str, current: int | None) -> Q:
+        occurring = Q(pk__in=visible.values(column))
+        return occurring | Q(pk=current) if current else occurring
+
+    return CustomerFilterOptions(
+        owners=User.objects.filter(present("owner_id", owner_id)),
+        teams=Team.objects.filter(present("team_id", team_id)),
+        offices=Office.objects.filter(present("office_id", office_id)),
+    )
 
 
 def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:

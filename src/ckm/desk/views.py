@@ -46,7 +46,7 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 @permission_required("customers.view_customer", raise_exception=True)
 def customer_list(request: AuthedRequest) -> HttpResponse:
-    form = CustomerFilterForm(request.GET or None)
+    form = CustomerFilterForm(request.GET or None, user=request.user)
     filters = CustomerFilters()
     if form.is_bound:
         # a bad value is shown with its error and left out; the other filters still apply
@@ -62,7 +62,8 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             office_id=data["office"].pk if data.get("office") else None,
             mine=bool(data.get("mine")),
         )
-    customers = customer_selectors.customer_list(user=request.user, filters=filters)
+    sort = customer_selectors.CUSTOMER_SORTS.choose(request.GET.get("sort"))
+    customers = customer_selectors.customer_list(user=request.user, filters=filters, sort=sort)
     page = Paginator(customers, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -73,6 +74,7 @@ def customer_list(request: AuthedRequest) -> HttpResponse:
             "form": form,
             "customers": page,
             "page_obj": page,
+            "sort": sort,
             "querystring_base": query.urlencode() + "&" if query else "",
         },
     )

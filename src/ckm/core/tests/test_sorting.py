@@ -57,3 +57,17 @@ def test_the_header_link_keeps_the_query_goes_to_page_one_and_marks_the_active_c
     assert 'aria-sort="ascending"' in html and 'href="?sort=-score"' in html and "▲" in html
     # what the address holds is encoded, never markup
     assert "<x>" not in render('?q=<x>&sort="><x>', "")
+
+
+def test_fields_that_cannot_be_empty_are_ordered_without_nulls_last() -> None:
+    from ckm.customers.models import Customer
+
+    sorts = Sorts(
+        columns={"status": ("status", "sort_key"), "owner": ("owner__username",)},
+        default="status",
+        model=Customer,
+    )
+    got = [(t.expression.name, t.descending, t.nulls_last) for t in sorts.order_by("-status")]
+    # an index on (status, sort_key) serves this order: no "NULLS LAST" the index does not keep
+    assert got == [("status", True, None), ("sort_key", True, None), ("pk", False, None)]
+    assert [t.nulls_last for t in sorts.order_by("owner")] == [True, None]

@@ -283,3 +283,76 @@ def test_a_bad_customer_filter_is_shown_and_the_others_still_apply(
     assert "Select a valid choice. bogus is not one of the available choices." in (
         response.content.decode()
     )
+
+
+def _options(page: str, select_id: str) -> list[str]:
+    import re
+
+    select = re.search(rf'<select name="\w+" id="{select_id}">(.*?)</select>', page, re.S)
+    assert select is not None, select_id
+    return re.findall(r"<option[^>]*>([^<]*)</option>", select.group(1))
+
+
+def test_the_owner_team_and_office_filters_offer_only_those_of_customers_one_may_see(
+    login, rm, rm_south, north_customer, south_customer, team_north, team_south
+) -> None:
+    from ckm.core.tests.factories import OfficeFactory
+
+    north_office = OfficeFactory(code="BR-HH", name="Branch Hamburg")
+    south_office = OfficeFactory(code="BR-M", name="Branch Munich")
+    OfficeFactory(code="BR-K", name="Branch Cologne")  # the office of no customer: not offered
+    north_customer.office = north_office
+    north_customer.save()
+    south_customer.office = south_office
+    south_customer.save()
+    page = login(rm).get("/customers/").content.decode()
+    assert _options(page, "id_owner") == ["Any owner", str(rm)]
+    assert _options(page, "id_team") == ["Any team", "North"]
+    assert _options(page, "id_office") == ["Any office", "Branch Hamburg"]
+    # a link to the list filtered by someone else still works (and finds nobody to show)
+    response = login(rm).get("/customers/", {"owner": rm_south.pk, "team": team_south.pk})
+    page = response.content.decode()
+    assert "field-error" not in page and list(response.context["customers"]) == []
+    assert _options(page, "id_owner") == ["Any owner", str(rm), str(rm_south)]
+    assert f'<option value="{rm_south.pk}" selected>' in page
+
+
+def test_the_customer_list_sorts_by_its_columns_in_the_database(login, agent, rm) -> None:
+    for last, external_id, city, status in (
+        ("Adler", "C900003", "Zwickau", "prospect"),
+        ("Becker", "C900001", "Aachen", "inactive"),
+        ("Cramer", "C900002", "Mainz", "active"),
+    ):
+        CustomerFactory(
+            first_name="Eva", last_name=last, external_id=external_id, city=city, status=status
+        )
+    client = login(agent)
+
+    def names(**query: str) -> list[str]:
+        response = client.get("/customers/", query)
+        return [c.last_name for c in response.context["customers"]]
+
+    assert names() == ["Adler", "Becker", "Cramer"]  # by name, as before
+    assert names(sort="-name") == ["Cramer", "Becker", "Adler"]
+    assert names(sort="customer_id") == ["Becker", "Cramer", "Adler"]
+    assert names(sort="city") == ["Becker", "Cramer", "Adler"]
+    assert names(sort="-city") == ["Adler", "Cramer", "Becker"]
+    assert names(sort="status") == ["Cramer", "Becker", "Adler"]  # active, inactive, prospect
+    assert names(sort="display_name") == names()  # not a column: the default
+    page = client.get("/customers/", {"status": "active", "sort": "city"}).content.decode()
+    # the header links keep the filters; the filter form keeps the sort
+    assert 'href="?status=active&amp;sort=-city"' in page and 'aria-sort="ascending"' in page
+    assert 'href="?status=active&amp;sort=name"' in page
+    assert '<input type="hidden" name="sort" value="city">' in page
+
+
+def test_the_customer_list_sorts_by_owner_with_no_owner_last(login, agent, rm, manager) -> None:
+    CustomerFactory(first_name="Eva", last_name="Adler", owner=None)
+    CustomerFactory(first_name="Eva", last_name="Becker", owner=rm)
+    CustomerFactory(first_name="Eva", last_name="Cramer", owner=manager)
+    by_owner = sorted([rm, manager], key=lambda u: (u.last_name, u.first_name, u.username))
+    response = login(agent).get("/customers/", {"sort": "owner"})
+    owners = [c.owner for c in response.context["customers"]]
+    assert owners == [*by_owner, None]
+    response = login(agent).get("/customers/", {"sort": "-owner"})
+    assert [c.owner for c in response.context["customers"]] == [*reversed(by_owner), None]
