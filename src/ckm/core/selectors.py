@@ -99,8 +99,10 @@ def import_issue_list(*, user: Any, run_id: int, file: str = "") -> QuerySet[Imp
 
 
 def job_get(*, user: Any, job_id: int) -> Job:
-    """A job the user started; a job nobody started (an import from the command line, a
-    scheduled run) to those who see the imports page; any job to admins."""
+    """A job's progress to whoever may see the page that shows it: the one who started it,
+    admins, and for a kind of work, those with a permission of its app (a topic refresh to
+    those who read topics, another's duplicate search to those who see the duplicates page);
+    imports (core) to those who see the imports page."""
     job = Job.objects.filter(pk=job_id).first()
     if job is None:
         raise NotFound("no such job")
@@ -108,7 +110,10 @@ def job_get(*, user: Any, job_id: int) -> Job:
         return job
     if user.has_perm("core.view_job"):
         return job
-    if job.created_by_id is None and user.has_perm("core.view_importrun"):
+    app = job.kind.partition(".")[0]
+    if app == "core" and user.has_perm("core.view_importrun"):
+        return job
+    if app not in ("core", "demo") and user.has_module_perms(app):
         return job
     raise NotFound("no such job")
 

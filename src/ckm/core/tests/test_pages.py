@@ -271,7 +271,7 @@ def test_the_logout_address_typed_in_asks_instead_of_answering_405(client, login
 
 
 def test_a_job_nobody_started_shows_its_progress_only_to_those_who_see_imports(
-    login, agent, rm, manager, admin_user
+    login, agent, rm, manager, admin_user, make_user
 ) -> None:
     from ckm.core.jobs import job_create
 
@@ -284,6 +284,11 @@ def test_a_job_nobody_started_shows_its_progress_only_to_those_who_see_imports(
     own_job = job_create(kind="demo.work", label="Work", user=agent)
     assert login(agent).get(f"/jobs/{own_job.pk}/progress/").status_code == 200
     assert login(rm).get(f"/jobs/{own_job.pk}/progress/").status_code == 404
+    # a page that shows a kind of work shows its progress to all who see that page
+    topics = job_create(kind="feedback.topics_refresh", label="Refresh topics", user=manager)
+    assert login(rm).get(f"/jobs/{topics.pk}/progress/").status_code == 404
+    pm = make_user("product_manager", username="pm-jobs")
+    assert login(pm).get(f"/jobs/{topics.pk}/progress/").status_code == 200
 
 
 def test_the_import_page_says_running_while_the_progress_bar_polls(login, admin_user) -> None:
