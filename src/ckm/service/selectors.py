@@ -190,6 +190,26 @@ def case_messages(*, case: Case) -> QuerySet[CaseMessage]:
     return case.messages.select_related("author", "template").order_by("at", "id")
 
 
+def case_thread(*, case: Case) -> list[CaseMessage]:
+    """The case's messages as the case page shows them: a case that came without a message of
+    its own (imported from cases.csv, a letter, a branch visit) starts with what the customer
+    told us, its body, as the first message (shown, not saved)."""
+    messages = list(case_messages(case=case))
+    inbound = CaseMessage.Direction.INBOUND
+    if case.body and not any(m.direction == inbound for m in messages):
+        opening = CaseMessage(
+            case=case,
+            direction=inbound,
+            channel=case.channel,
+            at=case.opened_at,
+            sender=case.contact_label,
+            subject=case.subject,
+            body=case.body,
+        )
+        messages.insert(0, opening)
+    return messages
+
+
 def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "id")
 

@@ -193,7 +193,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "actions": actions,
             "can_work": can_work,
             "can_reopen": can_work and case.status in ("resolved", "answered", "closed"),
-            "messages_list": selectors.case_messages(case=case),
+            "messages_list": selectors.case_thread(case=case),
             "history": selectors.case_events(case=case),
             "correct_form": CorrectForm(
                 initial={"product": case.product_id or "", "category": case.category}

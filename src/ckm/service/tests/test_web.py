@@ -487,3 +487,26 @@ def test_the_header_counts_link_to_their_lists(login, desk, agent) -> None:
     assert 'href="?status=open"' in html and 'href="?status=open&unassigned=on"' in html
     listed = client.get("/cases/?status=open&unassigned=on").content.decode()
     assert 'title="Waiting"' in listed and 'title="Mine"' not in listed
+
+
+def test_the_case_page_shows_what_the_customer_wrote_once(login, desk, agent) -> None:
+    from django.utils import timezone
+
+    # a case from cases.csv (or a letter) has no message of its own: its body opens the thread
+    imported = Case.objects.create(
+        channel="letter",
+        subject="Fee",
+        body="Since when do you charge 7.50 at other banks' cash machines?",
+        opened_at=timezone.now(),
+        status="received",
+        queue=desk["cards"],
+        sender_name="G. Shevchenko",
+    )
+    page = login(agent).get(f"/cases/{imported.pk}/").content.decode()
+    messages = page[page.index('id="messages"') :]
+    assert "Since when do you charge 7.50" in messages and "No messages." not in messages
+    assert "G. Shevchenko" in messages and imported.messages.count() == 0
+    # a case taken in with its message shows that message, not the body a second time
+    taken = case_intake(actor=agent, channel="phone", subject="s", body="The ATM kept my card.")
+    page = login(agent).get(f"/cases/{taken.pk}/").content.decode()
+    assert page[page.index('id="messages"') :].count("The ATM kept my card.") == 1
