@@ -9,7 +9,9 @@ import altair as alt
 import pandas as pd
 from django.utils.safestring import SafeString, mark_safe
 
-PALETTE = ["#2f6fa8", "#0b7a75", "#a35a00", "#b3261e", "#6b4fa0", "#5b6b7c", "#1e7b34", "#c2185b"]
+# the first two differ in hue and lightness (blue and orange), also for colour-blind readers: most
+# charts compare two series
+PALETTE = ["#2f6fa8", "#d97706", "#0b7a75", "#b3261e", "#6b4fa0", "#5b6b7c", "#1e7b34", "#c2185b"]
 
 # How a week is labelled: by its first day, a Monday ("16 Nov").
 WEEK_FORMAT = "%-d %b"
@@ -109,6 +111,8 @@ def line_chart(
     }
     if color:
         encoding["color"] = alt.Color(f"{color}:N", title=None)
+        # each series its own dash too (one legend shows both): told apart without colour
+        encoding["strokeDash"] = alt.StrokeDash(f"{color}:N", title=None)
     chart = (
         alt.Chart(data, title=title)
         .mark_line(point=True)
