@@ -533,14 +533,21 @@ def knowledge_gaps(*, user: Any, days: int = 90, limit: int = 20) -> dict[str, l
 
 
 def search_stats(*, user: Any, days: int = 90) -> list[dict[str, Any]]:
-    """Searches per week: all, with no good answer, and clicked through (for the chart)."""
+    """Searches per whole week (Monday to Sunday, local time; the running week is left out, its
+    few days would read as a drop): all, with no good answer, and clicked through."""
     if not can_edit(user):
         return []
     from django.db.models.functions import TruncWeek
 
-    since = timezone.now() - dt.timedelta(days=days)
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    first = monday - dt.timedelta(weeks=max(1, days // 7))
+
+    def start(day: dt.date) -> dt.datetime:
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
     rows = (
-        SearchQuery.objects.filter(created_at__gte=since)
+        SearchQuery.objects.filter(created_at__gte=start(first), created_at__lt=start(monday))
         .annotate(week=TruncWeek("created_at"))
         .values("week")
         .annotate(
@@ -550,7 +557,11 @@ def search_stats(*, user: Any, days: int = 90) -> list[dict[str, Any]]:
         )
         .order_by("week")
     )
-    return [dict(row) for row in rows]
+    # the week as its Monday's date (TruncWeek gives local midnight as a datetime)
+    return [
+        {**row, "week": timezone.localtime(row["week"]).date() if row["week"] else None}
+        for row in rows
+    ]
 
 
 @dataclass

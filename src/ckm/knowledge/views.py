@@ -442,6 +442,7 @@ def overview(request: AuthedRequest) -> HttpResponse:
     chart = None
     if stats:
         frame = pd.DataFrame(stats)
+        frame["week"] = pd.to_datetime(frame["week"])
         frame = frame.melt(
             id_vars=["week"],
             value_vars=["searches", "unanswered", "clicked"],
@@ -449,7 +450,13 @@ def overview(request: AuthedRequest) -> HttpResponse:
             value_name="count",
         )
         chart = line_chart(
-            frame, x="week", y="count", color="what", title="Searches per week", height=180
+            frame,
+            x="week",
+            y="count",
+            color="what",
+            title="Searches per week (whole weeks)",
+            height=180,
+            weekly=True,
         )
     by_category = selectors.views_by_category(user=request.user)
     category_chart = None

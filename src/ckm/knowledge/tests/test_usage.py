@@ -173,3 +173,21 @@ def test_demo_backfill_brings_the_articles_counters_along(editor, published) -> 
     )
     row = selectors.overview_row(selectors.editors_overview_rows(user=editor).get(pk=article.pk))
     assert row.article.views == history["views"]
+
+
+def test_searches_per_week_count_whole_weeks_by_their_monday(editor) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ckm.knowledge.models import SearchQuery
+
+    today = timezone.localdate()
+    monday = today - dt.timedelta(days=today.weekday())
+    last_week = timezone.make_aware(dt.datetime.combine(monday - dt.timedelta(days=3), dt.time(12)))
+    for at in (last_week, last_week, timezone.now()):
+        row = SearchQuery.objects.create(query="fees", results=1, top_score=0.9)
+        SearchQuery.objects.filter(pk=row.pk).update(created_at=at)
+    stats = selectors.search_stats(user=editor)
+    # the running week is left out: its few days would read as a drop
+    assert [(r["week"], r["searches"]) for r in stats] == [(monday - dt.timedelta(days=7), 2)]
