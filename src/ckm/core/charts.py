@@ -113,8 +113,17 @@ def line_chart(
         encoding["color"] = alt.Color(f"{color}:N", title=None)
         # each series its own dash too (one legend shows both): told apart without colour
         encoding["strokeDash"] = alt.StrokeDash(f"{color}:N", title=None)
+    # what a screen reader says for each point: "Week of 16 November 2026: 42 cases (opened)",
+    # not the milliseconds since 1970 Vega-Lite puts there for a date
+    when = "%-d %B %Y %H:%M" if events else "%-d %B %Y"
+    spoken = ("'Week of ' + " if weekly else "") + f"timeFormat(datum[{x!r}], {when!r})"
+    spoken += f" + ': ' + format(datum[{y!r}], ',') + ' ' + {y.replace('_', ' ')!r}"
+    if color:
+        spoken += f" + ' (' + datum[{color!r}] + ')'"
+    encoding["description"] = alt.Description("spoken:N")
     chart = (
         alt.Chart(data, title=title)
+        .transform_calculate(spoken=spoken)
         .mark_line(point=True)
         .encode(**encoding)
         .properties(width=width, height=height)

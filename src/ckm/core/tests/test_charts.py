@@ -41,6 +41,17 @@ def test_a_short_weekly_line_shows_no_days_between_the_weeks() -> None:
     assert not any(day in svg for day in ("Tue 17", "Sun", "Mon 16"))
 
 
+def test_a_screen_reader_hears_each_point_as_a_week_and_a_number() -> None:
+    svg = line_chart(
+        weeks_frame("2026-11-16", 2), x="week", y="cases", color="measure", weekly=True
+    )
+    points = re.findall(r'aria-label="(Week of [^"]*)"', svg)
+    assert "Week of 16 November 2026: 0 cases (a)" in points
+    assert "Week of 23 November 2026: 1 cases (b)" in points
+    # no date as milliseconds since 1970 anywhere a screen reader reads
+    assert not re.search(r'aria-label="[^"]*\d{12}', svg)
+
+
 def test_cases_per_week_bars_are_weekly_on_the_topic_page() -> None:
     from ckm.feedback.views import _stacked
 
