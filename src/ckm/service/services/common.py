@@ -30,6 +30,12 @@ LOGGED_FIELDS = [
     "satisfaction_score",
 ]
 
+# steps of a case's own bookkeeping that stay off the customer's timeline (written with
+# timeline=False); linking a case replays every other step onto the timeline
+OFF_TIMELINE = frozenset(
+    {"classified", "classified_by_agent", "corrected", "imported", "sla_warning"}
+)
+
 
 def _real_user(actor: Any) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
@@ -60,16 +66,22 @@ def case_history(
         payload=payload or {},
     )
     if timeline and case.customer_id:
-        customer_event_record(
-            customer_id=case.customer_id,
-            kind=f"case_{kind}",
-            summary=f"{case.reference}: {summary}"[:300],
-            actor=actor,
-            occurred_at=moment,
-            source="service",
-            payload={"case_id": case.pk, "reference": case.reference, **(payload or {})},
-        )
+        case_timeline_entry(case=case, event=event)
     return event
+
+
+def case_timeline_entry(*, case: Case, event: CaseEvent) -> None:
+    """One step of a case on its customer's timeline."""
+    assert case.customer_id is not None
+    customer_event_record(
+        customer_id=case.customer_id,
+        kind=f"case_{event.kind}",
+        summary=f"{case.reference}: {event.summary}"[:300],
+        actor=event.actor,
+        occurred_at=event.at,
+        source="service",
+        payload={"case_id": case.pk, "reference": case.reference, **(event.payload or {})},
+    )
 
 
 def case_audit(

@@ -29,8 +29,16 @@ from ckm.service.models import (
     CaseMessage,
     CasePriority,
     CaseStatus,
+    ReplyTemplate,
 )
-from ckm.service.services.common import LOGGED_FIELDS, case_audit, case_history, case_locked
+from ckm.service.services.common import (
+    LOGGED_FIELDS,
+    OFF_TIMELINE,
+    case_audit,
+    case_history,
+    case_locked,
+    case_timeline_entry,
+)
 from ckm.service.services.replies import acknowledge
 from ckm.service.services.routing import assignee_for, queue_for
 from ckm.service.services.timers import sla_start
@@ -355,6 +363,13 @@ def case_message_receive(
         actor=actor,
         at=moment,
     )
+    score = _satisfaction_answer(case, body)
+    if score is not None:
+        # the customer answered "How did we do?" as it asks ("just reply with a number"): a
+        # score, not a new problem, so the closed case stays closed
+        from ckm.service.services.workflow import case_satisfaction_record
+
+        return case_satisfaction_record(case_id=case.pk, score=score[0], comment=score[1])
     if case.status in (CaseStatus.RESOLVED, CaseStatus.ANSWERED, CaseStatus.CLOSED):
         from ckm.service.services.workflow import reopen_locked
 
@@ -364,6 +379,42 @@ def case_message_receive(
             actor=actor, case=case, before=before, summary="reopened: the customer wrote again"
         )
     return case
+
+
+# a reply's own words end where the quoted message begins ("On ... wrote:", "Am ... schrieb:")
+QUOTE_HEADER = re.compile(r"^(on|am)\b.*\b(wrote|schrieb)\s*:\s*$", re.IGNORECASE)
+SCORE_LINE = re.compile(
+    r"^\s*([1-5])\s*(?:/\s*5|out of 5|von 5)?\s*(?:[.!:,;)\-\u2013]+\s*(.*))?$", re.IGNORECASE
+)
+
+
+def satisfaction_score_in(text: str) -> tuple[int, str] | None:
+    """The score (and the words after it) when a reply starts with one, e.g. "4" or "5 - thanks";
+    None when it does not (quoted lines of our question are left out)."""
+    lines = []
+    for line in text.splitlines():
+        if QUOTE_HEADER.match(line.strip()):
+            break
+        if line.strip() and not line.lstrip().startswith(">"):
+            lines.append(line.strip())
+    if not lines:
+        return None
+    first = SCORE_LINE.match(lines[0])
+    if first is None:
+        return None
+    comment = " ".join([first.group(2) or "", *lines[1:]]).strip()
+    return int(first.group(1)), comment
+
+
+def _satisfaction_answer(case: Case, body: str) -> tuple[int, str] | None:
+    """A reply to a closed case that asked "How did we do?" and has no score yet, giving one."""
+    if case.status != CaseStatus.CLOSED or case.satisfaction_score is not None:
+        return None
+    asked = case.messages.filter(
+        direction=CaseMessage.Direction.OUTBOUND,
+        template__purpose=ReplyTemplate.Purpose.SATISFACTION,
+    ).exists()
+    return satisfaction_score_in(body) if asked else None
 
 
 @transaction.atomic
@@ -382,6 +433,11 @@ def case_link_customer(*, actor: Any, case_id: int, customer_id: int) -> Case:
     before = {"customer_id": None}
     case.customer = customer
     case.save(update_fields=["customer", "updated_at"])
+    # what happened before the link (opened, acknowledged, assigned, replies) joins the
+    # customer's timeline at the moments it happened, as if the case had been theirs from the start
+    for event in case.events.select_related("actor").order_by("at", "pk"):
+        if event.kind not in OFF_TIMELINE:
+            case_timeline_entry(case=case, event=event)
     case_history(
         case=case,
         kind="linked",

@@ -421,3 +421,64 @@ def test_a_reopened_case_gets_a_fresh_resolution_target(desk, agent) -> None:
     state = timers(case)["resolution"]
     assert state.level == "ok" and state.used_percent < 50
     assert case.events.filter(kind="reopened", summary__contains="resolve by").exists()
+
+
+def _closed_case_asked_how_we_did(agent: Any) -> Any:
+    customer = CustomerFactory()
+    ContactPointFactory(customer=customer, kind="email", value="c@example.com")
+    case = case_intake(actor=agent, channel="phone", subject="s", body="b", customer=customer)
+    case_transition(actor=agent, case_id=case.pk, to_status="in_progress")
+    case_transition(actor=agent, case_id=case.pk, to_status="resolved", resolution="Card sent")
+    case_transition(actor=agent, case_id=case.pk, to_status="closed")
+    return case.messages.get(template__code="satisfaction")
+
+
+def test_a_number_in_reply_to_how_did_we_do_is_the_score_not_a_reopen(desk, agent) -> None:
+    question = _closed_case_asked_how_we_did(agent)
+    case = case_intake(
+        channel="email",
+        subject=f"Re: {question.subject}",
+        body="5 - very quick, thank you!\n\nOn Mon, Customer service wrote:\n> How satisfied",
+        message_id="<s1@example.com>",
+        in_reply_to=question.message_id,
+        references=question.message_id,
+        sender_email="c@example.com",
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.CLOSED and case.reopened_count == 0
+    assert case.satisfaction_score == 5
+    assert case.satisfaction_comment == "very quick, thank you!"
+    assert case.messages.filter(message_id="<s1@example.com>").exists()
+
+
+def test_a_reply_with_words_after_close_still_reopens(desk, agent) -> None:
+    question = _closed_case_asked_how_we_did(agent)
+    case = case_intake(
+        channel="email",
+        subject="Re",
+        body="The card never arrived.",
+        message_id="<s2@example.com>",
+        in_reply_to=question.message_id,
+        sender_email="c@example.com",
+    )
+    case.refresh_from_db()
+    assert case.status == CaseStatus.IN_PROGRESS and case.satisfaction_score is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4", (4, "")),
+        ("  3/5\n", (3, "")),
+        ("2. Too slow\nSecond line", (2, "Too slow Second line")),
+        ("> 5 quoted\n1", (1, "")),
+        ("10 days and nothing", None),
+        ("6", None),
+        ("Not solved", None),
+        ("", None),
+    ],
+)
+def test_a_score_is_read_from_the_start_of_a_reply(text: str, expected: Any) -> None:
+    from ckm.service.services.intake import satisfaction_score_in
+
+    assert satisfaction_score_in(text) == expected

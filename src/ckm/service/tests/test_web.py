@@ -510,3 +510,34 @@ def test_the_case_page_shows_what_the_customer_wrote_once(login, desk, agent) ->
     taken = case_intake(actor=agent, channel="phone", subject="s", body="The ATM kept my card.")
     page = login(agent).get(f"/cases/{taken.pk}/").content.decode()
     assert page[page.index('id="messages"') :].count("The ATM kept my card.") == 1
+
+
+def test_linking_an_unknown_contact_brings_the_cases_history_onto_the_timeline(
+    login, desk, agent
+) -> None:
+    from ckm.customers.models import CustomerEvent
+
+    case = case_intake(
+        channel="portal",
+        kind="complaint",
+        subject="Money taken twice",
+        body="The ATM took 200 EUR twice.",
+        sender_name="Sabine Neu",
+        sender_email="sabine.neu@example.org",
+    )
+    assert case.customer is None
+    customer = CustomerFactory(first_name="Sabine", last_name="Wolff")
+    client = login(agent)
+    client.post(f"/cases/{case.pk}/link/", {"customer_id": str(customer.pk)})
+    kinds = set(
+        CustomerEvent.objects.filter(customer=customer, payload__case_id=case.pk).values_list(
+            "kind", flat=True
+        )
+    )
+    # what happened before the link is on the timeline too, not only the link itself
+    assert {"case_opened", "case_acknowledged", "case_linked"} <= kinds
+    assert "case_classified" not in kinds
+    opened = CustomerEvent.objects.get(customer=customer, kind="case_opened")
+    assert opened.occurred_at == case.opened_at
+    timeline = client.get(f"/customers/{customer.pk}/timeline/").content.decode()
+    assert "Money taken twice" in timeline
