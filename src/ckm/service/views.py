@@ -195,6 +195,15 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "can_reopen": can_work and case.status in ("resolved", "answered", "closed"),
             "messages_list": selectors.case_thread(case=case),
             "history": selectors.case_events(case=case),
+            # the customer's other cases beside this one: a second open case about the same
+            # thing, or how the last one was resolved
+            "other_cases": [
+                c
+                for c in selectors.customer_cases(user=request.user, customer_id=case.customer_id)
+                if c.pk != case.pk
+            ][:5]
+            if case.customer_id
+            else [],
             "correct_form": CorrectForm(
                 initial={"product": case.product_id or "", "category": case.category}
             ),

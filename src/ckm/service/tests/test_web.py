@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ckm.core.services import api_token_create
 from ckm.customers.tests.factories import CustomerFactory
+from ckm.service import services
 from ckm.service.models import Case, CaseStatus
 from ckm.service.services import case_intake
 
@@ -541,3 +542,32 @@ def test_linking_an_unknown_contact_brings_the_cases_history_onto_the_timeline(
     assert opened.occurred_at == case.opened_at
     timeline = client.get(f"/customers/{customer.pk}/timeline/").content.decode()
     assert "Money taken twice" in timeline
+
+
+def test_the_case_page_shows_the_customers_other_cases(login, desk, agent) -> None:
+    customer = CustomerFactory(first_name="Giulia", last_name="Shevchenko")
+    earlier = case_intake(
+        actor=agent,
+        channel="email",
+        subject="Fee for cash at another bank",
+        body="Why?",
+        customer=customer,
+    )
+    services.case_transition(actor=agent, case_id=earlier.pk, to_status="in_progress")
+    services.case_transition(
+        actor=agent, case_id=earlier.pk, to_status="resolved", resolution="Fee refunded as goodwill"
+    )
+    still_open = case_intake(
+        actor=agent, channel="phone", subject="On hold for 45 minutes", body="x", customer=customer
+    )
+    case = case_intake(
+        actor=agent, channel="email", subject="Charged again", body="y", customer=customer
+    )
+    stranger = case_intake(
+        actor=agent, channel="phone", subject="Someone else's", body="z", customer=CustomerFactory()
+    )
+    page = login(agent).get(f"/cases/{case.pk}/").content.decode()
+    other = page.split('id="other-cases"')[1].split("</section>")[0]
+    assert earlier.reference in other and "Fee refunded as goodwill" in other
+    assert still_open.reference in other and "On hold for 45 minutes" in other
+    assert case.reference not in other and stranger.reference not in other
