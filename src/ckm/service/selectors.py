@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
-from ckm.customers.selectors import customer_queryset
+from ckm.customers.selectors import customer_queryset, customer_search
 from ckm.service.models import (
     OPEN_STATUSES,
     BusinessCalendar,
@@ -150,6 +150,9 @@ def case_list(*, user: Any, filters: CaseFilters) -> QuerySet[Case]:
             | Q(sender_email__iexact=q)
             | Q(sender_name__icontains=q)
             | Q(external_id=q)
+            # the customer's name (in either order), e-mail, phone or number, as the search at
+            # the top finds them: most cases (imported, logged on a profile) keep no sender
+            | Q(customer_id__in=[c.pk for c in customer_search(user=user, q=q, limit=200)])
         )
         if reference.isascii() and reference.isdigit() and len(reference) < 19:
             match |= Q(pk=int(reference))

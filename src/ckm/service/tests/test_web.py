@@ -571,3 +571,22 @@ def test_the_case_page_shows_the_customers_other_cases(login, desk, agent) -> No
     assert earlier.reference in other and "Fee refunded as goodwill" in other
     assert still_open.reference in other and "On hold for 45 minutes" in other
     assert case.reference not in other and stranger.reference not in other
+
+
+def test_the_case_list_finds_cases_by_the_customers_name_email_or_phone(login, desk, agent) -> None:
+    from ckm.customers.tests.factories import ContactPointFactory
+
+    giulia = CustomerFactory(first_name="Giulia", last_name="Shevchenko")
+    ContactPointFactory(customer=giulia, kind="email", value="g.shevchenko@example.com")
+    ContactPointFactory(customer=giulia, kind="phone", value="030 1234567")
+    # logged on her profile: the case keeps no sender name or address of its own
+    hers = case_intake(
+        actor=agent, channel="phone", subject="Fee for cash", body="b", customer=giulia
+    )
+    other = case_intake(
+        actor=agent, channel="phone", subject="Other", body="b", customer=CustomerFactory()
+    )
+    client = login(agent)
+    for q in ("Shevchenko", "shevchenko giulia", "g.shevchenko@example.com", "+49 30 1234567"):
+        page = client.get("/cases/", {"status": "", "q": q}).content.decode()
+        assert hers.reference in page and other.reference not in page, q
