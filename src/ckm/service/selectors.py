@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
+from ckm.customers.models import ContactPoint
 from ckm.customers.selectors import customer_queryset, customer_search
 from ckm.service.models import (
     OPEN_STATUSES,
@@ -76,6 +77,30 @@ def case_evidence_check(user: Any, source_id: str) -> Any:
     if case is None:
         raise NotFound("No such case.")
     return case.customer
+
+
+@dataclass(frozen=True)
+class CaseReach:
+    """How the contact of a case can be reached: the e-mail address our replies go to ("" when
+    there is none, and a reply is only recorded on the case) and a phone number to call."""
+
+    email: str
+    phone: str
+
+
+def case_reach(*, case: Case) -> CaseReach:
+    """The sender's address and number, else the customer's (the primary one first)."""
+    email, phone = case.sender_email, case.sender_phone
+    if case.customer_id and not (email and phone):
+        points = ContactPoint.objects.filter(
+            customer_id=case.customer_id, kind__in=("email", "phone", "mobile")
+        ).order_by("-is_primary", "pk")
+        for point in points:
+            if point.kind == "email":
+                email = email or point.value
+            else:
+                phone = phone or point.value
+    return CaseReach(email=email, phone=phone)
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,7 @@ def case_detail(request: AuthedRequest, case_id: int) -> HttpResponse:
             "can_reopen": can_work and case.status in ("resolved", "answered", "closed"),
             "messages_list": selectors.case_thread(case=case),
             "history": selectors.case_events(case=case),
+            "reach": selectors.case_reach(case=case),
             # the customer's other cases beside this one: a second open case about the same
             # thing, or how the last one was resolved
             "other_cases": [
@@ -281,15 +282,30 @@ def _form_refused(request: AuthedRequest, case_id: int, form: Any) -> HttpRespon
     return _refused(request, case_id, errors_text(form.errors, form))
 
 
-def _run(request: AuthedRequest, case_id: int, action: Any, done: str) -> HttpResponse:
+def _run(
+    request: AuthedRequest, case_id: int, action: Any, done: str, *, warn: bool = False
+) -> HttpResponse:
     try:
         action()
     except (ValidationError, DomainError, PermissionDenied) as exc:
         _error(request, exc)
         _keep_draft(request, case_id)
     else:
-        messages.success(request, done)
+        (messages.warning if warn else messages.success)(request, done)
     return _back(case_id)
+
+
+def _not_sent(request: AuthedRequest, case_id: int, done: str) -> str | None:
+    """What to say when what we write to the customer cannot be e-mailed (no address): it is
+    only recorded on the case, and the agent has to tell them another way; None when it goes."""
+    reach = selectors.case_reach(case=selectors.case_get(user=request.user, case_id=case_id))
+    if reach.email:
+        return None
+    call = f" by phone ({reach.phone})" if reach.phone else " by phone"
+    return (
+        f"{done} It was recorded on the case, not sent: there is no e-mail address. "
+        f"Tell the customer{call} or by letter."
+    )
 
 
 @require_POST
@@ -299,11 +315,14 @@ def case_transition(request: AuthedRequest, case_id: int) -> HttpResponse:
     if not form.is_valid():
         return _form_refused(request, case_id, form)
     data = form.cleaned_data
+    done = f"Case is now {CaseStatus(data['to_status']).label.lower()}."
+    unsent = _not_sent(request, case_id, done) if data["to_status"] == "answered" else None
     return _run(
         request,
         case_id,
         lambda: services.case_transition(actor=request.user, case_id=case_id, **data),
-        f"Case is now {CaseStatus(data['to_status']).label.lower()}.",
+        unsent or done,
+        warn=unsent is not None,
     )
 
 
@@ -375,6 +394,7 @@ def case_reply(request: AuthedRequest, case_id: int) -> HttpResponse:
         return _form_refused(request, case_id, form)
     data = form.cleaned_data
     template = data["template"]
+    unsent = None if data["internal"] else _not_sent(request, case_id, "Reply saved.")
     return _run(
         request,
         case_id,
@@ -385,7 +405,8 @@ def case_reply(request: AuthedRequest, case_id: int) -> HttpResponse:
             template_id=template.pk if template else None,
             internal=data["internal"],
         ),
-        "Note added." if data["internal"] else "Reply sent.",
+        "Note added." if data["internal"] else unsent or "Reply sent.",
+        warn=unsent is not None,
     )
 
 

@@ -16,9 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from ckm.core.errors import ValidationError
-from ckm.customers.models import ContactPoint
 from ckm.knowledge.content import markdown_literal, markdown_to_html, readable_text
 from ckm.service.models import Case, CaseMessage, CaseStatus, ReplyTemplate
+from ckm.service.selectors import case_reach
 from ckm.service.services.common import case_history
 
 
@@ -58,16 +58,7 @@ def render(text: str, case: Case, actor: Any = None, *, markdown: bool = False) 
 
 
 def recipient_of(case: Case) -> str:
-    if case.sender_email:
-        return case.sender_email
-    if case.customer_id:
-        point = (
-            ContactPoint.objects.filter(customer_id=case.customer_id, kind="email")
-            .order_by("-is_primary", "pk")
-            .first()
-        )
-        return point.value if point else ""
-    return ""
+    return case_reach(case=case).email
 
 
 def reply_html(body: str) -> str:

@@ -590,3 +590,28 @@ def test_the_case_list_finds_cases_by_the_customers_name_email_or_phone(login, d
     for q in ("Shevchenko", "shevchenko giulia", "g.shevchenko@example.com", "+49 30 1234567"):
         page = client.get("/cases/", {"status": "", "q": q}).content.decode()
         assert hers.reference in page and other.reference not in page, q
+
+
+def test_a_reply_to_a_customer_without_e_mail_says_it_was_not_sent(login, desk, agent) -> None:
+    from ckm.customers.tests.factories import ContactPointFactory
+
+    no_mail = CustomerFactory(first_name="Karl-Heinz", last_name="Huber")
+    ContactPointFactory(customer=no_mail, kind="phone", value="0711 555123")
+    case = case_intake(
+        actor=agent, channel="phone", subject="Call back", body="b", customer=no_mail
+    )
+    client = login(agent)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert "No e-mail address" in page and "0711 555123" in page
+    answer = client.post(
+        f"/cases/{case.pk}/reply/", {"body": "The branch manager calls you tomorrow."}, follow=True
+    ).content.decode()
+    assert "Reply sent." not in answer
+    assert "recorded on the case, not sent" in answer and "0711 555123" in answer
+
+    with_mail = CustomerFactory()
+    ContactPointFactory(customer=with_mail, kind="email", value="anna@example.com")
+    other = case_intake(actor=agent, channel="phone", subject="Q", body="b", customer=with_mail)
+    assert "E-mailed to anna@example.com" in client.get(f"/cases/{other.pk}/").content.decode()
+    sent = client.post(f"/cases/{other.pk}/reply/", {"body": "Done."}, follow=True)
+    assert "Reply sent." in sent.content.decode()
