@@ -26,12 +26,14 @@ def audit_list(
     until: dt.date | None = None,
 ) -> QuerySet[AuditEntry]:
     """Audit entries matching the filters (needs core.view_auditentry). An entry about a
-    customer shows only to those who may see the customer: a manager reads their teams'."""
+    customer shows only to those who may see the customer: a manager reads their teams'
+    customers' — and whatever their own staff did (a contact centre's agents serve every
+    customer; their manager answers for what they did), and their own."""
     require_perm(user, "core.view_auditentry")
     entries = AuditEntry.objects.select_related("actor")
     visible = visible_customer_ids(user)
     if visible is not None:
-        condition = Q(customer_ref__isnull=True)
+        condition = Q(customer_ref__isnull=True) | Q(actor=user) | Q(actor__team__manager=user)
         for ids in visible:
             condition |= Q(customer_ref__in=ids)
         entries = entries.filter(condition)

@@ -168,6 +168,30 @@ def test_a_manager_reads_the_audit_log_of_their_own_teams_only(
     assert str(south_customer) not in page
 
 
+def test_a_manager_reads_what_their_staff_did_to_any_customer(
+    login, manager, team_north, make_user, north_customer, south_customer
+) -> None:
+    from ckm.core.audit import audit_record
+    from ckm.core.models import Team
+
+    mine = make_user("agent", username="own-agent", team=team_north)
+    other_team = Team.objects.create(name="Elsewhere")
+    theirs = make_user("agent", username="other-agent", team=other_team)
+    for actor in (mine, theirs):
+        audit_record(
+            actor=actor,
+            action="view",
+            object_type="customers.customer",
+            object_id=str(south_customer.pk),
+            customer_id=south_customer.pk,
+            summary=f"profile viewed by {actor.username}",
+        )
+    page = login(manager).get("/audit/").content.decode()
+    # the south customer is not the manager's, but the agent is
+    assert "profile viewed by own-agent" in page
+    assert "profile viewed by other-agent" not in page
+
+
 def test_a_mistyped_address_gets_the_product_page_even_with_debug(login, agent, settings) -> None:
     settings.DEBUG = True
     response = login(agent).get("/no-such-page/")
