@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.models import Job, Office, Role, Team, User
+from ckm.core.text import edit_distance
 from ckm.core.permissions import require_perm
 from ckm.core.sorting import Sorts
 from ckm.customers import keys
@@ -243,6 +244,9 @@ def customer_search(*, user: Any, q: str, limit: int = 10) -> list[Customer]:
             ],
             3,
         )
+    if not found and folded and "@" not in query and not any(ch.isdigit() for ch in query):
+        # nothing starts so: a name mistyped ("Karin Fisher", "Bergmnn") by a letter or two
+        add(_name_typo_ids(visible, folded.split(), limit), 4)
     ids = sorted(found, key=lambda pk: found[pk])[: limit * 2]
     customers = {
         c.pk: c
@@ -273,6 +277,47 @@ def _name_word_ids(visible: QuerySet[Customer], words: list[str], limit: int) ->
         # by sort_key, would sort the whole range of a name_key scan first)
         ids += list(in_range.order_by(key).values_list("id", flat=True)[:limit])
     return ids
+
+
+# how many names sharing the first two letters a mistyped name is compared with (each way of
+# writing the name: first name first, last name first)
+TYPO_CANDIDATES = 3000
+
+
+def _name_typo_ids(visible: QuerySet[Customer], words: list[str], limit: int) -> list[int]:
+    """Ids of customers whose name parts match every word with a letter or two wrong (one for
+    words of up to five letters, two for longer; a swap counts one), closest first. The
+    candidates are the names that start with the longest word's first two letters, read in the
+    index's order and at most TYPO_CANDIDATES of them, so a query never reads the whole table."""
+    driver = max(words, key=len)
+    if len(driver) < 4:
+        return []
+    lo, hi = keys.prefix_bounds(driver[:2])
+    scored: dict[int, int] = {}
+    for key in ("name_key", "sort_key"):
+        rows = (
+            visible.filter(**{f"{key}__gte": lo, f"{key}__lt": hi})
+            .order_by(key)
+            .values_list("id", key)[:TYPO_CANDIDATES]
+        )
+        for pk, name in rows:
+            parts = name.split()
+            total = 0
+            for word in words:
+                allowed = 1 if len(word) <= 5 else 2
+                best = min(
+                    (
+                        0 if part.startswith(word) else edit_distance(word, part, limit=allowed)
+                        for part in parts
+                    ),
+                    default=allowed + 1,
+                )
+                if best > allowed:
+                    break
+                total += best
+            else:
+                scored[pk] = min(total, scored.get(pk, total))
+    return sorted(scored, key=lambda pk: scored[pk])[:limit]
 
 
 def primary_contacts(customer: Customer) -> dict[str, str]:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
+from ckm.core.text import edit_distance
 from ckm.knowledge import embeddings
 
 RRF_K = 60
@@ -330,25 +331,6 @@ def _vocabulary() -> tuple[frozenset[str], dict[int, list[str]]]:
 def vocabulary_clear() -> None:
     with _vocab_lock:
         _vocab["at"] = 0.0
-
-
-def edit_distance(a: str, b: str, *, limit: int = 2) -> int:
-    """Damerau-Levenshtein distance (adjacent swaps count one), stopping early above `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous2: list[int] = []
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                current[j] = min(current[j], previous2[j - 2] + 1)
-        if min(current) > limit:
-            return limit + 1
-        previous2, previous = previous, current
-    return previous[-1]
 
 
 def _known(word: str, terms: frozenset[str]) -> bool:

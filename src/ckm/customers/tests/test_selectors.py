@@ -89,6 +89,25 @@ def test_search_reads_ae_oe_ue_ss_as_umlauts_and_sharp_s_both_ways(agent) -> Non
         assert [c.pk for c in selectors.customer_search(user=agent, q=typed)] == [wanted.pk], typed
 
 
+def test_search_forgives_a_letter_or_two_when_nothing_starts_so(agent) -> None:
+    karin = CustomerFactory(first_name="Karin", last_name="Fischer")
+    bergmann = CustomerFactory(first_name="Uwe", last_name="Bergmann")
+    CustomerFactory(first_name="Karl", last_name="Fiedler")
+    CustomerFactory(first_name="Uwe", last_name="Berger")
+    for typed, wanted in [
+        ("Karin Fisher", karin),
+        ("fisher karin", karin),
+        ("Fsicher", None),  # the first two letters must be right
+        ("Bergmnn", bergmann),
+        ("Uwe Bergamnn", bergmann),  # a swap counts one
+    ]:
+        found = [c.pk for c in selectors.customer_search(user=agent, q=typed)]
+        assert found == ([wanted.pk] if wanted else []), typed
+    # a name that starts so is found as typed, with no guessing beside it
+    assert [c.pk for c in selectors.customer_search(user=agent, q="Berger")] != [bergmann.pk]
+    assert selectors.customer_search(user=agent, q="Zzyzxqw") == []
+
+
 def test_search_by_words_never_leaks_customers_of_other_teams(rm, south_customer) -> None:
     words = f"{south_customer.last_name[:3]} {south_customer.first_name[:2]}"
     assert selectors.customer_search(user=rm, q=words) == []
