@@ -1,7 +1,8 @@
 """Reads of campaigns. Every selector takes the user and returns only what they may see.
 
 - `campaign_list(user=)`, `campaign_get(user=, campaign_id=)`
-- `my_members(user=)`                 a relationship manager's target lists, with reasons
+- `my_members(user=)`                 a relationship manager's target lists, with reasons and
+  the numbers to call; `my_member(user=, member_id=)` one row of them
 - `campaign_results(user=, campaign_id=)`  target vs control, lift with its interval, NPV
 - `mailing_rows(user=, campaign_id=)`  the e-mail / letter list to export
 - `model_generations(user=, product_id=)`  each model generation's lift on later campaigns and
@@ -19,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from ckm.analytics.models import ModelVersion
 from ckm.campaigns.economics import Lift, lift_interval, npv
@@ -133,9 +134,35 @@ def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]
             | Q(outcome__in=[CampaignMember.Outcome.NOT_REACHED, CampaignMember.Outcome.REACHED])
             | Q(outcome=CampaignMember.Outcome.INTERESTED)
         )
-    return members.select_related("campaign", "campaign__product", "customer").order_by(
-        "campaign__ends_on", "campaign_id", "-score", "id"
+    return (
+        members.select_related("campaign", "campaign__product", "customer")
+        .prefetch_related(_PHONES)
+        .order_by("campaign__ends_on", "campaign_id", "-score", "id")
     )
+
+
+# the numbers to call, primary first: a call list without them sends the caller to every profile
+_PHONES = Prefetch(
+    "customer__contact_points",
+    queryset=ContactPoint.objects.filter(
+        kind__in=[ContactPoint.Kind.PHONE, ContactPoint.Kind.MOBILE]
+    ),
+    to_attr="phones",
+)
+
+
+def my_member(*, user: Any, member_id: int) -> CampaignMember:
+    """One row of the user's target lists (after an outcome), with the numbers to call."""
+    require_perm(user, "campaigns.view_campaignmember")
+    member = (
+        CampaignMember.objects.filter(pk=member_id, customer__in=customer_queryset(user=user))
+        .select_related("campaign", "customer")
+        .prefetch_related(_PHONES)
+        .first()
+    )
+    if member is None:
+        raise NotFound("No such campaign member.")
+    return member
 
 
 def articles_that_help(*, user: Any, campaign: Campaign, limit: int = 3) -> list[Any]:

@@ -350,7 +350,7 @@ def member_outcome(request: AuthedRequest, member_id: int) -> HttpResponse:
     if request.htmx:
         if member is None:
             return HttpResponse(f'<p class="message message-error">{error}</p>', status=200)
-        member = CampaignMember.objects.select_related("campaign", "customer").get(pk=member.pk)
+        member = selectors.my_member(user=request.user, member_id=member.pk)
         return render(
             request,
             "campaigns/_member_row.html",

@@ -39,7 +39,7 @@ from ckm.core.permissions import require_perm
 from ckm.customers.models import Customer, Holding, Product, Transaction
 from ckm.customers.selectors import customer_queryset
 from ckm.customers.services import customer_event_record
-from ckm.interactions.models import Interaction
+from ckm.interactions.models import Channel, Interaction
 
 logger = logging.getLogger(__name__)
 
@@ -312,8 +312,8 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
         # complaints recorded as contacts: escalated and not followed by a resolved contact
         contacts = _frame(
             Interaction,
-            ["customer_id", "occurred_at", "outcome"],
-            ["customer_id", "occurred_at", "outcome"],
+            ["customer_id", "occurred_at", "outcome", "channel", "subject"],
+            ["customer_id", "occurred_at", "outcome", "channel", "subject"],
             ids,
             occurred_at__gte=local_start(
                 as_of - dt.timedelta(days=int(params["contact_window_days"]))
@@ -323,9 +323,14 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
         )
         if len(contacts):
             contacts["day"] = _days_of_datetimes(contacts["occurred_at"])
-            escalated = (
-                contacts[contacts["outcome"] == "escalated"].groupby("customer_id")["day"].min()
+            # the first escalated contact per customer, named so the reader finds it on the timeline
+            first = (
+                contacts[contacts["outcome"] == "escalated"]
+                .sort_values(["customer_id", "day", "occurred_at"])
+                .drop_duplicates("customer_id")
+                .set_index("customer_id")
             )
+            escalated = first["day"]
             resolved = (
                 contacts[contacts["outcome"] == "resolved"].groupby("customer_id")["day"].max()
             )
@@ -336,11 +341,25 @@ def _complaint_open(params: dict[str, Any], as_of: dt.date, ids: Sequence[int] |
                     and not (resolved.get(customer, -1) >= day)
                     and int(customer) not in hits
                 ):
+                    contact = first.loc[customer]
                     hits[int(customer)] = (
-                        f"Complaint open for {_days(age)} (escalated contact on {from_day(opened_day=day)})",
+                        f"Complaint open for {_days(age)} (escalated "
+                        f"{_contact_words(contact['channel'], contact['subject'])} "
+                        f"on {from_day(opened_day=day)}, nothing resolved since)",
                         {"source": "contact", "days_open": int(age)},
                     )
     return hits
+
+
+def _contact_words(channel: Any, subject: Any) -> str:
+    """'chat "Online banking not working"', or 'phone call' when the contact has no subject."""
+    try:
+        kind = Channel(channel).label.lower()
+    except ValueError:
+        kind = "contact"
+    kind = "phone call" if kind == "phone" else kind
+    subject = str(subject or "").strip()
+    return f'{kind} "{subject}"' if subject else kind
 
 
 def _days(number: float) -> str:

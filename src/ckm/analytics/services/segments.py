@@ -254,11 +254,13 @@ TAGS = {
 
 
 def _trait_tag(column: str, label: str, z: float, share: float | None = None) -> str:
-    """A few words for a cluster's name. A product column says "no savings" only when hardly
-    anyone in the cluster holds one (under 5 %); otherwise "fewer with savings"."""
+    """A few words for a cluster's name. A product column says "holds savings" only when most of
+    the cluster holds one (half or more; else "more with savings", so a member without savings is
+    not told that they hold them), and "no savings" only when hardly anyone does (under 5 %;
+    otherwise "fewer with savings")."""
     if column.startswith("holds_"):
         if z > 0:
-            return f"holds {label}"
+            return f"holds {label}" if share is None or share >= 0.5 else f"more with {label}"
         return f"no {label}" if share is not None and share < 0.05 else f"fewer with {label}"
     high, low = TAGS.get(column, (f"high {label}", f"low {label}"))
     return high if z > 0 else low

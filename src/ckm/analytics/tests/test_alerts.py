@@ -163,6 +163,32 @@ def test_alert_reasons_count_in_words_and_name_a_channel_as_people_write_it(mana
     assert rule_hits(texting, as_of=AS_OF)[quiet.pk][0].startswith("SMS contacts down 100 %")
 
 
+def test_a_complaint_found_in_the_contacts_names_the_contact_to_look_for(manager, rm) -> None:
+    """No case to open on the profile: the reason says which contact on the timeline it is."""
+    from ckm.analytics.services.alerts import rule_hits
+
+    complaint = alert_rule_save(
+        actor=manager, name="Complaint", kind="complaint_open", params={"days": 1}
+    )
+    complainer = CustomerFactory(owner=rm)
+    InteractionFactory(
+        customer=complainer,
+        occurred_at=at(20),
+        outcome="escalated",
+        channel="chat",
+        subject="Online banking not working",
+    )
+    InteractionFactory(customer=complainer, occurred_at=at(5), outcome="escalated", subject="Later")
+    caller = CustomerFactory(owner=rm)
+    InteractionFactory(
+        customer=caller, occurred_at=at(3), outcome="escalated", channel="phone", subject=""
+    )
+    hits = rule_hits(complaint, as_of=AS_OF)
+    assert 'escalated chat "Online banking not working" on ' in hits[complainer.pk][0]
+    assert "nothing resolved since" in hits[complainer.pk][0]
+    assert "(escalated phone call on " in hits[caller.pk][0]
+
+
 def big_city_rule(manager) -> AlertRule:
     return alert_rule_save(
         actor=manager,

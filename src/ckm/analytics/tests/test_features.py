@@ -277,6 +277,14 @@ def test_a_cluster_name_says_no_product_only_when_hardly_anyone_holds_it() -> No
     assert _trait_tag("holds_savings", "savings", 0.8, share=0.9) == "holds savings"
 
 
+def test_a_cluster_name_says_holds_a_product_only_when_most_of_it_holds_one() -> None:
+    from ckm.analytics.services.segments import _trait_tag
+
+    # 31 % of the cluster against 9 % of all customers: most members hold no mortgage
+    assert _trait_tag("holds_mortgage", "mortgage", 0.9, share=0.31) == "more with mortgage"
+    assert _trait_tag("holds_mortgage", "mortgage", 0.9, share=0.5) == "holds mortgage"
+
+
 def test_a_coded_category_reads_as_words_in_a_reason() -> None:
     info = {"name": "attr_occupation", "label": "Occupation", "kind": "category"}
     assert feature_phrase(info, "self_employed") == "Occupation: self employed"

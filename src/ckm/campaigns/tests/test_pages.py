@@ -16,7 +16,7 @@ from ckm.analytics.models import ModelVersion
 from ckm.campaigns import services
 from ckm.campaigns.models import Campaign, CampaignMember, UpliftModel
 from ckm.campaigns.tests.test_services import make_campaign
-from ckm.customers.models import CustomerEvent
+from ckm.customers.models import ContactPoint, CustomerEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -274,6 +274,34 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     # in words: what the retrained generation learned, lifts in points, no "(s)"
     assert "campaign outcomes: took a" in page and "label &#x27;took_" not in page
     assert " pts (" in page and "outcome(s)" not in page
+
+
+def test_my_list_shows_the_numbers_to_call_also_after_an_outcome(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
+    ContactPoint.objects.create(
+        customer_id=member.customer_id,
+        kind="mobile",
+        value="0171 5550123",
+        value_key="01715550123",
+        is_primary=True,
+    )
+    ContactPoint.objects.create(
+        customer_id=member.customer_id,
+        kind="email",
+        value="a@example.org",
+        value_key="a@example.org",
+    )
+    rm = client_for(users["rm"])
+    page = rm.get("/campaigns/my-lists/").content.decode()
+    row = page.split(f'id="member-{member.pk}"')[1].split("</tr>")[0]
+    assert 'href="tel:0171 5550123"' in row and "a@example.org" not in row
+    assert "No phone number" in page  # the other members have none
+    response = rm.post(
+        f"/campaigns/members/{member.pk}/outcome/", {"outcome": "reached"}, HTTP_HX_REQUEST="true"
+    )
+    assert 'href="tel:0171 5550123"' in response.content.decode()
 
 
 def test_list_pages_keep_their_query_count_flat(bank, users, django_assert_max_num_queries) -> None:
