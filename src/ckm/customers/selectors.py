@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.models import Job, Office, Role, Team, User
-from ckm.core.text import edit_distance
 from ckm.core.permissions import require_perm
 from ckm.core.sorting import Sorts
+from ckm.core.text import edit_distance
 from ckm.customers import keys
 from ckm.customers.models import (
     AttributeDefinition,
