@@ -26,7 +26,7 @@ from ckm.core.audit import audit_record, snapshot
 from ckm.core.errors import ConflictError, DomainError, NotFound, ValidationError
 from ckm.core.models import AuditEntry
 from ckm.core.permissions import require_perm
-from ckm.customers.models import Consent, Customer, Holding
+from ckm.customers.models import Consent, ContactPoint, Customer, Holding
 from ckm.customers.selectors import customer_queryset
 
 CONSENT_CHANNEL = {
@@ -34,6 +34,12 @@ CONSENT_CHANNEL = {
     Campaign.Channel.EMAIL: Consent.Channel.EMAIL,
     Campaign.Channel.LETTER: Consent.Channel.LETTER,
     Campaign.Channel.PORTAL_BANNER: Consent.Channel.PORTAL,
+}
+# the contact points a channel needs: the plan says how many in the audience have none (a call
+# list of customers with no number to dial is work nobody can do)
+REACH_KINDS = {
+    Campaign.Channel.RM_CALL: (ContactPoint.Kind.PHONE, ContactPoint.Kind.MOBILE),
+    Campaign.Channel.EMAIL: (ContactPoint.Kind.EMAIL,),
 }
 # a retention contact keeps about one in five of those who would have left (stated assumption,
 # used only when no propensity or uplift score says more)
@@ -154,6 +160,24 @@ def _consenting(customer_ids: list[int], campaign: Campaign) -> set[int]:
     return allowed
 
 
+def _reachable(customer_ids: list[int], campaign: Campaign) -> set[int] | None:
+    """Those with a contact point the channel needs (a phone number for a call), or None when
+    the channel needs none (a letter goes to the customer's address, a banner to the portal)."""
+    kinds = REACH_KINDS.get(Campaign.Channel(campaign.channel))
+    if kinds is None:
+        return None
+    reachable: set[int] = set()
+    for start in range(0, len(customer_ids), 5000):
+        reachable.update(
+            ContactPoint.objects.filter(
+                customer_id__in=customer_ids[start : start + 5000], kind__in=kinds
+            )
+            .exclude(value="")
+            .values_list("customer_id", flat=True)
+        )
+    return reachable
+
+
 def _scores(version: ModelVersion | None, ids: list[int]) -> dict[int, tuple[float, list[Any]]]:
     if version is None or version.current_run_id is None:
         return {}
@@ -242,6 +266,20 @@ def plan_compute(campaign: Campaign, *, user: Any, now: dt.datetime | None = Non
                 "or pick another channel."
             )
     funnel["with_consent"] = len(ids)
+    reachable = _reachable(ids, campaign)
+    if reachable is not None:
+        # said, not left out: the list is the firm's choice of whom to contact, and a number
+        # may be found at the branch or recorded before the call
+        unreachable = len(ids) - len(reachable & set(ids))
+        if unreachable:
+            how = (
+                "phone number" if campaign.channel == Campaign.Channel.RM_CALL else "e-mail address"
+            )
+            notes.append(
+                f"{unreachable} of the {len(ids)} customers with consent have no {how} on "
+                "record: they stay in the audience and are marked on the lists; record one on "
+                "their profiles to reach them."
+            )
     capped = _capped(ids, campaign, now)
     ids = [i for i in ids if i not in capped]
     funnel["under_frequency_cap"] = len(ids)

@@ -23,7 +23,7 @@ def build_bank(*, customers: int = 300, seed: int = 3) -> dict[str, Any]:
     from ckm.analytics.models import Segment
     from ckm.analytics.services import model_train, value_compute
     from ckm.analytics.synthetic import synthetic_bank
-    from ckm.customers.models import Consent, Customer, Product
+    from ckm.customers.models import Consent, ContactPoint, Customer, Product
 
     north = TeamFactory(name="North")
     south = TeamFactory(name="South")
@@ -49,6 +49,15 @@ def build_bank(*, customers: int = 300, seed: int = 3) -> dict[str, Any]:
             )
             for k, cid in enumerate(ids)
             for channel in ("phone", "email", "letter")
+        ]
+    )
+    # a number to call and an address to write to, but not for every 13th customer
+    ContactPoint.objects.bulk_create(
+        [
+            ContactPoint(customer_id=cid, kind=kind, value=value)
+            for k, cid in enumerate(ids)
+            if k % 13 != 5
+            for kind, value in (("mobile", f"+4917{cid:08d}"), ("email", f"c{cid}@example.com"))
         ]
     )
     value_compute(as_of=AS_OF)

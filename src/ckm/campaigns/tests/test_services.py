@@ -70,6 +70,20 @@ def test_plan_checks_consent_keeps_a_stratified_control_group_and_prices_the_lis
     assert members.filter(group="target").exclude(score_factors=[]).exists()
 
 
+def test_a_call_list_says_how_many_have_no_number_to_call(bank, users) -> None:
+    from ckm.customers.models import ContactPoint
+
+    campaign = make_campaign(bank, users["marketer"])
+    callable_ = ContactPoint.objects.filter(kind__in=["phone", "mobile"]).values("customer_id")
+    members = CampaignMember.objects.filter(campaign=campaign)
+    # they stay on the list (marked there), and the plan says how many
+    assert members.exclude(customer_id__in=callable_).exists()
+    with_consent = campaign.plan["funnel"]["with_consent"]
+    note = next(n for n in campaign.plan["notes"] if "have no phone number on record" in n)
+    assert note.split(" of the ")[1].startswith(f"{with_consent} customers with consent")
+    assert 0 < int(note.split(" of the ")[0]) < with_consent
+
+
 def test_an_audience_without_consent_says_why_the_list_is_empty(bank, users) -> None:
     campaign = make_campaign(bank, users["marketer"], consent_purpose="research")
     assert campaign.plan["funnel"]["audience"] > 0
