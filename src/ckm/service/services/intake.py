@@ -121,6 +121,11 @@ def case_external_id(value: str | None) -> str:
     return (value or "").strip()[:100]
 
 
+# channels on which the customer speaks with the agent who logs the case: the first response is
+# given in that conversation
+SPOKEN_CHANNELS = frozenset({CaseChannel.PHONE, CaseChannel.BRANCH})
+
+
 @transaction.atomic
 def case_intake(
     *,
@@ -221,6 +226,8 @@ def case_intake(
         opened_at=moment,
         created_by=user,
         status=CaseStatus.RECEIVED,
+        # a call or a visit an agent logs while speaking with the customer is answered then
+        first_response_at=moment if user is not None and channel in SPOKEN_CHANNELS else None,
     )
     case.full_clean(exclude=["queue", "assignee", "team", "sla_policy"])
     try:

@@ -78,7 +78,7 @@ def test_the_demo_desk_has_answered_its_older_cases_within_the_target(
     ids = []
     for n, hours in enumerate((0.5, 30, 24 * 9)):
         case = case_intake(
-            channel="phone",
+            channel="letter",
             subject="Card",
             body=f"card question {n}",
             actor=agent,

@@ -311,6 +311,18 @@ def test_sla_counts_business_hours_and_holidays(desk, agent) -> None:
     assert case.first_response_due == dt.datetime(2026, 11, 24, 16, 0, tzinfo=dt.UTC)
 
 
+def test_a_call_the_agent_logs_is_answered_in_that_call(desk, agent) -> None:
+    from ckm.service.services.timers import timers
+
+    call = case_intake(actor=agent, channel="phone", subject="Card", body="Blocked card")
+    assert call.first_response_at == call.opened_at
+    assert timers(call)["first_response"].level == "met"
+    # a letter, or a call a switchboard system reports without an agent, still waits for one
+    letter = case_intake(actor=agent, channel="letter", subject="Card", body="Blocked card")
+    system = case_intake(channel="phone", subject="Card", body="Blocked card", sender_phone="0171")
+    assert letter.first_response_at is None and system.first_response_at is None
+
+
 def test_the_sla_check_warns_then_escalates_once(desk, agent, manager) -> None:
     queue = desk["cards"]
     queue.team = manager.team
@@ -318,7 +330,7 @@ def test_the_sla_check_warns_then_escalates_once(desk, agent, manager) -> None:
     opened = dt.datetime(2026, 11, 16, 8, 0, tzinfo=dt.UTC)  # Monday 9:00 Berlin
     case = case_intake(
         actor=agent,
-        channel="phone",
+        channel="letter",
         subject="s",
         body="b",
         product=desk["card"],

@@ -447,11 +447,11 @@ def test_open_cases_are_listed_by_their_next_sla_target_overdue_first(login, des
 
     now = timezone.now()
     soon, overdue, later = (
-        case_intake(actor=agent, channel="phone", subject=s, body="b", product=desk["card"])
+        case_intake(actor=agent, channel="letter", subject=s, body="b", product=desk["card"])
         for s in ("Soon", "Overdue", "Later")
     )
     answered = case_intake(
-        actor=agent, channel="phone", subject="Answered", body="b", product=desk["card"]
+        actor=agent, channel="letter", subject="Answered", body="b", product=desk["card"]
     )
     for case, due in ((soon, 2), (overdue, -3), (later, 30)):
         Case.objects.filter(pk=case.pk).update(
