@@ -116,15 +116,19 @@ def campaign_members(
 
 def my_members(*, user: Any, open_only: bool = True) -> QuerySet[CampaignMember]:
     """The user's target lists: target members of launched call campaigns assigned to them or
-    to their team's pool."""
+    to their team's pool; with open_only=False also what is done, closed campaigns included
+    (an outcome may still be recorded there)."""
     require_perm(user, "campaigns.view_campaignmember")
     mine = Q(assigned_to=user)
     if getattr(user, "team_id", None):
         mine |= Q(assigned_to__isnull=True, pool_id=user.team_id)
+    statuses = [Campaign.Status.LAUNCHED]
+    if not open_only:
+        statuses.append(Campaign.Status.CLOSED)
     members = CampaignMember.objects.filter(
         mine,
         group=CampaignMember.Group.TARGET,
-        campaign__status=Campaign.Status.LAUNCHED,
+        campaign__status__in=statuses,
         campaign__channel=Campaign.Channel.RM_CALL,
         customer__in=customer_queryset(user=user),
     )

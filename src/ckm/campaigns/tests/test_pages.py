@@ -276,6 +276,24 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
     assert " pts (" in page and "outcome(s)" not in page
 
 
+def test_a_closed_campaigns_list_stays_under_done_ones_too(bank, users) -> None:
+    campaign = make_campaign(bank, users["marketer"])
+    services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
+    member = CampaignMember.objects.filter(campaign=campaign, assigned_to=users["rm"]).first()
+    services.campaign_close(actor=users["marketer"], campaign_id=campaign.pk)
+    rm = client_for(users["rm"])
+    assert f'id="member-{member.pk}"' not in rm.get("/campaigns/my-lists/").content.decode()
+    done = rm.get("/campaigns/my-lists/?all=1").content.decode()
+    assert f'id="member-{member.pk}"' in done and "closed, ran until" in done
+    # a late outcome is still recorded
+    response = rm.post(
+        f"/campaigns/members/{member.pk}/outcome/", {"outcome": "reached"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    member.refresh_from_db()
+    assert member.outcome == "reached"
+
+
 def test_my_list_shows_the_numbers_to_call_also_after_an_outcome(bank, users) -> None:
     campaign = make_campaign(bank, users["marketer"])
     services.campaign_launch(actor=users["marketer"], campaign_id=campaign.pk)
