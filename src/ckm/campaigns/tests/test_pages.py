@@ -135,6 +135,8 @@ def test_one_click_outcome_on_my_list_and_results_on_the_detail_page(bank, users
     # rates as percentages and the lift in points, as on the start page
     assert " %</td>" in detail and "Incremental lift in conversion: <strong>" in detail
     assert " pts</strong>" in detail
+    # planned and realised NPV count different things: the page says how
+    assert 'data-testid="npv-explained"' in detail and "above the control group" in detail
 
 
 def test_export_and_responses_upload(bank, users) -> None:
