@@ -216,10 +216,13 @@ def test_unknown_sender_keeps_the_case_as_unknown_contact(client, articles) -> N
     from ckm.interactions.models import Interaction
     from ckm.service.models import Case
 
-    page = client.post("/portal/contact/", {**FORM, "email": "stranger@example.org"})
+    form = {**FORM, "email": "stranger@example.org", "name": "Vera Stranger"}
+    page = client.post("/portal/contact/", form)
     assert "we have your message" in page.content.decode()
     case = Case.objects.get()
     assert case.customer is None and case.sender_email == "stranger@example.org"
+    # the message's sender reads as a mail program shows one: the name typed, with the address
+    assert case.messages.get().sender == "Vera Stranger <stranger@example.org>"
     assert not Interaction.objects.exists()
 
 

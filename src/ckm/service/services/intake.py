@@ -244,7 +244,12 @@ def case_intake(
         direction=CaseMessage.Direction.INBOUND,
         channel=channel,
         at=moment,
-        sender=(sender_email or sender_name or (matched.display_name if matched else ""))[:255],
+        # as a mail program shows a sender: the name typed, with the address
+        sender=(
+            f"{sender_name.strip()} <{sender_email.strip()}>"
+            if sender_name.strip() and sender_email.strip()
+            else sender_email or sender_name or (matched.display_name if matched else "")
+        )[:255],
         subject=case.subject,
         body=body,
         message_id=message_id[:255],
