@@ -22,7 +22,12 @@ from ckm.core.errors import DomainError, NotFound, error_text, errors_text
 from ckm.core.http import AuthedRequest, int_param
 from ckm.core.models import User
 from ckm.customers.models import Product
-from ckm.customers.selectors import SEARCH_MIN_CHARS, customer_get, customer_search
+from ckm.customers.selectors import (
+    SEARCH_MIN_CHARS,
+    contact_points_of,
+    customer_get,
+    customer_search,
+)
 from ckm.knowledge import selectors as knowledge_selectors
 from ckm.knowledge import services as knowledge_services
 from ckm.service import selectors, services
@@ -159,6 +164,10 @@ def _link_hits(request: AuthedRequest) -> dict[str, Any]:
     found = []
     if query and request.user.has_perm("customers.view_customer"):
         found = customer_search(user=request.user, q=query, limit=8)
+        points = contact_points_of([c.pk for c in found])
+        for customer in found:
+            # e-mail, numbers and date of birth: which of two of one name wrote to us
+            customer.link_points = points.get(customer.pk, [])[:3]  # type: ignore[attr-defined]
     return {
         "link_query": query,
         "link_hits": found,

@@ -3,6 +3,7 @@ the profile panel, the API's 4xx answers, paging and idempotency."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -12,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from ckm.core.services import api_token_create
-from ckm.customers.tests.factories import CustomerFactory
+from ckm.customers.tests.factories import ContactPointFactory, CustomerFactory
 from ckm.service import services
 from ckm.service.models import Case, CaseStatus
 from ckm.service.services import case_intake
@@ -416,6 +417,14 @@ def test_a_case_from_an_unknown_contact_is_linked_by_searching_the_customer(
     ).content.decode()
     assert "Jörg Schulte" in found and "Schuster" not in found
     assert f'name="customer_id" value="{jorg.pk}"' in found
+    # two of one name are told apart by what the agent can check against the sender
+    ContactPointFactory(customer=jorg, kind="email", value="j.schulte@example.org")
+    jorg.date_of_birth = dt.date(1971, 3, 4)
+    jorg.save(update_fields=["date_of_birth"])
+    found = client.get(
+        f"/cases/{case.pk}/link/customers/", {"link_q": "schul jö"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "j.schulte@example.org" in found and "born 1971-03-04" in found
     # without htmx the case page shows the same list
     page = client.get(f"/cases/{case.pk}/link/customers/", {"link_q": "jörg"}, follow=True)
     assert "Jörg Schulte" in page.content.decode() and "Schuster" in page.content.decode()
