@@ -156,3 +156,15 @@ def test_the_demo_desk_history_gives_closed_cases_their_queue_timers_and_ratings
     assert all(1 <= c.satisfaction_score <= 5 and c.satisfaction_at > c.closed_at for c in rated)
     assert Case.objects.get(pk=old.pk).queue_id is None  # older than a year: left alone
     assert demo_desk_history() == 0  # once
+
+
+def test_a_case_triaged_twice_is_imported_once_in_its_history(desk: dict[str, Any]) -> None:
+    from ckm.service.models import CaseEvent
+    from ckm.service.services.imported import cases_triage
+
+    case = case_intake(channel="letter", subject="Card", body="card question", external_id="T1")
+    Case.objects.filter(pk=case.pk).update(queue=None)
+    cases_triage(case_ids=[case.pk])  # at the import: routed if a queue takes it
+    Case.objects.filter(pk=case.pk).update(queue=None)
+    cases_triage(case_ids=[case.pk])  # again, once the queues exist
+    assert CaseEvent.objects.filter(case=case, kind="imported").count() == 1
