@@ -31,7 +31,7 @@ SHOTS: list[tuple[str, str, str, bool]] = [
     ("gaps.png", "editor", "first-gap", False),
     ("campaigns.png", "marketer", "/campaigns/", False),
     ("campaign.png", "marketer", "first-campaign", False),
-    ("my-lists.png", "rm", "/campaigns/my-lists/", False),
+    ("my-lists.png", "rm", "/campaigns/my-lists/?all=1", False),
     ("portal.png", "", "/portal/?q=lost+card", False),
     ("performance.png", "manager", "/performance/", True),
     ("loops.png", "manager", "/performance/loops/", True),
