@@ -566,9 +566,12 @@ def _transaction_features(
     for kind in _top_values(tx["kind"], MAX_KIND_COLUMNS):
         name = f"tx_{safe_name(kind)}_90d"
         out[name] = _sum_by_row(keys, joined, (joined["age"] < 90) & (joined["kind"] == kind))
+        things = TRANSACTION_KIND_WORDS.get(
+            str(kind), f"{str(kind).replace('_', ' ')} transactions"
+        )
         info[name] = FeatureInfo(
             name,
-            f"{kind.replace('_', ' ')} transactions in the last 90 days",
+            f"{things} in the last 90 days",
             "count",
             "transactions",
         )
@@ -813,6 +816,30 @@ _SINGULAR = {
     "contacts": "contact",
     "cases": "case",
     "complaints": "complaint",
+    "payments": "payment",
+    "debits": "debit",
+    "transfers": "transfer",
+    "repayments": "repayment",
+    "withdrawals": "withdrawal",
+    "fees": "fee",
+    "deposits": "deposit",
+}
+# the common kinds of transaction as a reason counts them ("3 incoming transfers in the last 90
+# days", not "3 transfer in transactions"); any other kind reads "<kind> transactions"
+TRANSACTION_KIND_WORDS = {
+    "card": "card payments",
+    "direct_debit": "direct debits",
+    "transfer_in": "incoming transfers",
+    "transfer_out": "outgoing transfers",
+    "salary": "salary payments",
+    "standing_order": "standing-order payments",
+    "fee": "fees charged",
+    "loan_repayment": "loan repayments",
+    "withdrawal": "cash withdrawals",
+    "deposit": "deposits",
+    "investment": "investment transactions",
+    "pension": "pension payments",
+    "interest": "interest payments",
 }
 _PLURAL_NOUN = re.compile(r"\b(" + "|".join(_SINGULAR) + r")\b")
 # the time span at the end of a label: 'complaints | in the last 60 days'

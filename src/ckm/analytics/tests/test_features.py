@@ -319,7 +319,7 @@ def _every_feature() -> dict:
     )
     for family in ("savings", "current_account"):
         HoldingFactory(customer=customer, product=ProductFactory(family=family))
-    for kind in ("card", "direct_debit"):
+    for kind in ("card", "direct_debit", "transfer_in", "odd_kind"):
         TransactionFactory(customer=customer, booked_at=at(AS_OF), kind=kind)
     for channel in ("phone", "sms"):
         InteractionFactory(customer=customer, occurred_at=at(AS_OF), channel=channel)
@@ -379,6 +379,14 @@ def test_counts_agree_with_their_number_and_labels_read_mid_sentence() -> None:
     assert (
         feature_phrase(infos["oldest_open_complaint_days"], 1)
         == "the oldest unresolved complaint has been open for 1 day"
+    )
+    # kinds of transaction in words, counted as people count them
+    transfers = infos["tx_transfer_in_90d"]
+    assert feature_phrase(transfers, 1) == "1 incoming transfer in the last 90 days"
+    assert feature_phrase(transfers, 3) == "3 incoming transfers in the last 90 days"
+    assert feature_phrase(infos["tx_card_90d"], 2) == "2 card payments in the last 90 days"
+    assert (
+        feature_phrase(infos["tx_odd_kind_90d"], 2) == "2 odd kind transactions in the last 90 days"
     )
     # stored versions keep the labels they were trained with
     old = {"name": "attr_last_login", "label": "days since Last login", "kind": "days"}
