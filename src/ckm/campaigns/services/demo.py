@@ -105,6 +105,8 @@ def simulate_responses(
                 )
             )
             moment = local_start(first + dt.timedelta(days=int(rng.integers(1, span))))
+            # in working hours, as a call is (the hour from the member: the draws stay as they were)
+            moment += dt.timedelta(hours=9 + member.pk % 8, minutes=(member.pk * 7) % 60)
             _apply_outcome(
                 member,
                 outcome=outcome,
@@ -124,7 +126,9 @@ def simulate_responses(
     )
     for day in set(detected.values_list("converted_at", flat=True)):
         if day is not None:
-            detected.filter(converted_at=day).update(outcome_at=local_start(day))
+            detected.filter(converted_at=day).update(
+                outcome_at=local_start(day) + dt.timedelta(hours=10)
+            )
     return {"converted": converted}
 
 

@@ -267,6 +267,12 @@ def test_demo_seed_runs_the_loop_on_a_bank(bank, users) -> None:
         campaign__closed_at__isnull=False, outcome_at__gt=F("campaign__closed_at")
     )
     assert not late.exists()
+    # recorded in working hours, as calls are, not at midnight
+    hours = {
+        timezone.localtime(at).hour
+        for at in past.members.filter(outcome_at__isnull=False).values_list("outcome_at", flat=True)
+    }
+    assert hours and min(hours) >= 9 and max(hours) <= 17
     latest = ModelVersion.objects.filter(slot="propensity:INV", status="active").get()
     assert latest.version == 2 and planned.model_version == latest
     assert UpliftModel.objects.filter(status="active").exists()
