@@ -270,3 +270,39 @@ def template_markdown(sections: list[dict[str, str]]) -> str:
         hint = (section.get("hint") or "").strip()
         parts.append(f"## {title}\n\n{hint}\n" if hint else f"## {title}\n")
     return "\n".join(parts)
+
+
+# a line that starts a block of its own in Markdown: a heading, a list item, a quote, a table
+# row, an indented code line or a fence
+_BLOCK_START = re.compile(r"\s*(#{1,6}\s|[-*+]\s|\d+[.)]\s|>|\||```|~~~)|\s{4}")
+
+
+def markdown_unwrapped(source: str) -> str:
+    """Markdown with each paragraph on one line: the soft line breaks an editor typed to wrap
+    long lines joined with a space (a reply keeps every line break, so a wrapped article would
+    reach the customer broken mid-sentence). Headings, list items, quotes, tables, code and
+    hard breaks (two spaces at the end) stay as they are."""
+    out: list[str] = []
+    in_code = False
+    joinable = False  # whether the last line is paragraph text a next line may continue
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_code = not in_code
+            out.append(line)
+            joinable = False
+            continue
+        if in_code or not stripped:
+            out.append(line)
+            joinable = False
+            continue
+        starts_block = bool(_BLOCK_START.match(line))
+        if joinable and not starts_block:
+            out[-1] = out[-1].rstrip() + " " + stripped
+        else:
+            out.append(line)
+        # a heading, a table row or a hard break ends the line; list items and paragraphs go on
+        joinable = not (
+            stripped.startswith(("#", "|")) or line.endswith("  ") or line.startswith("    ")
+        )
+    return "\n".join(out)

@@ -111,7 +111,7 @@ def article_answer(*, user: Any, article_id: int, site_url: str) -> ArticleAnswe
     it."""
     article = article_get_by_id(user=user, article_id=article_id)
     if article.source_format == Article.SourceFormat.MARKDOWN and article.body_source.strip():
-        body = article.body_source.strip()
+        body = content.markdown_unwrapped(article.body_source.strip())
     else:
         body = content.markdown_literal(content.readable_text(article.body_html))
     parts = [content.markdown_literal(article.lead.strip()), body]

@@ -144,3 +144,44 @@ def test_template_markdown_has_one_heading_per_section() -> None:
         [{"title": "What to do", "hint": "1. step"}, {"title": "Good to know"}]
     )
     assert md.count("## ") == 2 and "1. step" in md
+
+
+def test_a_wrapped_paragraph_is_one_line_and_blocks_stay() -> None:
+    from ckm.knowledge.content import markdown_unwrapped
+
+    source = (
+        "# Lost card\n"
+        "Block the card in the app\n"
+        "or call us at once.\n"
+        "\n"
+        "- first step\n"
+        "  goes on here\n"
+        "- second step\n"
+        "\n"
+        "| a | b |\n"
+        "| 1 | 2 |\n"
+        "\n"
+        "```\n"
+        "code line\n"
+        "more code\n"
+        "```\n"
+        "Hard break  \n"
+        "next line"
+    )
+    assert markdown_unwrapped(source).splitlines() == [
+        "# Lost card",
+        "Block the card in the app or call us at once.",
+        "",
+        "- first step goes on here",
+        "- second step",
+        "",
+        "| a | b |",
+        "| 1 | 2 |",
+        "",
+        "```",
+        "code line",
+        "more code",
+        "```",
+        "Hard break  ",
+        "next line",
+    ]
