@@ -423,6 +423,25 @@ def test_the_overview_counts_customers_on_the_retention_list_not_alerts(web_bank
     assert value_summary(user=rm)["open_alerts"] == before
 
 
+def test_an_alert_is_worked_on_the_profile_where_the_call_is_made(login, web_bank, rm) -> None:
+    alert = Alert.objects.filter(owner=rm, status="new").select_related("customer").first()
+    assert alert is not None
+    client = login(rm)
+    profile = f"/customers/{alert.customer_id}/"
+    page = client.get(profile).content.decode()
+    assert 'data-testid="alert-work"' in page and f"/analytics/alerts/{alert.pk}/" in page
+    response = client.post(
+        f"/analytics/alerts/{alert.pk}/",
+        {"status": "contacted", "note": "Called; wants an offer"},
+        HTTP_REFERER=f"http://testserver{profile}",
+    )
+    assert response.status_code == 302 and response["Location"].endswith(profile)
+    alert.refresh_from_db()
+    assert (alert.status, alert.note) == ("contacted", "Called; wants an offer")
+    page = client.get(profile).content.decode()
+    assert 'value="contacted"' not in page and 'value="resolved"' in page
+
+
 def test_a_merge_marks_the_figures_stale_until_the_schedule_refreshes(login, web_bank, rm) -> None:
     survivor, other = Customer.objects.filter(owner__username="rm", kind="person")[:2]
     customer_merge(actor=rm, customer_id=survivor.pk, other_id=other.pk)
