@@ -108,8 +108,11 @@ def article_answer(*, user: Any, article_id: int, site_url: str) -> ArticleAnswe
     """An article the user may read as the answer to paste into a reply: its summary and body as
     Markdown (an HTML or Word article as readable text) and, when customers can read it, a link
     to its portal page on `site_url` (this site's address). NotFound when the user may not read
-    it."""
+    it or it is not live (a draft, archived, expired)."""
     article = article_get_by_id(user=user, article_id=article_id)
+    if not is_live(article):
+        # an editor may read a draft, but only what is published answers a customer
+        raise NotFound("Only a published article can be inserted in a reply.")
     if article.source_format == Article.SourceFormat.MARKDOWN and article.body_source.strip():
         body = content.markdown_unwrapped(article.body_source.strip())
     else:

@@ -123,6 +123,25 @@ def test_an_html_article_goes_in_as_readable_text(login, desk, agent) -> None:
     assert reply.startswith("- Call \\*us\\*\n\nSee fees (https://bank.example/f)")
 
 
+def test_an_editor_may_read_a_draft_but_not_send_it_to_a_customer(
+    login, desk, editor, settings
+) -> None:
+    from ckm.core.roles import ROLE_PERMISSIONS
+
+    # an editor who also works cases
+    settings.CKM_ROLE_PERMISSIONS = {
+        "knowledge_editor": [
+            *ROLE_PERMISSIONS["knowledge_editor"],
+            "service.view_case",
+            "service.change_case",
+        ]
+    }
+    draft = _public_article(status=Article.Status.DRAFT)
+    case = case_intake(channel="letter", subject="s", body="b")
+    response = login(editor).post(f"/cases/{case.pk}/insert-answer/", {"article": draft.pk})
+    assert response.status_code == 404 and not ArticleEvidence.objects.exists()
+
+
 def test_insert_refuses_what_the_agent_may_not_read_or_a_bad_id(
     login, desk, agent, rm_south
 ) -> None:
