@@ -135,7 +135,7 @@ def import_start(
     if not source.exists():
         raise DomainError(f"{source} does not exist", field="source")
     with transaction.atomic():
-        job = job_create(kind="import", label=label or f"Import {source.name}", user=user)
+        job = job_create(kind="core.import", label=label or f"Import {source.name}", user=user)
         run = ImportRun.objects.create(
             source=str(source),
             package_name=(name or source.stem)[:200],

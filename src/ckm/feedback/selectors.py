@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from ckm.core.errors import NotFound
 from ckm.core.permissions import require_perm
+from ckm.core.sorting import Sorts
 from ckm.customers.models import Consent
 from ckm.feedback.models import (
     CaseTopic,
@@ -181,16 +182,18 @@ class TopicRow:
 
 
 TOPIC_SORT_DEFAULT = "-cases"
-_TOPIC_SORT_KEYS = ("label", "cases", "recent", "change")
+# the columns the topics list sorts by; the order itself is _topic_order's (a label sorts by its
+# lower case, the change by its rise, ties by the busiest): only the key is checked here
+TOPIC_SORTS = Sorts(
+    columns={key: (key,) for key in ("label", "cases", "recent", "change")},
+    default=TOPIC_SORT_DEFAULT,
+)
 
 
 def topic_sort(value: str | None) -> str:
     """The sort asked for if it is one the topics list knows ("cases", "-change", …), else the
     default (busiest first)."""
-    value = (value or "").strip()
-    if value.removeprefix("-") in _TOPIC_SORT_KEYS:
-        return value
-    return TOPIC_SORT_DEFAULT
+    return TOPIC_SORTS.choose((value or "").strip())
 
 
 def _topic_order(sort: str) -> list[OrderBy]:

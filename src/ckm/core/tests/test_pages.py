@@ -295,11 +295,15 @@ def test_the_logout_address_typed_in_asks_instead_of_answering_405(client, login
 
 
 def test_a_job_nobody_started_shows_its_progress_only_to_those_who_see_imports(
-    login, agent, rm, manager, admin_user, make_user
+    login, agent, rm, manager, admin_user, make_user, tmp_path
 ) -> None:
     from ckm.core.jobs import job_create
+    from ckm.core.services import import_start
 
-    system_job = job_create(kind="core.import", label="Import from the command line")
+    # an import started from the command line, as `ckm import` starts it: nobody's job
+    folder = tmp_path / "package"
+    folder.mkdir()
+    system_job = import_start(user=None, source=folder, enqueue=False).job
     url = f"/jobs/{system_job.pk}/progress/"
     assert login(agent).get(url).status_code == 404
     assert login(rm).get(url).status_code == 404
